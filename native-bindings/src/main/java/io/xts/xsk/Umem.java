@@ -1,0 +1,267 @@
+package io.xts.xsk;
+
+import io.xts.bindings.libxdp.xsk_h;
+import io.xts.bindings.libxdp.xsk_ring_cons;
+import io.xts.bindings.libxdp.xsk_ring_prod;
+import io.xts.bindings.libxdp.xsk_umem_config;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The UMEM: page-aligned memory divided into equal frames that the kernel receives into and sends from, registered
+ * with libxdp, together with its fill and completion rings and a frame allocator. Frames are named by their offset
+ * in the UMEM ("address"), as the rings name them.
+ * <p>
+ * The allocator is a stack of free frame addresses: O(1), no allocation, and recently freed (cache-warm) frames are
+ * reused first. It belongs to the thread that drives the rings.
+ */
+public final class Umem implements AutoCloseable
+{
+    /** Page size the UMEM is aligned to. */
+    public static final int PAGE_SIZE = 4096;
+
+    private final Config config;
+    private final Arena arena;
+    private final MemorySegment area;
+    private final MemorySegment umemHandle;
+    private final MemorySegment fillStruct;
+    private final MemorySegment compStruct;
+    private final FillRing fillRing;
+    private final CompletionRing completionRing;
+    private final long[] freeFrames;
+    private final long frameMask;
+    private int freeCount;
+    private int socketsBound;
+    private boolean closed;
+
+    /**
+     * Configuration of a UMEM.
+     *
+     * @param frameCount    number of frames.
+     * @param frameSize     bytes per frame: 2048 or 4096.
+     * @param frameHeadroom bytes the application keeps in front of packet data in each frame.
+     * @param fillSize      fill ring entries, a power of two.
+     * @param completionSize completion ring entries, a power of two.
+     */
+    public record Config(int frameCount, int frameSize, int frameHeadroom, int fillSize, int completionSize)
+    {
+        /** Validates where the values enter, with messages naming the value. */
+        public Config
+        {
+            if (frameSize != 2048 && frameSize != 4096)
+            {
+                throw new IllegalArgumentException("UMEM frame size must be 2048 or 4096, got " + frameSize);
+            }
+            if (frameCount <= 0)
+            {
+                throw new IllegalArgumentException("UMEM frame count must be positive, got " + frameCount);
+            }
+            if (frameHeadroom < 0 || frameHeadroom > frameSize - 256 - 64)
+            {
+                throw new IllegalArgumentException("UMEM frame headroom " + frameHeadroom +
+                    " leaves no room for packets in a " + frameSize + " byte frame");
+            }
+            requirePowerOfTwo("fill ring size", fillSize);
+            requirePowerOfTwo("completion ring size", completionSize);
+        }
+
+        /**
+         * @param frameCount number of 4096-byte frames; rings of 4096 entries, no headroom.
+         * @return a default configuration.
+         */
+        public static Config of(final int frameCount)
+        {
+            return new Config(frameCount, 4096, 0, 4096, 4096);
+        }
+
+        /**
+         * @return largest packet one frame holds (the kernel keeps XDP_PACKET_HEADROOM in front).
+         */
+        public int maxPacket()
+        {
+            return frameSize - 256 - frameHeadroom;
+        }
+    }
+
+    static void requirePowerOfTwo(final String what, final int value)
+    {
+        if (value <= 0 || 0 != (value & (value - 1)))
+        {
+            throw new IllegalArgumentException(what + " must be a power of two, got " + value);
+        }
+    }
+
+    /**
+     * Allocate and register a UMEM.
+     *
+     * @param config its configuration.
+     * @throws XskException when libxdp refuses it.
+     */
+    public Umem(final Config config)
+    {
+        this.config = config;
+        this.arena = Arena.ofShared();
+        try
+        {
+            final long bytes = (long)config.frameCount() * config.frameSize();
+            area = arena.allocate(bytes, PAGE_SIZE);
+            fillStruct = xsk_ring_prod.allocate(arena);
+            compStruct = xsk_ring_cons.allocate(arena);
+            final MemorySegment cfg = xsk_umem_config.allocate(arena);
+            xsk_umem_config.fill_size(cfg, config.fillSize());
+            xsk_umem_config.comp_size(cfg, config.completionSize());
+            xsk_umem_config.frame_size(cfg, config.frameSize());
+            xsk_umem_config.frame_headroom(cfg, config.frameHeadroom());
+            xsk_umem_config.flags(cfg, 0);
+            final MemorySegment handleOut = arena.allocate(ValueLayout.ADDRESS);
+            final int rc = xsk_h.xsk_umem__create(handleOut, area, bytes, fillStruct, compStruct, cfg);
+            if (0 != rc)
+            {
+                throw new XskException("xsk_umem__create", bytes + " byte UMEM", rc);
+            }
+            umemHandle = handleOut.get(ValueLayout.ADDRESS, 0);
+            fillRing = FillRing.of(fillStruct);
+            completionRing = CompletionRing.of(compStruct);
+        }
+        catch (final RuntimeException ex)
+        {
+            arena.close();
+            throw ex;
+        }
+        freeFrames = new long[config.frameCount()];
+        frameMask = ~((long)config.frameSize() - 1);
+        for (int i = config.frameCount() - 1; i >= 0; i--)
+        {
+            freeFrames[freeCount++] = (long)i * config.frameSize();
+        }
+    }
+
+    /**
+     * @return the configuration.
+     */
+    public Config config()
+    {
+        return config;
+    }
+
+    /**
+     * @return the whole UMEM; frame addresses are offsets into it.
+     */
+    public MemorySegment area()
+    {
+        return area;
+    }
+
+    /**
+     * @return the fill ring of the first socket bound to this UMEM.
+     */
+    public FillRing fillRing()
+    {
+        return fillRing;
+    }
+
+    /**
+     * @return the completion ring of the first socket bound to this UMEM.
+     */
+    public CompletionRing completionRing()
+    {
+        return completionRing;
+    }
+
+    /**
+     * Take a free frame.
+     *
+     * @return its address, or -1 when none is free.
+     */
+    public long allocateFrame()
+    {
+        return freeCount > 0 ? freeFrames[--freeCount] : -1L;
+    }
+
+    /**
+     * Return a frame. Any address inside the frame will do (RX descriptors point past the headroom).
+     *
+     * @param address an address inside the frame.
+     */
+    public void freeFrame(final long address)
+    {
+        if (freeCount == freeFrames.length)
+        {
+            throw new IllegalStateException("frame " + address + " freed twice: every frame is free already");
+        }
+        freeFrames[freeCount++] = address & frameMask;
+    }
+
+    /**
+     * @return frames free in the allocator.
+     */
+    public int freeFrameCount()
+    {
+        return freeCount;
+    }
+
+    /**
+     * @param address an address inside a frame.
+     * @return the address of that frame's first byte.
+     */
+    public long frameOf(final long address)
+    {
+        return address & frameMask;
+    }
+
+    MemorySegment handle()
+    {
+        return umemHandle;
+    }
+
+    MemorySegment fillStruct()
+    {
+        return fillStruct;
+    }
+
+    MemorySegment completionStruct()
+    {
+        return compStruct;
+    }
+
+    int bindSocket()
+    {
+        return socketsBound++;
+    }
+
+    void unbindSocket()
+    {
+        socketsBound--;
+    }
+
+    /**
+     * Unregister and free the UMEM. Close every socket on it first; then this releases everything exactly once.
+     */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        if (socketsBound > 0)
+        {
+            throw new IllegalStateException("UMEM still has " + socketsBound + " socket(s) bound: close them first");
+        }
+        closed = true;
+        try
+        {
+            final int rc = xsk_h.xsk_umem__delete(umemHandle);
+            if (0 != rc)
+            {
+                throw new XskException("xsk_umem__delete", "UMEM", rc);
+            }
+        }
+        finally
+        {
+            arena.close();
+        }
+    }
+}
