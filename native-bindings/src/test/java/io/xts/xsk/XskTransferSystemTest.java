@@ -96,23 +96,19 @@ class XskTransferSystemTest
     @Test
     void shouldHaveAllocatedNothingInTheHotLoops() throws Exception
     {
-        // Two runs of 100k and 500k frames on fresh threads. Each loop starts interpreted until the JIT's on-stack
-        // replacement takes over, and interpreted VarHandle calls box, so a run allocates a fixed few KiB at its
-        // start. Allocation per frame must be zero: the second run, five times longer, allocates no more than the
-        // first plus a small margin, and far less than one object (16 bytes) per frame.
-        final Transfer a = transfer(AttachMode.SKB, 64, 100000, false, null);
-        final Transfer b = transfer(AttachMode.SKB, 64, 500000, false, null);
-        assertEquals(500000, b.rx().frames());
-        System.out.println("allocated bytes: tx " + a.tx().allocatedBytes() + " then " + b.tx().allocatedBytes() +
-            ", rx " + a.rx().allocatedBytes() + " then " + b.rx().allocatedBytes());
-        for (final Transfer t : new Transfer[] {a, b})
-        {
-            assertTrue(t.tx().allocatedBytes() >= 0 && t.rx().allocatedBytes() >= 0, "allocation counter works");
-            assertTrue(t.tx().allocatedBytes() < 256 * 1024, "TX loop allocated " + t.tx().allocatedBytes());
-            assertTrue(t.rx().allocatedBytes() < 256 * 1024, "RX loop allocated " + t.rx().allocatedBytes());
-        }
-        assertTrue(b.tx().allocatedBytes() < 500000 / 100, "TX bytes per frame must be ~0: " + b.tx().line());
-        assertTrue(b.rx().allocatedBytes() < 500000 / 100, "RX bytes per frame must be ~0: " + b.rx().line());
+        // The loops measure their thread's allocated bytes from frame 65536 to the end, past one-time class loading
+        // and call-site linkage. A warm-up run first lets the JIT settle: a deoptimised loop runs interpreted for a
+        // while, and interpreted VarHandle calls box. Any allocation per frame would cost at least 16 bytes a frame,
+        // so the bound below (under 0.1 byte a frame) shows there is none; the printed figure is normally 0.
+        transfer(AttachMode.SKB, 64, 300000, false, null);
+        final Transfer t = transfer(AttachMode.SKB, 64, 500000, false, null);
+        assertEquals(500000, t.rx().frames());
+        final long measured = 500000 - 65536;
+        System.out.println("steady-state allocated bytes: tx " + t.tx().allocatedBytes() + ", rx " +
+            t.rx().allocatedBytes() + " over " + measured + " frames");
+        assertTrue(t.tx().allocatedBytes() >= 0 && t.rx().allocatedBytes() >= 0, "allocation counter works");
+        assertTrue(t.tx().allocatedBytes() < measured / 10, "TX loop allocates per frame: " + t.tx().line());
+        assertTrue(t.rx().allocatedBytes() < measured / 10, "RX loop allocates per frame: " + t.rx().line());
     }
 
     @Test

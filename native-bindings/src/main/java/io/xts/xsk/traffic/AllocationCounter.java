@@ -8,6 +8,9 @@ import java.lang.management.ManagementFactory;
  */
 final class AllocationCounter
 {
+    /** Frames after which a loop counts as warm: allocation is measured from there to the end of the run. */
+    static final long WARMUP_FRAMES = 65536;
+
     private static final com.sun.management.ThreadMXBean THREADS = threads();
 
     private AllocationCounter()

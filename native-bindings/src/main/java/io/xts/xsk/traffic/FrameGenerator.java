@@ -94,7 +94,8 @@ public final class FrameGenerator
         final long frames, final long durationNs, final long window, final LongSupplier consumed,
         final BooleanSupplier running)
     {
-        final long alloc = AllocationCounter.currentThread();
+        long alloc = AllocationCounter.currentThread();
+        boolean warmingUp = true;
         final long kicksBefore = socket.txKicks();
         final long firstSeq = seq;
         final long start = System.nanoTime();
@@ -127,6 +128,12 @@ public final class FrameGenerator
                     }
                     tx.submit(got);
                     inFlight += got;
+                    if (warmingUp && seq - firstSeq >= AllocationCounter.WARMUP_FRAMES)
+                    {
+                        // Steady state from here: one-time class loading and call-site linkage are behind us.
+                        warmingUp = false;
+                        alloc = AllocationCounter.currentThread();
+                    }
                     if (tx.needsWakeup())
                     {
                         socket.kickTx();
@@ -145,7 +152,7 @@ public final class FrameGenerator
         }
         final long end = now;
         drain(2_000_000_000L);
-        final long allocated = AllocationCounter.since(alloc);
+        final long allocated = warmingUp ? -1L : AllocationCounter.since(alloc);
         return new TrafficResult("tx", size, seq - firstSeq, end - start, 0, 0, socket.txKicks() - kicksBefore,
             allocated, socket.statistics(new XskStatistics()));
     }

@@ -88,7 +88,8 @@ public final class FrameSink
     public TrafficResult run(
         final long frames, final long idleTimeoutNs, final long maxWaitNs, final BooleanSupplier running)
     {
-        final long alloc = AllocationCounter.currentThread();
+        long alloc = AllocationCounter.currentThread();
+        boolean warmingUp = true;
         final long wakeupsBefore = socket.rxWakeups();
         final long start = System.nanoTime();
         long first = 0;
@@ -147,9 +148,14 @@ public final class FrameSink
             received += n;
             totalConsumed += n;
             consumed.lazySet(totalConsumed);
+            if (warmingUp && received >= AllocationCounter.WARMUP_FRAMES)
+            {
+                warmingUp = false;
+                alloc = AllocationCounter.currentThread();
+            }
             last = System.nanoTime();
         }
-        final long allocated = AllocationCounter.since(alloc);
+        final long allocated = warmingUp ? -1L : AllocationCounter.since(alloc);
         return new TrafficResult("rx", lastLength, received, last - first, seqErrors, payloadErrors,
             socket.rxWakeups() - wakeupsBefore, allocated, socket.statistics(new XskStatistics()));
     }

@@ -15,7 +15,8 @@ import java.util.Locale;
  * @param seqErrors     frames whose sequence number was not the next one expected.
  * @param payloadErrors frames whose payload did not match the pattern (when checked).
  * @param kicks         TX kicks (sendto) or RX wakeups made.
- * @param allocatedBytes heap bytes the hot loop allocated (thread allocation counter), -1 if unknown.
+ * @param allocatedBytes heap bytes the hot loop allocated in steady state, after the first 65536 frames (thread
+ *                      allocation counter); -1 when unknown or the run was shorter.
  * @param stats         the kernel's socket statistics at the end.
  */
 public record TrafficResult(

@@ -1,0 +1,64 @@
+# Shared helpers of the XTS-J scripts: repository root, JDK selection, build freshness. Sourced, not run.
+
+XTS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export XTS_ROOT
+
+xts_jdk_version() {
+  # Major version of the JDK at $1, or 0.
+  local v
+  v=$("$1/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}')
+  case "$v" in 1.*) echo 0 ;; "") echo 0 ;; *) echo "${v%%.*}" ;; esac
+}
+
+xts_find_jdk() {
+  # A JDK >= 22 (FFM is final there): JAVA_HOME first, then /usr/lib/jvm/*, newest first.
+  local candidate
+  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/javac" ] && [ "$(xts_jdk_version "$JAVA_HOME")" -ge 22 ]; then
+    echo "$JAVA_HOME"; return 0
+  fi
+  for candidate in $(ls -d /usr/lib/jvm/*/ 2>/dev/null | sort -rV); do
+    candidate=${candidate%/}
+    if [ -x "$candidate/bin/javac" ] && [ "$(xts_jdk_version "$candidate")" -ge 22 ]; then
+      echo "$candidate"; return 0
+    fi
+  done
+  return 1
+}
+
+xts_use_jdk() {
+  local jdk
+  if ! jdk=$(xts_find_jdk); then
+    echo "XTS-J needs a JDK >= 22 (Java 25 recommended); none found in JAVA_HOME or /usr/lib/jvm." >&2
+    echo "Install one, e.g. Temurin 25 (package temurin-25-jdk from the Adoptium apt repository), then re-run." >&2
+    return 1
+  fi
+  export JAVA_HOME="$jdk"
+  export PATH="$JAVA_HOME/bin:$PATH"
+  # Maven 3.8 on JDK 25 warns about sun.misc.Unsafe in its own libraries; that noise is not ours.
+  case "${MAVEN_OPTS:-}" in *sun-misc-unsafe*) ;; *) export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" ;; esac
+}
+
+# JVM flags every XTS-J process needs (same as surefire's argLine and the jar manifests).
+XTS_JVM_FLAGS=(--enable-native-access=ALL-UNNAMED --add-exports java.base/jdk.internal.misc=ALL-UNNAMED)
+
+xts_classpath() {
+  local cp="$XTS_ROOT/examples/target/classes:$XTS_ROOT/proxy/target/classes:$XTS_ROOT/xts-sockets/target/classes"
+  cp="$cp:$XTS_ROOT/native-bindings/target/classes"
+  local jar
+  for jar in "$XTS_ROOT"/examples/target/lib/*.jar; do
+    case "$jar" in */native-bindings-*|*/xts-sockets-*|*/proxy-*) continue ;; esac
+    [ -e "$jar" ] && cp="$cp:$jar"
+  done
+  echo "$cp"
+}
+
+xts_build_if_needed() {
+  # Build when never built, or when any source is newer than the last build.
+  local stamp="$XTS_ROOT/examples/target/.xts-built"
+  if [ -f "$stamp" ] && [ -z "$(find "$XTS_ROOT" -path '*/target' -prune -o \( -name '*.java' -o -name '*.c' -o -name 'pom.xml' -o -name 'build.sh' \) -newer "$stamp" -print -quit)" ]; then
+    return 0
+  fi
+  echo "xts: building (mvn -B -q -DskipTests package)..." >&2
+  (cd "$XTS_ROOT" && mvn -B -q -DskipTests package) >&2
+  touch "$stamp"
+}
