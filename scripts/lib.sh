@@ -62,3 +62,47 @@ xts_build_if_needed() {
   (cd "$XTS_ROOT" && mvn -B -q -DskipTests package) >&2
   touch "$stamp"
 }
+
+# xts_xsk_pair IMPL SIZE ATTACH [extra options]: one xsk-bench run, receiver (rx) in $NS_PRX on $IF_PRX, sender (tx)
+# in $NS_APP on $IF_APP, for $DURATION seconds; IMPL is java or c. Prints the receiver's result line.
+# Needs: NS_APP NS_PRX IF_APP IF_PRX (scripts/testnet env), DURATION, WORK (a scratch directory).
+XTS_XSK_COMMON=(--batch 64 --ring 8192 --frame-size 4096 --frames 16384)
+XTS_XSK_XTS_XSK_RX_PID=
+xts_xsk_pair_stop() {
+  if [ -n "$XTS_XSK_XTS_XSK_RX_PID" ] && kill -0 "$XTS_XSK_XTS_XSK_RX_PID" 2>/dev/null; then
+    kill "$XTS_XSK_XTS_XSK_RX_PID" 2>/dev/null || true; wait "$XTS_XSK_XTS_XSK_RX_PID" 2>/dev/null || true
+  fi
+  XTS_XSK_XTS_XSK_RX_PID=
+}
+xts_xsk_pair() {
+  local impl=$1 size=$2 attach=$3; shift 3
+  local extra=("$@") rx_cmd tx_cmd prog=xts_steer.o
+  for e in "${extra[@]}"; do [ "$e" = --sg ] && prog=xts_steer_frags.o; done
+  if [ "$impl" = java ]; then
+    rx_cmd=("$XTS_ROOT/scripts/xts" xsk-bench rx)
+    tx_cmd=("$XTS_ROOT/scripts/xts" xsk-bench tx)
+  else
+    rx_cmd=("$XTS_ROOT/native-bindings/target/native/xsk-bench-c" rx --prog "$XTS_ROOT/native-bindings/target/classes/io/xts/xsk/bpf/$prog")
+    tx_cmd=("$XTS_ROOT/native-bindings/target/native/xsk-bench-c" tx)
+  fi
+  : >"$WORK/rx.out"
+  ip netns exec "$NS_PRX" "${rx_cmd[@]}" --iface "$IF_PRX" --attach "$attach" --idle-timeout-ms 1000 \
+    --max-wait $((${DURATION%.*} + 30)) "${XTS_XSK_COMMON[@]}" "${extra[@]}" >"$WORK/rx.out" 2>"$WORK/rx.err" &
+  XTS_XSK_RX_PID=$!
+  local i
+  for i in $(seq 1 300); do
+    grep -q '^ready' "$WORK/rx.out" && break
+    kill -0 "$XTS_XSK_RX_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if ! grep -q '^ready' "$WORK/rx.out"; then
+    echo "bench-xsk: $impl receiver did not start:" >&2; cat "$WORK/rx.err" >&2; return 1
+  fi
+  ip netns exec "$NS_APP" "${tx_cmd[@]}" --iface "$IF_APP" --size "$size" --duration "$DURATION" \
+    "${XTS_XSK_COMMON[@]}" "${extra[@]}" >"$WORK/tx.out" 2>"$WORK/tx.err" || { cat "$WORK/tx.err" >&2; return 1; }
+  wait "$XTS_XSK_RX_PID" || { cat "$WORK/rx.err" >&2; XTS_XSK_RX_PID=; return 1; }
+  XTS_XSK_RX_PID=
+  grep '^xsk-bench role=rx' "$WORK/rx.out"
+  sleep 0.5   # asynchronous socket teardown before the next bind
+}
+

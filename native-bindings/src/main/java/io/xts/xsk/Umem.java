@@ -15,7 +15,7 @@ import java.lang.foreign.ValueLayout;
  * in the UMEM ("address"), as the rings name them.
  * <p>
  * The allocator is a stack of free frame addresses: O(1), no allocation, and recently freed (cache-warm) frames are
- * reused first. It belongs to the thread that drives the rings.
+ * reused first; a bit per frame catches a double free or a foreign address at once. It belongs to the thread that drives the rings.
  */
 public final class Umem implements AutoCloseable
 {
@@ -31,6 +31,9 @@ public final class Umem implements AutoCloseable
     private final FillRing fillRing;
     private final CompletionRing completionRing;
     private final long[] freeFrames;
+    /** One bit per frame, set while the frame is free: catches every double free in O(1). */
+    private final long[] freeBits;
+    private final int frameShift;
     private final long frameMask;
     private int freeCount;
     private int socketsBound;
@@ -131,10 +134,13 @@ public final class Umem implements AutoCloseable
             throw ex;
         }
         freeFrames = new long[config.frameCount()];
+        freeBits = new long[(config.frameCount() + 63) >>> 6];
+        frameShift = Integer.numberOfTrailingZeros(config.frameSize());
         frameMask = ~((long)config.frameSize() - 1);
         for (int i = config.frameCount() - 1; i >= 0; i--)
         {
             freeFrames[freeCount++] = (long)i * config.frameSize();
+            freeBits[i >>> 6] |= 1L << i;
         }
     }
 
@@ -177,7 +183,14 @@ public final class Umem implements AutoCloseable
      */
     public long allocateFrame()
     {
-        return freeCount > 0 ? freeFrames[--freeCount] : -1L;
+        if (0 == freeCount)
+        {
+            return -1L;
+        }
+        final long address = freeFrames[--freeCount];
+        final int frame = (int)(address >>> frameShift);
+        freeBits[frame >>> 6] &= ~(1L << frame);
+        return address;
     }
 
     /**
@@ -187,11 +200,20 @@ public final class Umem implements AutoCloseable
      */
     public void freeFrame(final long address)
     {
-        if (freeCount == freeFrames.length)
+        final long frameAddress = address & frameMask;
+        final int frame = (int)(frameAddress >>> frameShift);
+        if (address < 0 || frame >= freeFrames.length)
         {
-            throw new IllegalStateException("frame " + address + " freed twice: every frame is free already");
+            throw new IllegalArgumentException("address " + address + " is outside the UMEM (" +
+                freeFrames.length + " frames of " + config.frameSize() + " bytes)");
         }
-        freeFrames[freeCount++] = address & frameMask;
+        final long bit = 1L << frame;
+        if (0 != (freeBits[frame >>> 6] & bit))
+        {
+            throw new IllegalStateException("frame at " + frameAddress + " freed twice");
+        }
+        freeBits[frame >>> 6] |= bit;
+        freeFrames[freeCount++] = frameAddress;
     }
 
     /**

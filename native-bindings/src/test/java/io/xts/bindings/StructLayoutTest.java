@@ -47,11 +47,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Guards the hand-written FFM bindings against the installed C headers: a small C program, generated from the Java
- * classes themselves, is compiled with gcc and prints {@code sizeof}, {@code offsetof} and member sizes of every field
- * each struct class lists in {@code fieldNames()}, and the value of every constant the header classes declare. Each
- * struct and each constant is its own test case, so a wrong layout names the struct and the field. Needs gcc and the
- * development headers (libxdp-dev, libbpf-dev, linux-libc-dev, libc6-dev), not privileges and not libxdp itself at
- * link time.
+ * classes themselves and including {@code native-bindings/jextract/headers.h}, is compiled with gcc and prints
+ * {@code sizeof}, {@code offsetof} and the member size of every field each struct class lists in
+ * {@code fieldNames()}, and the value of every constant the header classes declare. Each struct and each constant is
+ * its own test case, so a wrong layout names the struct and the field. It also keeps
+ * {@code native-bindings/jextract/includes.txt} equal to what the Java classes bind. Needs gcc and the development
+ * headers (scripts/setup installs them), not privileges, and does not link against libxdp.
  */
 class StructLayoutTest
 {
@@ -74,21 +75,6 @@ class StructLayoutTest
      */
     private static final Set<String> MAY_BE_ABSENT = Set.of("XDP_USE_SG", "XDP_PKT_CONTD");
 
-    private static final String HEADER_INCLUDES = """
-        #define _GNU_SOURCE
-        #include <stddef.h>
-        #include <stdio.h>
-        #include <errno.h>
-        #include <fcntl.h>
-        #include <poll.h>
-        #include <sched.h>
-        #include <sys/socket.h>
-        #include <linux/bpf.h>
-        #include <linux/if_link.h>
-        #include <linux/if_xdp.h>
-        #include <xdp/libxdp.h>
-        #include <xdp/xsk.h>
-        """;
 
     @TempDir
     static Path workDir;
@@ -241,6 +227,113 @@ class StructLayoutTest
         }
     }
 
+    @Test
+    void shouldListExactlyTheBoundSymbolsInTheJextractIncludes() throws IOException
+    {
+        final Map<String, Section> sections = readIncludes(jextractFile("includes.txt"));
+        final Set<String> headerNames = new TreeSet<>();
+        HEADERS.forEach(h -> headerNames.add(h.getSimpleName()));
+        assertEquals(headerNames, sections.keySet(), "one '#### class' section per header class in includes.txt");
+
+        final Set<String> structsInIncludes = new TreeSet<>();
+        for (final Class<?> header : HEADERS)
+        {
+            final Section section = sections.get(header.getSimpleName());
+            final String where = "includes.txt section " + header.getSimpleName();
+            assertEquals(header.getPackageName(), section.pkg(), where + ": target package");
+
+            final Set<String> functions = new TreeSet<>();
+            for (final Method m : header.getDeclaredMethods())
+            {
+                if (Modifier.isPublic(m.getModifiers()) && m.getName().endsWith("$handle"))
+                {
+                    functions.add(m.getName().substring(0, m.getName().length() - "$handle".length()));
+                }
+            }
+            assertEquals(functions, section.symbols().get("function"), where + ": --include-function");
+
+            final Set<String> constants = new TreeSet<>();
+            constantsOf(header).forEach(f -> constants.add(f.getName()));
+            assertEquals(constants, section.symbols().get("constant"), where + ": --include-constant");
+
+            for (final String struct : section.symbols().get("struct"))
+            {
+                structsInIncludes.add(struct);
+                final boolean known = STRUCTS.stream().anyMatch(
+                    c -> c.getSimpleName().equals(struct) && c.getPackageName().equals(header.getPackageName()));
+                assertTrue(known, where + ": struct " + struct + " has no class in " + header.getPackageName() +
+                    " listed in StructLayoutTest.STRUCTS");
+            }
+        }
+        final Set<String> structNames = new TreeSet<>();
+        STRUCTS.forEach(c -> structNames.add(c.getSimpleName()));
+        assertEquals(structNames, structsInIncludes, "--include-struct lines in includes.txt");
+    }
+
+    /** One "#### class" section of includes.txt: target package and symbols by kind (function, constant, struct). */
+    private record Section(String pkg, Map<String, Set<String>> symbols)
+    {
+    }
+
+    private static Map<String, Section> readIncludes(final Path includes) throws IOException
+    {
+        final Map<String, Section> sections = new HashMap<>();
+        Section current = null;
+        for (final String raw : Files.readAllLines(includes, StandardCharsets.UTF_8))
+        {
+            final String line = raw.strip();
+            if (line.startsWith("#### class "))
+            {
+                final String[] parts = line.split("\\s+");
+                assertEquals(5, parts.length, "'#### class <name> <package> <library>' expected: " + line);
+                current = new Section(parts[3], new HashMap<>());
+                for (final String kind : List.of("function", "constant", "struct"))
+                {
+                    current.symbols().put(kind, new TreeSet<>());
+                }
+                sections.put(parts[2], current);
+            }
+            else if (line.startsWith("--include-"))
+            {
+                assertNotNull(current, "includes.txt: '" + line + "' before the first '#### class' line");
+                final String[] parts = line.split("\\s+");
+                final String kind = parts[0].substring("--include-".length());
+                assertNotNull(current.symbols().get(kind), "includes.txt: unexpected kind in '" + line + "'");
+                assertTrue(current.symbols().get(kind).add(parts[1]), "includes.txt: listed twice: " + line);
+            }
+            else
+            {
+                assertTrue(line.isEmpty() || line.startsWith("#"), "includes.txt: unexpected line '" + line + "'");
+            }
+        }
+        return sections;
+    }
+
+    /**
+     * @param name a file in native-bindings/jextract.
+     * @return its absolute path, found from the module directory Maven runs the tests in.
+     */
+    static Path jextractFile(final String name)
+    {
+        final List<Path> candidates = new ArrayList<>();
+        final String basedir = System.getProperty("basedir");
+        if (null != basedir)
+        {
+            candidates.add(Path.of(basedir, "jextract", name));
+        }
+        final Path cwd = Path.of(System.getProperty("user.dir"));
+        candidates.add(cwd.resolve("jextract").resolve(name));
+        candidates.add(cwd.resolve("native-bindings").resolve("jextract").resolve(name));
+        for (final Path candidate : candidates)
+        {
+            if (Files.isRegularFile(candidate))
+            {
+                return candidate.toAbsolutePath();
+            }
+        }
+        throw new IllegalStateException("native-bindings/jextract/" + name + " not found; looked at " + candidates);
+    }
+
     private static boolean declaresFieldNames(final String className)
     {
         try
@@ -289,8 +382,10 @@ class StructLayoutTest
      */
     static String probeSource()
     {
-        final StringBuilder c = new StringBuilder(HEADER_INCLUDES);
-        c.append("\nint main(void)\n{\n");
+        final StringBuilder c = new StringBuilder()
+            .append("/* Generated by StructLayoutTest from the Java binding classes. */\n")
+            .append("#include \"").append(jextractFile("headers.h")).append("\"\n")
+            .append("#include <stddef.h>\n#include <stdio.h>\n\nint main(void)\n{\n");
         for (final Class<?> structClass : STRUCTS)
         {
             final String s = structClass.getSimpleName();

@@ -1,7 +1,8 @@
 package io.xts.bindings.linux;
 
 /**
- * Constants of {@code <linux/if_xdp.h>}, {@code <linux/if_link.h>} and {@code <bits/socket.h>} that the AF_XDP
+ * Constants of {@code <linux/if_xdp.h>}, {@code <linux/if_link.h>}, {@code <linux/bpf.h>} and {@code <bits/socket.h>}
+ * that the AF_XDP
  * driver uses, in the shape jextract gives macros. The Debian 12 headers predate multi-buffer AF_XDP, so
  * {@code XDP_USE_SG} and {@code XDP_PKT_CONTD} are stated here from the kernel's UAPI (6.6 and later).
  */
