@@ -98,11 +98,14 @@ xts_xsk_pair() {
   if ! grep -q '^ready' "$WORK/rx.out"; then
     echo "bench-xsk: $impl receiver did not start:" >&2; cat "$WORK/rx.err" >&2; return 1
   fi
-  ip netns exec "$NS_APP" "${tx_cmd[@]}" --iface "$IF_APP" --size "$size" --duration "$DURATION" \
-    "${XTS_XSK_COMMON[@]}" "${extra[@]}" >"$WORK/tx.out" 2>"$WORK/tx.err" || { cat "$WORK/tx.err" >&2; return 1; }
+  # The sender's CPU split (user vs system) is the profile that says where the time goes: with AF_XDP copy mode
+  # on veth nearly all of it is the kernel's packet work inside sendto.
+  local TIMEFORMAT='%U %S' t
+  t=$( { time ip netns exec "$NS_APP" "${tx_cmd[@]}" --iface "$IF_APP" --size "$size" --duration "$DURATION" \
+    "${XTS_XSK_COMMON[@]}" "${extra[@]}" >"$WORK/tx.out" 2>"$WORK/tx.err"; } 2>&1 ) || { cat "$WORK/tx.err" >&2; return 1; }
   wait "$XTS_XSK_RX_PID" || { cat "$WORK/rx.err" >&2; XTS_XSK_RX_PID=; return 1; }
   XTS_XSK_RX_PID=
-  grep '^xsk-bench role=rx' "$WORK/rx.out"
+  echo "$(grep '^xsk-bench role=rx' "$WORK/rx.out") tx_mpps=$(sed -n 's/.* mpps=\([^ ]*\).*/\1/p' "$WORK/tx.out") tx_user_s=${t% *} tx_sys_s=${t#* }"
   sleep 0.5   # asynchronous socket teardown before the next bind
 }
 

@@ -48,12 +48,17 @@ public final class FrameSink
         this.fill = socket.fillRing();
         this.batch = batch;
         this.checkPayload = checkPayload;
-        refill();
+        refill(fill.size());
     }
 
-    private void refill()
+    /**
+     * Put up to {@code wanted} free frames on the fill ring. The kernel's consumer index is loaded only when the
+     * cached view shows fewer free slots than wanted: asking for every free frame each time would load it every
+     * batch and pull that cache line away from the sending CPU that keeps writing it.
+     */
+    private void refill(final int wanted)
     {
-        final int want = Math.min(umem.freeFrameCount(), fill.free(umem.freeFrameCount()));
+        final int want = Math.min(wanted, umem.freeFrameCount());
         if (want <= 0)
         {
             return;
@@ -103,6 +108,9 @@ public final class FrameSink
             final int n = rx.peek(batch);
             if (0 == n)
             {
+                // A PAUSE between empty polls: hammering the producer index's cache line would slow the kernel
+                // that is writing it on the sending CPU.
+                Thread.onSpinWait();
                 if (fill.needsWakeup())
                 {
                     socket.wakeupRx();
@@ -144,7 +152,7 @@ public final class FrameSink
                 umem.freeFrame(addr);
             }
             rx.release(n);
-            refill();
+            refill(n);
             received += n;
             totalConsumed += n;
             consumed.lazySet(totalConsumed);
