@@ -1,0 +1,100 @@
+package io.xts.link;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * What the XTS link needs from the medium under it: frames in one memory region, named by their offset ("frame
+ * handles"), that it can fill and send, hold until acknowledged and send again, and frames received that it holds
+ * until its user has consumed them. Two implementations: AF_XDP ({@code XskFrameTransport}, frames are UMEM frames,
+ * sending is zero-copy) and an in-process pair for unprivileged tests ({@link InProcessTransport}). Everything above
+ * is the same code for both.
+ * <p>
+ * Ownership: {@link #acquire()} hands a TX frame to the link; {@link #transmit(long, int)} queues it for the wire
+ * and may be called again for the same frame to retransmit it; {@link #release(long)} says the link is done with it
+ * (acknowledged), and the transport frees it once every queued transmission of it has completed. A received frame
+ * belongs to the link from {@link #receive} until {@link #recycle(long)}, which gives the buffer back for receiving.
+ * A transport is driven by one thread.
+ */
+public interface FrameTransport extends AutoCloseable
+{
+    /**
+     * @return the memory every frame handle is an offset into.
+     */
+    MemorySegment memory();
+
+    /**
+     * @return the largest frame, Ethernet header included, this transport can send or receive.
+     */
+    int maxFrameLength();
+
+    /**
+     * @return how many frames this side can hold received at once: the pool credits are granted from.
+     */
+    int receiveCapacity();
+
+    /**
+     * Take a free TX frame.
+     *
+     * @return its handle (offset into {@link #memory()}), or -1 when none is free.
+     */
+    long acquire();
+
+    /**
+     * Queue a frame for sending. Sending the same frame again before it completed is allowed (a retransmission).
+     *
+     * @param frame  a handle from {@link #acquire()}, not yet released.
+     * @param length bytes of the frame, Ethernet header included.
+     * @return false when the transmit queue is full (nothing was queued; try after {@link #flush()}).
+     */
+    boolean transmit(long frame, int length);
+
+    /**
+     * The link no longer needs this frame; it becomes free once its queued transmissions completed.
+     *
+     * @param frame a handle from {@link #acquire()}.
+     */
+    void release(long frame);
+
+    /**
+     * Push queued frames to the wire and reap completions.
+     *
+     * @return work done (frames pushed or completed), for the idle strategy.
+     */
+    int flush();
+
+    /**
+     * Hand received frames to {@code handler}; each stays owned by the link until {@link #recycle(long)}.
+     *
+     * @param handler gets each frame.
+     * @param limit   most frames to hand over.
+     * @return frames handed over.
+     */
+    int receive(FrameHandler handler, int limit);
+
+    /**
+     * Give a received frame's buffer back for receiving.
+     *
+     * @param frame the handle {@link FrameHandler#onFrame} got.
+     */
+    void recycle(long frame);
+
+    /**
+     * Release everything, exactly once.
+     */
+    @Override
+    void close();
+
+    /**
+     * Receives frames from {@link FrameTransport#receive}.
+     */
+    @FunctionalInterface
+    interface FrameHandler
+    {
+        /**
+         * @param memory the transport's memory.
+         * @param frame  the frame's handle (offset into {@code memory}).
+         * @param length bytes received, Ethernet header included.
+         */
+        void onFrame(MemorySegment memory, long frame, int length);
+    }
+}
