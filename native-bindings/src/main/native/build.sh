@@ -2,6 +2,7 @@
 # Builds the native parts of native-bindings (called by Maven in process-classes):
 #   - the XDP steering program, twice: xts_steer.o (SEC "xdp") and xts_steer_frags.o (SEC "xdp.frags"),
 #     into <classes dir>/io/xts/xsk/bpf/ so they ship as class-path resources;
+#   - the loss-injecting steering program for tests, xts_lossy.o (SEC "xdp"), next to them;
 #   - the C reference benchmark xsk-bench-c (libxdp), into <native out dir>/.
 # Usage: bash build.sh <module basedir> <classes dir> <native out dir>
 # An output is rebuilt only when it is missing or older than one of its sources (or this script).
@@ -13,14 +14,17 @@ die() { echo "build.sh: $*" >&2; exit 1; }
 basedir=$1 classes=$2 nativeout=$3
 
 bpf_src=$basedir/src/main/bpf/xts_steer.bpf.c
+bpf_lossy_src=$basedir/src/main/bpf/xts_lossy.bpf.c
 bench_src=$basedir/src/main/c/xsk_bench.c
 self=${BASH_SOURCE[0]}
 bpf_dir=$classes/io/xts/xsk/bpf
 bpf_out=$bpf_dir/xts_steer.o
 bpf_frags_out=$bpf_dir/xts_steer_frags.o
+bpf_lossy_out=$bpf_dir/xts_lossy.o
 bench_out=$nativeout/xsk-bench-c
 
 [ -f "$bpf_src" ] || die "source missing: $bpf_src"
+[ -f "$bpf_lossy_src" ] || die "source missing: $bpf_lossy_src"
 [ -f "$bench_src" ] || die "source missing: $bench_src"
 
 # stale OUT SRC...: true when OUT is missing or any SRC is newer than it.
@@ -47,7 +51,8 @@ need_header() {
 
 mkdir -p "$bpf_dir" "$nativeout"
 
-if stale "$bpf_out" "$bpf_src" "$self" || stale "$bpf_frags_out" "$bpf_src" "$self"; then
+# Checks the BPF tool chain and sets bpf_flags; called before the first clang -target bpf.
+bpf_setup() {
   need_tool clang clang
   need_tool gcc gcc
   multiarch=$(gcc -dumpmachine)
@@ -56,6 +61,10 @@ if stale "$bpf_out" "$bpf_src" "$self" || stale "$bpf_frags_out" "$bpf_src" "$se
   need_header asm/types.h "linux-libc-dev (multiarch asm headers in /usr/include/$multiarch)" -target bpf -I"/usr/include/$multiarch"
   need_header linux/bpf.h linux-libc-dev -target bpf -I"/usr/include/$multiarch"
   need_header bpf/bpf_helpers.h libbpf-dev -target bpf -I"/usr/include/$multiarch"
+}
+
+if stale "$bpf_out" "$bpf_src" "$self" || stale "$bpf_frags_out" "$bpf_src" "$self"; then
+  bpf_setup
   echo "build.sh: clang -target bpf $bpf_src -> $bpf_out, $bpf_frags_out"
   clang "${bpf_flags[@]}" -c "$bpf_src" -o "$bpf_out.tmp"
   mv -f "$bpf_out.tmp" "$bpf_out"
@@ -63,6 +72,15 @@ if stale "$bpf_out" "$bpf_src" "$self" || stale "$bpf_frags_out" "$bpf_src" "$se
   mv -f "$bpf_frags_out.tmp" "$bpf_frags_out"
 else
   echo "build.sh: BPF objects up to date"
+fi
+
+if stale "$bpf_lossy_out" "$bpf_lossy_src" "$self"; then
+  bpf_setup
+  echo "build.sh: clang -target bpf $bpf_lossy_src -> $bpf_lossy_out"
+  clang "${bpf_flags[@]}" -c "$bpf_lossy_src" -o "$bpf_lossy_out.tmp"
+  mv -f "$bpf_lossy_out.tmp" "$bpf_lossy_out"
+else
+  echo "build.sh: lossy BPF object up to date"
 fi
 
 if stale "$bench_out" "$bench_src" "$self"; then

@@ -1,5 +1,6 @@
 package io.xts.examples;
 
+import io.xts.examples.link.LinkStream;
 import io.xts.examples.xsk.XskBench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "xts", mixinStandardHelpOptions = true, version = "XTS-J 0.1.0",
     description = "XTS-J: TCP and NVMe/TCP offload through AF_XDP, in Java.",
-    subcommands = {XskBench.class, CommandLine.HelpCommand.class})
+    subcommands = {XskBench.class, LinkStream.class, CommandLine.HelpCommand.class})
 public final class Xts implements Runnable
 {
     @CommandLine.Spec

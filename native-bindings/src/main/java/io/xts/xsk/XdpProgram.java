@@ -168,6 +168,27 @@ public final class XdpProgram implements AutoCloseable
     }
 
     /**
+     * Look up another map of the loaded program, e.g. a configuration or statistics map.
+     *
+     * @param name the map's name in the BPF object.
+     * @return its fd, owned by the program (valid until {@link #close()}).
+     * @throws XskException when the object has no such map.
+     */
+    public int mapFd(final String name)
+    {
+        try (Arena a = Arena.ofConfined())
+        {
+            final int fd = libbpf_h.bpf_object__find_map_fd_by_name(
+                libxdp_h.xdp_program__bpf_obj(program), a.allocateFrom(name));
+            if (fd < 0)
+            {
+                throw new XskException("bpf_object__find_map_fd_by_name(" + name + ")", ifname, fd);
+            }
+            return fd;
+        }
+    }
+
+    /**
      * @return the interface it is attached to.
      */
     public String interfaceName()

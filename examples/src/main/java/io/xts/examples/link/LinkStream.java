@@ -1,0 +1,343 @@
+package io.xts.examples.link;
+
+import io.xts.link.LinkConfig;
+import io.xts.link.LinkCounters;
+import io.xts.link.LinkListener;
+import io.xts.link.LinkState;
+import io.xts.link.XskFrameTransport;
+import io.xts.link.XtsLink;
+import io.xts.protocol.XtsFrameDescriptor;
+import io.xts.xsk.AttachMode;
+import io.xts.xsk.BindMode;
+import io.xts.xsk.LossyProgram;
+import io.xts.xsk.Umem;
+import io.xts.xsk.XdpProgram;
+import io.xts.xsk.XskSocket;
+import io.xts.xsk.XskStatistics;
+import io.xts.xsk.traffic.TestFrame;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.CountersManager;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * {@code xts link-stream send|recv}: one end of an XTS link over AF_XDP streaming numbered messages, one process per
+ * end, for the link's system tests and {@code scripts/bench-link}. The sender offers messages as fast as the link
+ * takes them (for --duration seconds, or until --bytes are sent); the receiver checks the order, optionally hashes
+ * every byte (SHA-256, compared with the sender's), and can be made deliberately slow. Both print link events as
+ * they happen ({@code link-event up|down ...}) and one result line at the end.
+ */
+@Command(name = "link-stream", mixinStandardHelpOptions = true,
+    description = {"Stream numbered messages over an XTS link on AF_XDP (one end per process).",
+        "Prints 'link-event' lines as the link goes up or down, and one 'link-stream role=...' result line."})
+public final class LinkStream implements Callable<Integer>
+{
+    private static final ValueLayout.OfLong SEQ = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
+    @Parameters(index = "0", description = "send or recv")
+    String role;
+
+    @Option(names = "--iface", required = true, description = "interface")
+    String iface;
+
+    @Option(names = "--queue", defaultValue = "0", description = "queue id (default ${DEFAULT-VALUE})")
+    int queue;
+
+    @Option(names = "--attach", defaultValue = "native", description = "XDP attach mode: native or skb")
+    String attach;
+
+    @Option(names = "--msg-size", defaultValue = "3000", description = "message body bytes (default ${DEFAULT-VALUE})")
+    int msgSize;
+
+    @Option(names = "--bytes", defaultValue = "0", description = "send: stop after this many body bytes (0: use --duration)")
+    long bytes;
+
+    @Option(names = "--duration", defaultValue = "5", description = "send: seconds to send (default ${DEFAULT-VALUE})")
+    double duration;
+
+    @Option(names = "--verify", description = "fill every body byte with a pattern and SHA-256 the stream")
+    boolean verify;
+
+    @Option(names = "--slow-us", defaultValue = "0", description = "recv: spin this many microseconds per message")
+    long slowMicros;
+
+    @Option(names = "--loss-ppm", defaultValue = "0",
+        description = "drop this many per million incoming XTS frames (lossy XDP program)")
+    int lossPpm;
+
+    @Option(names = "--idle-exit", defaultValue = "3",
+        description = "recv: exit after this many seconds without messages once some arrived (default ${DEFAULT-VALUE})")
+    double idleExit;
+
+    @Option(names = "--max-wait", defaultValue = "600", description = "overall limit in seconds")
+    double maxWait;
+
+    @Option(names = "--frames", defaultValue = "16384", description = "UMEM frames (default ${DEFAULT-VALUE})")
+    int frames;
+
+    @Option(names = "--ring", defaultValue = "8192", description = "ring entries (default ${DEFAULT-VALUE})")
+    int ring;
+
+    @Option(names = "--forever", description = "recv: keep running (for restart tests) until killed or --max-wait")
+    boolean forever;
+
+    private final long start = System.nanoTime();
+
+    @Override
+    public Integer call() throws Exception
+    {
+        if (!"send".equals(role) && !"recv".equals(role))
+        {
+            throw new IllegalArgumentException("role must be send or recv, got '" + role + "'");
+        }
+        if (msgSize < 8)
+        {
+            throw new IllegalArgumentException("--msg-size must be at least 8 (the sequence number), got " + msgSize);
+        }
+        final AttachMode mode = AttachMode.parse(attach);
+        final AtomicBoolean running = new AtomicBoolean(true);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> running.set(false)));
+        final LossyProgram lossy = LossyProgram.attach(iface, mode);
+        try
+        {
+            lossy.setDropPartsPerMillion(lossPpm);
+            final Umem umem = new Umem(new Umem.Config(frames, 4096, 0, ring, ring));
+            final XskSocket socket;
+            try
+            {
+                socket = XskSocket.open(new XskSocket.Config(iface, queue, ring, ring, BindMode.COPY, true, false, 20),
+                    umem, lossy.program());
+            }
+            catch (final RuntimeException ex)
+            {
+                umem.close();
+                throw ex;
+            }
+            try (XskFrameTransport transport = new XskFrameTransport(socket, umem))
+            {
+                return run(transport, socket, lossy, running);
+            }
+        }
+        finally
+        {
+            lossy.close();
+        }
+    }
+
+    private int run(
+        final XskFrameTransport transport, final XskSocket socket, final LossyProgram lossy, final AtomicBoolean running)
+        throws NoSuchAlgorithmException
+    {
+        final CountersManager countersManager = new CountersManager(
+            new UnsafeBuffer(ByteBuffer.allocateDirect(1 << 20)), new UnsafeBuffer(ByteBuffer.allocateDirect(1 << 18)));
+        final MessageDigest digest = MessageDigest.getInstance("SHA-256");
+        final Receiver receiver = new Receiver(digest);
+        final LinkConfig config = LinkConfig.defaults().macs(macOf(iface), 0xFF_FF_FF_FF_FF_FFL);
+        final XtsLink link = new XtsLink(transport, config, receiver,
+            new LinkCounters(countersManager, iface + " q" + queue), System.nanoTime());
+        event("start epoch=" + Integer.toHexString(link.epoch()));
+        final MemorySegment body = Arena.ofAuto().allocate(Math.max(msgSize, 8), 8);
+        final byte[] scratch = new byte[msgSize];
+        final long maxMessages = bytes > 0 ? (bytes + msgSize - 1) / msgSize : Long.MAX_VALUE;
+        final long deadline = start + (long)(maxWait * 1e9);
+        long sendUntil = Long.MAX_VALUE;
+        long sent = 0;
+        long upAt = 0;
+        while (running.get() && System.nanoTime() - deadline < 0)
+        {
+            final long now = System.nanoTime();
+            link.doWork(now);
+            if (LinkState.FAILED == link.state())
+            {
+                event("failed reason=" + link.failure());
+                return 2;
+            }
+            if ("send".equals(role))
+            {
+                if (LinkState.UP == link.state())
+                {
+                    if (0 == upAt)
+                    {
+                        upAt = now;
+                        sendUntil = bytes > 0 ? Long.MAX_VALUE : now + (long)(duration * 1e9);
+                    }
+                    int burst = 0;
+                    while (sent < maxMessages && now - sendUntil < 0 && burst++ < 256)
+                    {
+                        body.set(SEQ, 0, sent);
+                        if (verify)
+                        {
+                            fillPattern(body, sent);
+                        }
+                        if (!link.offer(XtsFrameDescriptor.TYPE_STREAM_DATA, 1, body, 0, msgSize))
+                        {
+                            break;
+                        }
+                        if (verify)
+                        {
+                            MemorySegment.copy(body, ValueLayout.JAVA_BYTE, 0, scratch, 0, msgSize);
+                            digest.update(scratch);
+                        }
+                        sent++;
+                    }
+                    if ((sent >= maxMessages || now - sendUntil >= 0) && link.drained())
+                    {
+                        final double seconds = (now - upAt) / 1e9;
+                        result("send", sent, seconds, 0, verify ? hex(digest) : "-", link, socket, lossy);
+                        return 0;
+                    }
+                }
+            }
+            else if (receiver.received > 0 && !forever && now - receiver.lastNs > (long)(idleExit * 1e9))
+            {
+                final double seconds = (receiver.lastNs - receiver.firstNs) / 1e9;
+                result("recv", receiver.received, seconds, receiver.seqErrors, verify ? hex(digest) : "-", link,
+                    socket, lossy);
+                return 0;
+            }
+        }
+        if ("recv".equals(role))
+        {
+            result("recv", receiver.received, (receiver.lastNs - receiver.firstNs) / 1e9, receiver.seqErrors,
+                verify ? hex(digest) : "-", link, socket, lossy);
+            return 0;
+        }
+        event("gave up: link " + link.state() + (null != link.failure() ? " (" + link.failure() + ")" : ""));
+        return 3;
+    }
+
+    private static void fillPattern(final MemorySegment body, final long seq)
+    {
+        final int size = (int)body.byteSize();
+        for (int k = 8; k < size; k++)
+        {
+            body.set(ValueLayout.JAVA_BYTE, k, (byte)(seq * 31 + k));
+        }
+    }
+
+    private final class Receiver implements LinkListener
+    {
+        private final MessageDigest digest;
+        private final byte[] scratch = new byte[65536];
+        long received;
+        long expected;
+        long seqErrors;
+        long firstNs;
+        long lastNs;
+
+        Receiver(final MessageDigest digest)
+        {
+            this.digest = digest;
+        }
+
+        @Override
+        public boolean onMessage(
+            final int type, final int streamId, final MemorySegment memory, final long offset, final int length)
+        {
+            if (XtsFrameDescriptor.TYPE_STREAM_DATA != type)
+            {
+                return true;
+            }
+            final long seq = memory.get(SEQ, offset);
+            if (seq != expected)
+            {
+                seqErrors++;
+            }
+            expected = seq + 1;
+            if (verify)
+            {
+                MemorySegment.copy(memory, ValueLayout.JAVA_BYTE, offset, scratch, 0, length);
+                digest.update(scratch, 0, length);
+            }
+            if (slowMicros > 0)
+            {
+                final long until = System.nanoTime() + slowMicros * 1000;
+                while (System.nanoTime() - until < 0)
+                {
+                    Thread.onSpinWait();
+                }
+            }
+            final long now = System.nanoTime();
+            if (0 == received)
+            {
+                firstNs = now;
+            }
+            lastNs = now;
+            received++;
+            return true;
+        }
+
+        @Override
+        public void onLinkUp(final int peerEpoch, final int version)
+        {
+            event("up peer_epoch=" + Integer.toHexString(peerEpoch) + " version=" + version);
+        }
+
+        @Override
+        public void onLinkDown(final String reason)
+        {
+            event("down reason=" + reason);
+        }
+    }
+
+    private void event(final String text)
+    {
+        System.out.printf(Locale.ROOT, "link-event t_ms=%d %s%n", (System.nanoTime() - start) / 1_000_000, text);
+        System.out.flush();
+    }
+
+    private void result(
+        final String r, final long messages, final double seconds, final long seqErrors, final String sha,
+        final XtsLink link, final XskSocket socket, final LossyProgram lossy)
+    {
+        final XskStatistics stats = socket.statistics(new XskStatistics());
+        final LinkCounters c = link.counters();
+        final double rate = seconds > 0 ? messages / seconds : 0;
+        System.out.printf(Locale.ROOT,
+            "link-stream role=%s msg_size=%d messages=%d bytes=%d seconds=%.6g msgs_per_s=%.6g gbps=%.6g " +
+            "seq_errors=%d sha256=%s retransmits=%d duplicates=%d out_of_order=%d credit_stalls=%d " +
+            "link_downs=%d rx_dropped=%d rx_ring_full=%d rx_fill_ring_empty_descs=%d lossy_dropped=%d%n",
+            r, msgSize, messages, messages * msgSize, seconds, rate, rate * msgSize * 8 / 1e9, seqErrors, sha,
+            c.retransmits(), c.duplicates(), c.outOfOrder(), c.creditStalls(), link.counters().deadPeers() +
+            link.counters().epochChanges(), stats.rxDropped, stats.rxRingFull, stats.rxFillRingEmptyDescs,
+            lossy.dropped());
+        System.out.flush();
+    }
+
+    private static String hex(final MessageDigest digest)
+    {
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static long macOf(final String ifname)
+    {
+        byte[] mac;
+        try
+        {
+            mac = TestFrame.interfaceMac(ifname);
+        }
+        catch (final RuntimeException ex)
+        {
+            mac = new byte[] {2, 0, 0, 0, 0, 1};
+        }
+        long value = 0;
+        for (final byte b : mac)
+        {
+            value = (value << 8) | (b & 0xFF);
+        }
+        return value;
+    }
+}

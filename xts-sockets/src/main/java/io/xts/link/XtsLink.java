@@ -1,0 +1,881 @@
+package io.xts.link;
+
+import io.xts.protocol.FrameValidator;
+import io.xts.protocol.HelloFlyweight;
+import io.xts.protocol.MalformedReason;
+import io.xts.protocol.MessageReader;
+import io.xts.protocol.MessageWriter;
+import io.xts.protocol.ResetFlyweight;
+import io.xts.protocol.XtsFrameFlyweight;
+
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.ThreadLocalRandom;
+
+import static io.xts.protocol.XtsFrameDescriptor.FLAG_GAP;
+import static io.xts.protocol.XtsFrameDescriptor.FLAG_RETRANSMIT;
+import static io.xts.protocol.XtsFrameDescriptor.FRAME_OVERHEAD;
+import static io.xts.protocol.XtsFrameDescriptor.HELLO_LENGTH;
+import static io.xts.protocol.XtsFrameDescriptor.KIND_ACK;
+import static io.xts.protocol.XtsFrameDescriptor.KIND_DATA;
+import static io.xts.protocol.XtsFrameDescriptor.KIND_HELLO;
+import static io.xts.protocol.XtsFrameDescriptor.KIND_RESET;
+import static io.xts.protocol.XtsFrameDescriptor.RESET_SHUTDOWN;
+import static io.xts.protocol.XtsFrameDescriptor.RESET_VERSION_MISMATCH;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_LINK_ERROR;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_STREAM_CREDIT;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_STREAM_DATA;
+import static io.xts.protocol.XtsFrameDescriptor.isNvmeType;
+import static io.xts.protocol.XtsFrameDescriptor.isSocketType;
+import static io.xts.protocol.XtsFrameDescriptor.serialAfter;
+import static io.xts.protocol.XtsFrameDescriptor.serialBefore;
+
+/**
+ * One end of the XTS link (docs/PROTOCOL.md): a lossless, ordered, credit-flow-controlled message channel over a
+ * {@link FrameTransport}. It does the handshake (versions, epochs), packs messages into DATA frames, never sends a
+ * frame the peer has not granted credit for, keeps every DATA frame until it is acknowledged and sends them again
+ * from the oldest on a gap report or a timeout (go-back-N), drops duplicates and out-of-order frames, sends
+ * heartbeats, declares a silent peer dead, and fails everything of an old epoch when the peer restarts.
+ * <p>
+ * Single-threaded and driven by {@link #doWork(long)} with the caller's clock, like an Agrona agent; nothing is
+ * allocated per frame or message. Memory is bounded: the transport's frames, the retention ring and the held queue,
+ * all sized at construction; a full link refuses {@link #offer} rather than growing.
+ */
+public final class XtsLink implements AutoCloseable
+{
+    private static final int RECEIVE_BATCH = 64;
+    private static final int RETENTION = 1 << 16;
+    private static final int MAX_BACKOFF = 32;
+
+    private final FrameTransport transport;
+    private final LinkConfig config;
+    private final LinkListener listener;
+    private final LinkCounters counters;
+    private final MemorySegment memory;
+    private final XtsFrameFlyweight tx = new XtsFrameFlyweight();
+    private final XtsFrameFlyweight rx = new XtsFrameFlyweight();
+    private final HelloFlyweight hello = new HelloFlyweight();
+    private final ResetFlyweight reset = new ResetFlyweight();
+    private final MessageWriter writer = new MessageWriter();
+    private final MessageReader reader = new MessageReader();
+    private final FrameTransport.FrameHandler frameHandler = this::onFrame;
+    private final int epoch;
+    private final int receiveCapacity;
+
+    private LinkState state = LinkState.CONNECTING;
+    private int peerEpoch;
+    private int version;
+    private int maxFrame;
+    private String failure;
+
+    // sender
+    private int nextSeq;
+    private int ackedSeq;
+    private int peerLimit;
+    private final long[] retained = new long[RETENTION];
+    private final int[] retainedLength = new int[RETENTION];
+    /** First transmission time of each retained frame, for round-trip samples (Karn: never from a resent frame). */
+    private final long[] retainedSentNs = new long[RETENTION];
+    private final boolean[] retainedResent = new boolean[RETENTION];
+    private long smoothedRttNs;
+    private long rttVarianceNs;
+    private long building = -1;
+    private int buildingMessages;
+    private long lastProgressNs;
+    private long retransmitTimeoutNs;
+    private int lastGapServed = -1;
+    private long lastGapServedNs;
+
+    // receiver
+    private int nextExpected;
+    private int grantedLimit;
+    private int advertisedLimit;
+    private boolean ackDue;
+    private int gapNakFor = -1;
+    private long gapNakNs;
+    private final long[] heldFrame;
+    /** Payload length of each held frame. */
+    private final int[] heldLength;
+    private int heldHead;
+    private int heldCount;
+    private int heldDelivered;
+
+    private long nowNs;
+    private long lastSentNs;
+    private long lastReceivedNs;
+    private long lastHelloNs;
+
+    /**
+     * @param transport the medium; owned by the caller.
+     * @param config    settings.
+     * @param listener  gets messages and link events.
+     * @param counters  where events are counted.
+     * @param nowNs     the current time.
+     */
+    public XtsLink(
+        final FrameTransport transport, final LinkConfig config, final LinkListener listener,
+        final LinkCounters counters, final long nowNs)
+    {
+        this(transport, config, listener, counters, nowNs, newEpoch());
+    }
+
+    XtsLink(
+        final FrameTransport transport, final LinkConfig config, final LinkListener listener,
+        final LinkCounters counters, final long nowNs, final int epoch)
+    {
+        if (0 == epoch)
+        {
+            throw new IllegalArgumentException("epoch must be non-zero");
+        }
+        this.transport = transport;
+        this.config = config;
+        this.listener = listener;
+        this.counters = counters;
+        this.memory = transport.memory();
+        this.epoch = epoch;
+        this.receiveCapacity = transport.receiveCapacity();
+        if (receiveCapacity <= config.creditReserve())
+        {
+            throw new IllegalArgumentException("receive capacity " + receiveCapacity + " must exceed the credit " +
+                "reserve " + config.creditReserve());
+        }
+        heldFrame = new long[receiveCapacity];
+        heldLength = new int[receiveCapacity];
+        this.nowNs = nowNs;
+        lastReceivedNs = nowNs;
+        lastHelloNs = nowNs - config.heartbeatIntervalNs();
+        retransmitTimeoutNs = config.retransmitTimeoutNs();
+        resetSequenceState();
+    }
+
+    private static int newEpoch()
+    {
+        int e;
+        do
+        {
+            e = ThreadLocalRandom.current().nextInt();
+        }
+        while (0 == e);
+        return e;
+    }
+
+    /**
+     * @return this end's epoch.
+     */
+    public int epoch()
+    {
+        return epoch;
+    }
+
+    /**
+     * @return the peer's epoch, 0 before the handshake.
+     */
+    public int peerEpoch()
+    {
+        return peerEpoch;
+    }
+
+    /**
+     * @return where the link is.
+     */
+    public LinkState state()
+    {
+        return state;
+    }
+
+    /**
+     * @return why the link failed or last went down, or null.
+     */
+    public String failure()
+    {
+        return failure;
+    }
+
+    /**
+     * @return the counters.
+     */
+    public LinkCounters counters()
+    {
+        return counters;
+    }
+
+    /**
+     * @return DATA frames sent and not yet acknowledged.
+     */
+    public int unacknowledged()
+    {
+        return nextSeq - ackedSeq;
+    }
+
+    /**
+     * @return true when every offered message has been sent and acknowledged.
+     */
+    public boolean drained()
+    {
+        return -1 == building && nextSeq == ackedSeq;
+    }
+
+    /**
+     * @return the sequence number of the next new DATA frame.
+     */
+    public int nextSeq()
+    {
+        return nextSeq;
+    }
+
+    /**
+     * @return the credit limit the peer granted last.
+     */
+    public int peerLimit()
+    {
+        return peerLimit;
+    }
+
+    /**
+     * @return the largest message body one frame carries on this link.
+     */
+    public int maxMessageLength()
+    {
+        return Math.min(maxFrame, transport.maxFrameLength()) - FRAME_OVERHEAD - 8;
+    }
+
+    /**
+     * Queue a message for the peer. It rides in the DATA frame being filled, which is sent when full or at the end of
+     * the duty cycle.
+     *
+     * @param type     message type.
+     * @param streamId stream id.
+     * @param src      body memory.
+     * @param offset   body offset.
+     * @param length   body length, at most {@link #maxMessageLength()}.
+     * @return false when the link cannot take it now (not up, no credit, no free frame): try again later.
+     */
+    public boolean offer(
+        final int type, final int streamId, final MemorySegment src, final long offset, final int length)
+    {
+        if (LinkState.UP != state)
+        {
+            return false;
+        }
+        if (length > maxMessageLength())
+        {
+            throw new IllegalArgumentException("message of " + length + " bytes exceeds the link's maximum of " +
+                maxMessageLength());
+        }
+        if (-1 == building && !startFrame())
+        {
+            return false;
+        }
+        if (!writer.append(type, streamId, src, offset, length))
+        {
+            sendBuilding();
+            if (!startFrame() || !writer.append(type, streamId, src, offset, length))
+            {
+                return false;
+            }
+        }
+        buildingMessages++;
+        counters.messagesSent.increment();
+        return true;
+    }
+
+    private boolean startFrame()
+    {
+        if (!serialBefore(nextSeq, peerLimit) || nextSeq - ackedSeq >= RETENTION)
+        {
+            counters.creditStalls.increment();
+            return false;
+        }
+        final long frame = transport.acquire();
+        if (-1 == frame)
+        {
+            counters.txFrameStalls.increment();
+            return false;
+        }
+        building = frame;
+        buildingMessages = 0;
+        final int frameLength = Math.min(maxFrame, transport.maxFrameLength());
+        tx.wrap(memory, frame, frameLength).writeHeader(
+            config.dstMac(), config.srcMac(), KIND_DATA, 0, 0, epoch, nextSeq, nextExpected, grantLimit());
+        writer.wrap(memory, frame, frameLength);
+        return true;
+    }
+
+    private void sendBuilding()
+    {
+        if (-1 == building)
+        {
+            return;
+        }
+        if (0 == buildingMessages)
+        {
+            transport.release(building);
+            building = -1;
+            return;
+        }
+        writer.commit();
+        final int length = FRAME_OVERHEAD + writer.payloadLength();
+        // Fresh acknowledgement and credit at the moment of sending.
+        tx.wrap(memory, building, length).ack(nextExpected).creditLimit(grantLimit());
+        final int slot = nextSeq & (RETENTION - 1);
+        retained[slot] = building;
+        retainedLength[slot] = length;
+        retainedSentNs[slot] = nowNs;
+        retainedResent[slot] = false;
+        if (nextSeq == ackedSeq)
+        {
+            lastProgressNs = nowNs;
+        }
+        nextSeq++;
+        building = -1;
+        transmit(retained[slot], length);
+        ackDue = false;
+    }
+
+    private void transmit(final long frame, final int length)
+    {
+        if (!transport.transmit(frame, length))
+        {
+            transport.flush();
+            if (!transport.transmit(frame, length))
+            {
+                // Still full: the frame stays retained, a retransmission will carry it.
+                return;
+            }
+        }
+        counters.framesSent.increment();
+        counters.bytesSent.getAndAdd(length);
+        lastSentNs = nowNs;
+    }
+
+    /**
+     * One duty cycle: receive and deliver, send what is queued, retransmit, acknowledge, heartbeat, check liveness.
+     *
+     * @param now current time in ns.
+     * @return work done, 0 when idle (for the idle strategy).
+     */
+    public int doWork(final long now)
+    {
+        nowNs = now;
+        if (LinkState.CLOSED == state || LinkState.FAILED == state)
+        {
+            return transport.receive(this::discard, RECEIVE_BATCH) + transport.flush();
+        }
+        int work = transport.receive(frameHandler, RECEIVE_BATCH);
+        if (heldCount > 0)
+        {
+            work += deliverHeld();
+        }
+        if (LinkState.CONNECTING == state)
+        {
+            if (now - lastHelloNs >= config.heartbeatIntervalNs())
+            {
+                sendHello();
+                work++;
+            }
+        }
+        else if (LinkState.UP == state)
+        {
+            if (-1 != building)
+            {
+                sendBuilding();
+                work++;
+            }
+            if (nextSeq != ackedSeq && now - lastProgressNs > retransmitTimeoutNs)
+            {
+                counters.retransmitTimeouts.increment();
+                retransmitAll();
+                retransmitTimeoutNs = Math.min(retransmitTimeoutNs * 2, baseRetransmitTimeout() * MAX_BACKOFF);
+                work++;
+            }
+            if (ackDue || creditUpdateDue())
+            {
+                sendControl(KIND_ACK, 0);
+                work++;
+            }
+            else if (now - lastSentNs >= config.heartbeatIntervalNs())
+            {
+                sendControl(KIND_ACK, 0);
+                counters.heartbeatsSent.increment();
+                work++;
+            }
+            if (now - lastReceivedNs > config.deadTimeoutNs())
+            {
+                counters.deadPeers.increment();
+                linkDown("peer dead: no frame for " + (now - lastReceivedNs) / 1_000_000 + " ms (timeout " +
+                    config.deadTimeoutNs() / 1_000_000 + " ms)");
+                work++;
+            }
+        }
+        return work + transport.flush();
+    }
+
+    private void discard(final MemorySegment mem, final long frame, final int length)
+    {
+        transport.recycle(frame);
+    }
+
+    private boolean creditUpdateDue()
+    {
+        final int limit = grantLimit();
+        return limit - advertisedLimit >= Math.max(1, receiveCapacity >> 2);
+    }
+
+    private int grantLimit()
+    {
+        final int free = receiveCapacity - heldCount - config.creditReserve();
+        final int limit = nextExpected + Math.max(free, 0);
+        if (serialAfter(limit, grantedLimit))
+        {
+            grantedLimit = limit;
+        }
+        return grantedLimit;
+    }
+
+    private void retransmitAll()
+    {
+        for (int s = ackedSeq; s != nextSeq; s++)
+        {
+            final int slot = s & (RETENTION - 1);
+            transmit(retained[slot], retainedLength[slot]);
+            retainedResent[slot] = true;
+            counters.retransmits.increment();
+        }
+        lastProgressNs = nowNs;
+    }
+
+    private void sendHello()
+    {
+        final long frame = transport.acquire();
+        if (-1 == frame)
+        {
+            counters.txFrameStalls.increment();
+            return;
+        }
+        final int length = FRAME_OVERHEAD + HELLO_LENGTH;
+        tx.wrap(memory, frame, length).writeHeader(
+            config.dstMac(), config.srcMac(), KIND_HELLO, 0, HELLO_LENGTH, epoch, nextSeq, nextExpected,
+            grantLimit());
+        hello.wrap(memory, frame + FRAME_OVERHEAD, HELLO_LENGTH)
+            .minVersion(config.minVersion())
+            .maxVersion(config.maxVersion())
+            .peerEpoch(peerEpoch)
+            .maxFrameSize(transport.maxFrameLength())
+            .initialCredits(receiveCapacity - config.creditReserve())
+            .heartbeatIntervalMicros((int)(config.heartbeatIntervalNs() / 1000))
+            .deadTimeoutMicros((int)(config.deadTimeoutNs() / 1000));
+        transmit(frame, length);
+        transport.release(frame);
+        lastHelloNs = nowNs;
+        advertisedLimit = grantedLimit;
+    }
+
+    private void sendControl(final int kind, final int flags)
+    {
+        final long frame = transport.acquire();
+        if (-1 == frame)
+        {
+            counters.txFrameStalls.increment();
+            return;
+        }
+        tx.wrap(memory, frame, FRAME_OVERHEAD).writeHeader(
+            config.dstMac(), config.srcMac(), kind, flags, 0, epoch, nextSeq, nextExpected, grantLimit());
+        transmit(frame, FRAME_OVERHEAD);
+        transport.release(frame);
+        ackDue = false;
+        advertisedLimit = grantedLimit;
+    }
+
+    private void sendReset(final int reason, final String text)
+    {
+        final long frame = transport.acquire();
+        if (-1 == frame)
+        {
+            return;
+        }
+        final int max = transport.maxFrameLength() - FRAME_OVERHEAD;
+        final int payload = reset.wrap(memory, frame + FRAME_OVERHEAD, max).encode(reason, text);
+        tx.wrap(memory, frame, FRAME_OVERHEAD + payload).writeHeader(
+            config.dstMac(), config.srcMac(), KIND_RESET, 0, payload, epoch, nextSeq, nextExpected, grantedLimit);
+        transmit(frame, FRAME_OVERHEAD + payload);
+        transport.release(frame);
+    }
+
+    private void onFrame(final MemorySegment mem, final long frame, final int length)
+    {
+        counters.framesReceived.increment();
+        counters.bytesReceived.getAndAdd(length);
+        final MalformedReason reason = FrameValidator.validate(mem, frame, length);
+        if (MalformedReason.NONE != reason)
+        {
+            counters.malformed(reason);
+            transport.recycle(frame);
+            return;
+        }
+        rx.wrap(mem, frame, length);
+        final int kind = rx.kind();
+        final int frameEpoch = rx.epoch();
+        switch (kind)
+        {
+            case KIND_HELLO -> onHello(frame, frameEpoch);
+            case KIND_RESET -> onReset(frame, frameEpoch);
+            default ->
+            {
+                if (LinkState.UP != state || frameEpoch != peerEpoch)
+                {
+                    counters.malformed(MalformedReason.STALE_EPOCH);
+                    transport.recycle(frame);
+                    if (LinkState.CONNECTING == state && nowNs - lastHelloNs > config.retransmitTimeoutNs())
+                    {
+                        sendHello();
+                    }
+                    return;
+                }
+                lastReceivedNs = nowNs;
+                onAck(rx.ack(), rx.creditLimit(), rx.hasFlag(FLAG_GAP));
+                if (KIND_DATA == kind)
+                {
+                    onData(frame, length);
+                }
+                else
+                {
+                    transport.recycle(frame);
+                }
+            }
+        }
+    }
+
+    private void onHello(final long frame, final int frameEpoch)
+    {
+        hello.wrap(memory, frame + FRAME_OVERHEAD, HELLO_LENGTH);
+        final int peerMin = hello.minVersion();
+        final int peerMax = hello.maxVersion();
+        final int echoed = hello.peerEpoch();
+        final int peerMaxFrame = hello.maxFrameSize();
+        final int initialCredits = (int)Math.min(Integer.MAX_VALUE, hello.initialCredits());
+        transport.recycle(frame);
+        final int agreed = Math.min(peerMax, config.maxVersion());
+        if (agreed < Math.max(peerMin, config.minVersion()))
+        {
+            counters.handshakeRefusals.increment();
+            final String text = "handshake refused: peer speaks versions " + peerMin + ".." + peerMax +
+                ", we speak " + config.minVersion() + ".." + config.maxVersion();
+            sendReset(RESET_VERSION_MISMATCH, text);
+            fail(text);
+            return;
+        }
+        if (LinkState.UP == state)
+        {
+            if (frameEpoch != peerEpoch)
+            {
+                counters.epochChanges.increment();
+                linkDown("peer restarted: epoch " + Integer.toUnsignedString(peerEpoch, 16) + " replaced by " +
+                    Integer.toUnsignedString(frameEpoch, 16));
+            }
+            else if (echoed != epoch)
+            {
+                linkDown("peer reset the link (epoch " + Integer.toUnsignedString(peerEpoch, 16) + ")");
+            }
+            else
+            {
+                lastReceivedNs = nowNs;
+                return;
+            }
+        }
+        lastReceivedNs = nowNs;
+        peerEpoch = frameEpoch;
+        version = agreed;
+        maxFrame = Math.min(peerMaxFrame, transport.maxFrameLength());
+        peerLimit = initialCredits;
+        if (echoed == epoch)
+        {
+            state = LinkState.UP;
+            failure = null;
+            lastProgressNs = nowNs;
+            lastSentNs = nowNs;
+            counters.linkUps.increment();
+            sendHello();
+            listener.onLinkUp(peerEpoch, version);
+        }
+        else
+        {
+            sendHello();
+        }
+    }
+
+    private void onReset(final long frame, final int frameEpoch)
+    {
+        final int payloadLength = rx.payloadLength();
+        reset.wrap(memory, frame + FRAME_OVERHEAD, payloadLength);
+        final int reason = reset.reason();
+        final String text = reset.text();
+        transport.recycle(frame);
+        if (0 != peerEpoch && frameEpoch != peerEpoch)
+        {
+            counters.malformed(MalformedReason.STALE_EPOCH);
+            return;
+        }
+        if (RESET_VERSION_MISMATCH == reason)
+        {
+            counters.handshakeRefusals.increment();
+            fail("peer refused the handshake: " + text);
+        }
+        else if (LinkState.UP == state)
+        {
+            linkDown((RESET_SHUTDOWN == reason ? "peer shut the link down: " : "peer reset the link: ") + text);
+        }
+    }
+
+    private void onAck(final int ack, final int limit, final boolean gap)
+    {
+        if (serialAfter(ack, nextSeq))
+        {
+            counters.malformed(MalformedReason.BAD_SEQUENCE);
+            return;
+        }
+        if (serialAfter(ack, ackedSeq))
+        {
+            for (int s = ackedSeq; s != ack; s++)
+            {
+                transport.release(retained[s & (RETENTION - 1)]);
+            }
+            final int newest = (ack - 1) & (RETENTION - 1);
+            if (!retainedResent[newest])
+            {
+                sampleRoundTrip(nowNs - retainedSentNs[newest]);
+            }
+            ackedSeq = ack;
+            lastProgressNs = nowNs;
+            retransmitTimeoutNs = baseRetransmitTimeout();
+        }
+        if (serialAfter(limit, peerLimit))
+        {
+            peerLimit = limit;
+        }
+        if (gap && ack == ackedSeq && nextSeq != ackedSeq &&
+            (ack != lastGapServed || nowNs - lastGapServedNs > retransmitTimeoutNs))
+        {
+            lastGapServed = ack;
+            lastGapServedNs = nowNs;
+            retransmitAll();
+        }
+    }
+
+    /**
+     * Round-trip estimate as TCP keeps it (RFC 6298): a frame at the tail of a full window waits behind the whole
+     * window, so a fixed timeout shorter than that would resend frames that are merely queued.
+     */
+    private void sampleRoundTrip(final long sampleNs)
+    {
+        if (0 == smoothedRttNs)
+        {
+            smoothedRttNs = sampleNs;
+            rttVarianceNs = sampleNs / 2;
+        }
+        else
+        {
+            rttVarianceNs += (Math.abs(smoothedRttNs - sampleNs) - rttVarianceNs) / 4;
+            smoothedRttNs += (sampleNs - smoothedRttNs) / 8;
+        }
+    }
+
+    private long baseRetransmitTimeout()
+    {
+        return Math.min(Math.max(config.retransmitTimeoutNs(), smoothedRttNs + 4 * rttVarianceNs),
+            config.deadTimeoutNs() / 4);
+    }
+
+    /**
+     * @return the smoothed round-trip time, 0 before the first sample.
+     */
+    public long smoothedRttNs()
+    {
+        return smoothedRttNs;
+    }
+
+    private void onData(final long frame, final int length)
+    {
+        final int seq = rx.seq();
+        if (!serialBefore(seq, grantedLimit))
+        {
+            // The peer sent past the credit we granted: a protocol violation, never a retransmission.
+            counters.malformed(MalformedReason.BAD_SEQUENCE);
+            transport.recycle(frame);
+            return;
+        }
+        if (seq == nextExpected)
+        {
+            nextExpected++;
+            ackDue = true;
+            gapNakFor = -1;
+            heldFrame[(heldHead + heldCount) % heldFrame.length] = frame;
+            heldLength[(heldHead + heldCount) % heldFrame.length] = rx.payloadLength();
+            heldCount++;
+            if (1 == heldCount)
+            {
+                deliverHeld();
+            }
+        }
+        else if (serialBefore(seq, nextExpected))
+        {
+            counters.duplicates.increment();
+            ackDue = true;
+            transport.recycle(frame);
+        }
+        else
+        {
+            counters.outOfOrder.increment();
+            transport.recycle(frame);
+            if (gapNakFor != nextExpected || nowNs - gapNakNs > config.retransmitTimeoutNs())
+            {
+                gapNakFor = nextExpected;
+                gapNakNs = nowNs;
+                counters.gapNaks.increment();
+                sendControl(KIND_ACK, FLAG_GAP);
+            }
+        }
+    }
+
+    private int deliverHeld()
+    {
+        int delivered = 0;
+        while (heldCount > 0)
+        {
+            final long frame = heldFrame[heldHead];
+            reader.wrapPayload(memory, frame + FRAME_OVERHEAD, heldLength[heldHead]);
+            int index = 0;
+            while (reader.next())
+            {
+                if (index++ < heldDelivered)
+                {
+                    continue;
+                }
+                final int type = reader.type();
+                final int streamId = reader.streamId();
+                if (!isKnownType(type))
+                {
+                    counters.unknownMessages.increment();
+                    heldDelivered++;
+                    replyUnknown(type, streamId);
+                    continue;
+                }
+                if (!listener.onMessage(type, streamId, memory, reader.bodyOffset(), reader.length()))
+                {
+                    return delivered;
+                }
+                counters.messagesReceived.increment();
+                heldDelivered++;
+                delivered++;
+            }
+            transport.recycle(frame);
+            heldHead = (heldHead + 1) % heldFrame.length;
+            heldCount--;
+            heldDelivered = 0;
+        }
+        return delivered;
+    }
+
+    private static boolean isKnownType(final int type)
+    {
+        return TYPE_LINK_ERROR == type || TYPE_STREAM_DATA == type || TYPE_STREAM_CREDIT == type ||
+            isSocketType(type) || isNvmeType(type);
+    }
+
+    private final MemorySegment errorBody = java.lang.foreign.Arena.ofAuto().allocate(8);
+
+    private void replyUnknown(final int type, final int streamId)
+    {
+        errorBody.set(io.xts.protocol.XtsFrameDescriptor.BIG_ENDIAN_SHORT, 0, (short)type);
+        errorBody.set(io.xts.protocol.XtsFrameDescriptor.BIG_ENDIAN_SHORT, 2, (short)1);
+        errorBody.set(io.xts.protocol.XtsFrameDescriptor.BIG_ENDIAN_INT, 4, streamId);
+        if (!offer(TYPE_LINK_ERROR, 0, errorBody, 0, 8))
+        {
+            counters.undeliverable.increment();
+        }
+    }
+
+    private void linkDown(final String reason)
+    {
+        final boolean wasUp = LinkState.UP == state;
+        failEverything();
+        state = LinkState.CONNECTING;
+        failure = reason;
+        lastHelloNs = nowNs - config.heartbeatIntervalNs();
+        lastReceivedNs = nowNs;
+        if (wasUp)
+        {
+            counters.linkDowns.increment();
+        }
+        listener.onLinkDown(reason);
+    }
+
+    private void fail(final String reason)
+    {
+        final boolean wasUp = LinkState.UP == state;
+        failEverything();
+        state = LinkState.FAILED;
+        failure = reason;
+        if (wasUp)
+        {
+            counters.linkDowns.increment();
+        }
+        listener.onLinkDown(reason);
+    }
+
+    private void failEverything()
+    {
+        for (int s = ackedSeq; s != nextSeq; s++)
+        {
+            transport.release(retained[s & (RETENTION - 1)]);
+        }
+        if (-1 != building)
+        {
+            transport.release(building);
+            building = -1;
+        }
+        while (heldCount > 0)
+        {
+            transport.recycle(heldFrame[heldHead]);
+            heldHead = (heldHead + 1) % heldFrame.length;
+            heldCount--;
+        }
+        heldDelivered = 0;
+        peerEpoch = 0;
+        resetSequenceState();
+    }
+
+    private void resetSequenceState()
+    {
+        nextSeq = 0;
+        ackedSeq = 0;
+        peerLimit = 0;
+        nextExpected = 0;
+        grantedLimit = 0;
+        advertisedLimit = 0;
+        gapNakFor = -1;
+        lastGapServed = -1;
+        smoothedRttNs = 0;
+        rttVarianceNs = 0;
+        retransmitTimeoutNs = config.retransmitTimeoutNs();
+        maxFrame = transport.maxFrameLength();
+        grantLimit();
+    }
+
+    /**
+     * Tell the peer we are going (RESET SHUTDOWN), fail what is in flight, and stop.
+     */
+    @Override
+    public void close()
+    {
+        if (LinkState.CLOSED == state)
+        {
+            return;
+        }
+        if (LinkState.UP == state)
+        {
+            sendReset(RESET_SHUTDOWN, "link closed by its owner");
+            transport.flush();
+        }
+        failEverything();
+        state = LinkState.CLOSED;
+    }
+}

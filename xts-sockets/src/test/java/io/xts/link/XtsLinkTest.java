@@ -1,0 +1,406 @@
+package io.xts.link;
+
+import io.xts.protocol.MalformedReason;
+import io.xts.protocol.XtsFrameDescriptor;
+import io.xts.protocol.XtsFrameFlyweight;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.CountersManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static io.xts.protocol.XtsFrameDescriptor.FRAME_OVERHEAD;
+import static io.xts.protocol.XtsFrameDescriptor.KIND_DATA;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Unit tests of {@link XtsLink} on the in-process transport, with an injected clock: handshake, credits, loss and
+ * retransmission, duplicates, version refusal, epoch change, dead peer, malformed frames, unknown messages and
+ * backpressure.
+ */
+class XtsLinkTest
+{
+    static final int FRAME = 2048;
+    static final int TX_FRAMES = 512;
+    static final int RX_FRAMES = 256;
+    static final long MS = 1_000_000L;
+
+    private final Arena arena = Arena.ofConfined();
+    private InProcessTransport ta;
+    private InProcessTransport tb;
+    private CountersManager countersManager;
+    private Recorder ra;
+    private Recorder rb;
+    private XtsLink a;
+    private XtsLink b;
+    private long now = 1_000_000_000L;
+    private final MemorySegment body = Arena.ofAuto().allocate(4096);
+
+    /** Records what a link delivered and what happened to it. */
+    static final class Recorder implements LinkListener
+    {
+        final List<Long> values = new ArrayList<>();
+        final List<String> downs = new ArrayList<>();
+        final List<Integer> types = new ArrayList<>();
+        int ups;
+        boolean refuse;
+
+        @Override
+        public boolean onMessage(
+            final int type, final int streamId, final MemorySegment memory, final long offset, final int length)
+        {
+            if (refuse)
+            {
+                return false;
+            }
+            types.add(type);
+            if (XtsFrameDescriptor.TYPE_STREAM_DATA == type)
+            {
+                values.add(memory.get(ValueLayout.JAVA_LONG_UNALIGNED, offset));
+            }
+            return true;
+        }
+
+        @Override
+        public void onLinkUp(final int peerEpoch, final int version)
+        {
+            ups++;
+        }
+
+        @Override
+        public void onLinkDown(final String reason)
+        {
+            downs.add(reason);
+        }
+    }
+
+    @BeforeEach
+    void setUp()
+    {
+        final InProcessTransport[] pair = InProcessTransport.pair(FRAME, TX_FRAMES, RX_FRAMES, 1024);
+        ta = pair[0];
+        tb = pair[1];
+        countersManager = new CountersManager(
+            new UnsafeBuffer(ByteBuffer.allocateDirect(1 << 20)), new UnsafeBuffer(ByteBuffer.allocateDirect(1 << 18)));
+        ra = new Recorder();
+        rb = new Recorder();
+        a = new XtsLink(ta, LinkConfig.defaults(), ra, new LinkCounters(countersManager, "a"), now, 0x0A);
+        b = new XtsLink(tb, LinkConfig.defaults(), rb, new LinkCounters(countersManager, "b"), now, 0x0B);
+    }
+
+    @AfterEach
+    void tearDown()
+    {
+        ta.close();
+        tb.close();
+        arena.close();
+    }
+
+    private void run(final int cycles, final long stepNs)
+    {
+        for (int i = 0; i < cycles; i++)
+        {
+            now += stepNs;
+            a.doWork(now);
+            b.doWork(now);
+        }
+    }
+
+    private void up()
+    {
+        run(10, 1000);
+        assertEquals(LinkState.UP, a.state(), "a up");
+        assertEquals(LinkState.UP, b.state(), "b up");
+    }
+
+    /** Send {@code count} sequence-numbered messages from a to b, driving both ends; returns when all arrived. */
+    private void stream(final long count, final long maxCycles)
+    {
+        long next = rb.values.size();
+        final long target = next + count;
+        long cycles = 0;
+        while (rb.values.size() < target && cycles++ < maxCycles)
+        {
+            int burst = 0;
+            while (next < target && burst++ < 64)
+            {
+                body.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, next);
+                if (!a.offer(XtsFrameDescriptor.TYPE_STREAM_DATA, 7, body, 0, 200))
+                {
+                    break;
+                }
+                next++;
+            }
+            now += 10_000;
+            a.doWork(now);
+            b.doWork(now);
+        }
+    }
+
+    private void assertInOrder(final long count)
+    {
+        assertEquals(count, rb.values.size(), "messages delivered");
+        for (int i = 0; i < count; i++)
+        {
+            if (i != rb.values.get(i))
+            {
+                throw new AssertionError("message " + i + " delivered as " + rb.values.get(i));
+            }
+        }
+    }
+
+    @Test
+    void shouldHandshakeAndAgreeOnEpochs()
+    {
+        up();
+        assertEquals(0x0B, a.peerEpoch());
+        assertEquals(0x0A, b.peerEpoch());
+        assertEquals(1, ra.ups);
+        assertEquals(1, rb.ups);
+    }
+
+    @Test
+    void shouldDeliverInOrderAndNeverExceedCredits()
+    {
+        up();
+        final int[] lastLimitFromB = {b.peerLimit()};
+        final XtsFrameFlyweight f = new XtsFrameFlyweight();
+        tb.tap((mem, frame, len) ->
+        {
+            f.wrap(mem, frame, len);
+            lastLimitFromB[0] = f.creditLimit();
+            return InProcessTransport.Tap.PASS;
+        });
+        final int[] limitAtStart = {a.peerLimit()};
+        final long[] checked = {0};
+        ta.tap((mem, frame, len) ->
+        {
+            f.wrap(mem, frame, len);
+            if (KIND_DATA == f.kind())
+            {
+                final int limit = Math.max(limitAtStart[0], lastLimitFromB[0]);
+                assertTrue(XtsFrameDescriptor.serialBefore(f.seq(), limit),
+                    "DATA seq " + f.seq() + " sent past the credit limit " + limit);
+                checked[0]++;
+            }
+            return InProcessTransport.Tap.PASS;
+        });
+        stream(200_000, 1_000_000);
+        assertInOrder(200_000);
+        assertTrue(checked[0] > 1000, "frames checked against credits: " + checked[0]);
+        assertEquals(0, ta.framesDropped(), "frames dropped for lack of a receive buffer");
+        assertEquals(0, a.counters().retransmits(), "no loss, no retransmission");
+    }
+
+    @Test
+    void shouldRetransmitAfterInjectedLoss()
+    {
+        up();
+        final Random random = new Random(42);
+        final XtsFrameFlyweight f = new XtsFrameFlyweight();
+        final long[] dropped = {0};
+        ta.tap((mem, frame, len) ->
+        {
+            f.wrap(mem, frame, len);
+            if (KIND_DATA == f.kind() && random.nextInt(100) < 5)
+            {
+                dropped[0]++;
+                return InProcessTransport.Tap.DROP;
+            }
+            return InProcessTransport.Tap.PASS;
+        });
+        tb.tap((mem, frame, len) -> random.nextInt(100) < 5 ? InProcessTransport.Tap.DROP :
+            InProcessTransport.Tap.PASS);
+        stream(100_000, 2_000_000);
+        assertInOrder(100_000);
+        assertTrue(dropped[0] > 100, "frames dropped: " + dropped[0]);
+        assertTrue(a.counters().retransmits() >= dropped[0], "retransmits " + a.counters().retransmits());
+        assertEquals(LinkState.UP, a.state());
+    }
+
+    @Test
+    void shouldSuppressDuplicates()
+    {
+        up();
+        final Random random = new Random(7);
+        ta.tap((mem, frame, len) -> random.nextInt(10) == 0 ? InProcessTransport.Tap.DUPLICATE :
+            InProcessTransport.Tap.PASS);
+        stream(50_000, 1_000_000);
+        assertInOrder(50_000);
+        assertTrue(b.counters().duplicates() > 100, "duplicates dropped: " + b.counters().duplicates());
+    }
+
+    @Test
+    void shouldRefuseAHandshakeWithNoCommonVersion()
+    {
+        b = new XtsLink(tb, LinkConfig.defaults().versions(2, 3), rb, new LinkCounters(countersManager, "b2"),
+            now, 0x0C);
+        run(10, 1000);
+        assertEquals(LinkState.FAILED, a.state());
+        assertNotNull(a.failure());
+        // Whichever side refuses first, both report both version ranges.
+        for (final String failure : new String[] {a.failure(), b.failure()})
+        {
+            assertTrue(failure.contains("handshake refused") && failure.contains("1..1") &&
+                failure.contains("2..3"), failure);
+        }
+        assertTrue(a.counters().handshakeRefusals() >= 1);
+        assertFalse(a.offer(XtsFrameDescriptor.TYPE_STREAM_DATA, 1, body, 0, 8), "a failed link takes nothing");
+    }
+
+    @Test
+    void shouldFailEverythingOfTheOldEpochWhenThePeerRestarts()
+    {
+        up();
+        stream(1000, 100_000);
+        // a sends more, but b is gone before acknowledging: frames stay retained on a.
+        for (int i = 0; i < 50; i++)
+        {
+            body.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 1000 + i);
+            assertTrue(a.offer(XtsFrameDescriptor.TYPE_STREAM_DATA, 7, body, 0, 1500));
+        }
+        now += 1000;
+        a.doWork(now);
+        assertTrue(a.unacknowledged() > 0, "frames in flight");
+        // b restarts: a new link, a new epoch, on the same transport.
+        final Recorder fresh = new Recorder();
+        b = new XtsLink(tb, LinkConfig.defaults(), fresh, new LinkCounters(countersManager, "b3"), now, 0x0D);
+        tb.receive((m, f, l) -> tb.recycle(f), 1000);
+        run(20, 1000);
+        assertEquals(1, a.counters().epochChanges());
+        assertTrue(ra.downs.get(0).contains("peer restarted: epoch b replaced by d"), ra.downs.toString());
+        assertEquals(LinkState.UP, a.state(), "relinked with the new epoch");
+        assertEquals(0x0D, a.peerEpoch());
+        assertEquals(0, a.unacknowledged(), "old epoch's frames failed");
+        assertEquals(TX_FRAMES, ta.freeTxFrames(), "every TX frame of the old epoch released");
+    }
+
+    @Test
+    void shouldDeclareASilentPeerDeadWithinTheTimeout()
+    {
+        up();
+        for (int i = 0; i < 60; i++)
+        {
+            now += 10 * MS;
+            a.doWork(now);
+        }
+        assertEquals(1, a.counters().deadPeers());
+        assertEquals(1, ra.downs.size());
+        assertTrue(ra.downs.get(0).startsWith("peer dead: no frame for"), ra.downs.get(0));
+        assertTrue(ra.downs.get(0).contains("(timeout 500 ms)"), ra.downs.get(0));
+        assertEquals(LinkState.CONNECTING, a.state());
+    }
+
+    @Test
+    void shouldKeepAliveWithHeartbeatsWhenIdle()
+    {
+        up();
+        run(300, 10 * MS);
+        assertEquals(LinkState.UP, a.state());
+        assertEquals(0, a.counters().deadPeers());
+        assertTrue(a.counters().heartbeatsSent() > 10, "heartbeats " + a.counters().heartbeatsSent());
+    }
+
+    @Test
+    void shouldCountAndDropMalformedFramesAndKeepWorking()
+    {
+        up();
+        final XtsFrameFlyweight f = new XtsFrameFlyweight();
+        final MemorySegment m = tb.memory();
+        // truncated header
+        inject(10, frame -> { });
+        // length past the frame
+        inject(FRAME_OVERHEAD, frame -> f.wrap(m, frame, FRAME_OVERHEAD).writeHeader(1, 2, KIND_DATA, 0, 100,
+            b.epoch(), 0, 0, 0));
+        // unknown kind
+        inject(FRAME_OVERHEAD, frame -> f.wrap(m, frame, FRAME_OVERHEAD).writeHeader(1, 2, 9, 0, 0, b.epoch(), 0,
+            0, 0));
+        // wrong version
+        inject(FRAME_OVERHEAD, frame -> f.wrap(m, frame, FRAME_OVERHEAD).writeHeader(1, 2, KIND_DATA, 0, 0,
+            b.epoch(), 0, 0, 0).version(7));
+        // wrong ethertype
+        inject(FRAME_OVERHEAD, frame -> f.wrap(m, frame, FRAME_OVERHEAD).writeHeader(1, 2, KIND_DATA, 0, 0,
+            b.epoch(), 0, 0, 0).ethertype(0x0800));
+        // bad sequence: far beyond the granted credit
+        inject(FRAME_OVERHEAD + 8, frame ->
+        {
+            f.wrap(m, frame, FRAME_OVERHEAD + 8).writeHeader(1, 2, KIND_DATA, 0, 8, b.epoch(), 5_000_000, 0, 0);
+            m.set(XtsFrameDescriptor.BIG_ENDIAN_SHORT, frame + FRAME_OVERHEAD, (short)XtsFrameDescriptor.TYPE_STREAM_DATA);
+        });
+        // stale epoch
+        inject(FRAME_OVERHEAD, frame -> f.wrap(m, frame, FRAME_OVERHEAD).writeHeader(1, 2, XtsFrameDescriptor.KIND_ACK,
+            0, 0, 0x1234, 0, 0, 0));
+        final LinkCounters c = a.counters();
+        assertEquals(1, c.malformedCount(MalformedReason.TRUNCATED));
+        assertEquals(1, c.malformedCount(MalformedReason.LENGTH_PAST_FRAME));
+        assertEquals(1, c.malformedCount(MalformedReason.UNKNOWN_KIND));
+        assertEquals(1, c.malformedCount(MalformedReason.BAD_VERSION));
+        assertEquals(1, c.malformedCount(MalformedReason.WRONG_ETHERTYPE));
+        assertEquals(1, c.malformedCount(MalformedReason.STALE_EPOCH));
+        assertEquals(1, c.malformedCount(MalformedReason.BAD_SEQUENCE));
+        // ...and the link still works.
+        stream(10_000, 100_000);
+        assertEquals(10_000, rb.values.size());
+        assertEquals(LinkState.UP, a.state());
+    }
+
+    private void inject(final int length, final java.util.function.LongConsumer writer)
+    {
+        final long frame = tb.acquire();
+        tb.memory().asSlice(frame, length).fill((byte)0);
+        writer.accept(frame);
+        assertTrue(tb.transmit(frame, length));
+        tb.release(frame);
+        tb.flush();
+        now += 1000;
+        a.doWork(now);
+    }
+
+    @Test
+    void shouldAnswerAnUnknownMessageTypeWithALinkError()
+    {
+        up();
+        assertTrue(b.offer(0x7777, 3, body, 0, 16));
+        run(10, 1000);
+        assertEquals(1, a.counters().unknownMessages());
+        assertTrue(rb.types.contains(XtsFrameDescriptor.TYPE_LINK_ERROR), "b got LINK_ERROR: " + rb.types);
+        stream(100, 10_000);
+        assertEquals(100, rb.values.size(), "link keeps working");
+    }
+
+    @Test
+    void shouldPushBackOnTheSenderWhenTheReceiverStopsConsuming()
+    {
+        up();
+        rb.refuse = true;
+        int accepted = 0;
+        for (int i = 0; i < 20_000; i++)
+        {
+            body.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, i);
+            if (a.offer(XtsFrameDescriptor.TYPE_STREAM_DATA, 7, body, 0, 1500))
+            {
+                accepted++;
+            }
+            now += 1000;
+            a.doWork(now);
+            b.doWork(now);
+        }
+        assertTrue(accepted < RX_FRAMES + 8, "the sender was held to the receiver's buffers: " + accepted);
+        assertEquals(0, ta.framesDropped(), "nothing dropped for lack of buffers");
+        assertTrue(a.counters().creditStalls() > 0);
+        rb.refuse = false;
+        run(100, 1000);
+        assertEquals(accepted, rb.values.size(), "everything arrives once the receiver consumes");
+    }
+}
