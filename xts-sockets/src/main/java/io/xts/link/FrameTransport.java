@@ -56,6 +56,12 @@ public interface FrameTransport extends AutoCloseable
     void release(long frame);
 
     /**
+     * @return frames queued or on their way to the wire and not yet completed: the link keeps this short so that a
+     *         retransmission does not wait behind a long queue of its own frames.
+     */
+    int transmitBacklog();
+
+    /**
      * Push queued frames to the wire and reap completions.
      *
      * @return work done (frames pushed or completed), for the idle strategy.

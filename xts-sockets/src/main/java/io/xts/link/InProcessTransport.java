@@ -216,6 +216,12 @@ public final class InProcessTransport implements FrameTransport
     }
 
     @Override
+    public int transmitBacklog()
+    {
+        return txQueueCount;
+    }
+
+    @Override
     public int flush()
     {
         final int n = txQueueCount;

@@ -43,11 +43,13 @@ public record LinkConfig(
     }
 
     /**
-     * @return version 1, heartbeat 100 ms, dead after 500 ms, retransmit after 2 ms, reserve 8 buffers, broadcast.
+     * @return version 1, heartbeat 100 ms, dead after 500 ms, retransmission timeout at least 10 ms (gap reports
+     *         recover most losses at once; the timeout covers a lost tail, and a short one fires spuriously whenever
+     *         the peer is off-CPU for a moment), reserve 8 buffers, broadcast.
      */
     public static LinkConfig defaults()
     {
-        return new LinkConfig(VERSION, VERSION, 100_000_000L, 500_000_000L, 2_000_000L, 8,
+        return new LinkConfig(VERSION, VERSION, 100_000_000L, 500_000_000L, 10_000_000L, 8,
             0x02_00_00_00_00_01L, 0xFF_FF_FF_FF_FF_FFL);
     }
 

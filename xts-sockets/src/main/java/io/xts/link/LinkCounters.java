@@ -23,6 +23,8 @@ public final class LinkCounters implements AutoCloseable
     final AtomicCounter messagesReceived;
     final AtomicCounter creditStalls;
     final AtomicCounter txFrameStalls;
+    final AtomicCounter windowStalls;
+    final AtomicCounter windowReductions;
     final AtomicCounter retransmits;
     final AtomicCounter retransmitTimeouts;
     final AtomicCounter gapNaks;
@@ -52,6 +54,8 @@ public final class LinkCounters implements AutoCloseable
         messagesReceived = counters.newCounter("link " + name + " messages-received", TYPE_ID);
         creditStalls = counters.newCounter("link " + name + " credit-stalls", TYPE_ID);
         txFrameStalls = counters.newCounter("link " + name + " tx-frame-stalls", TYPE_ID);
+        windowStalls = counters.newCounter("link " + name + " window-stalls", TYPE_ID);
+        windowReductions = counters.newCounter("link " + name + " window-reductions", TYPE_ID);
         retransmits = counters.newCounter("link " + name + " retransmits", TYPE_ID);
         retransmitTimeouts = counters.newCounter("link " + name + " retransmit-timeouts", TYPE_ID);
         gapNaks = counters.newCounter("link " + name + " gap-naks-sent", TYPE_ID);
@@ -109,6 +113,24 @@ public final class LinkCounters implements AutoCloseable
         return retransmits.get();
     }
 
+    /** @return times the send window was halved after a loss. */
+    public long windowReductions()
+    {
+        return windowReductions.get();
+    }
+
+    /** @return retransmission timeouts that fired. */
+    public long retransmitTimeouts()
+    {
+        return retransmitTimeouts.get();
+    }
+
+    /** @return gap reports sent. */
+    public long gapNaks()
+    {
+        return gapNaks.get();
+    }
+
     /** @return duplicate DATA frames dropped. */
     public long duplicates()
     {
@@ -161,7 +183,7 @@ public final class LinkCounters implements AutoCloseable
     public void close()
     {
         for (final AtomicCounter c : new AtomicCounter[] {framesSent, framesReceived, bytesSent, bytesReceived,
-            messagesSent, messagesReceived, creditStalls, txFrameStalls, retransmits, retransmitTimeouts, gapNaks,
+            messagesSent, messagesReceived, creditStalls, txFrameStalls, windowStalls, windowReductions, retransmits, retransmitTimeouts, gapNaks,
             duplicates, outOfOrder, heartbeatsSent, deadPeers, epochChanges, linkUps, linkDowns,
             handshakeRefusals, unknownMessages, undeliverable})
         {

@@ -244,6 +244,12 @@ public final class XskFrameTransport implements FrameTransport
      * completions are reaped, and the receive side is woken if the fill ring asks for it.
      */
     @Override
+    public int transmitBacklog()
+    {
+        return (int)Math.min(Integer.MAX_VALUE, pendingTx + submittedInFlight);
+    }
+
+    @Override
     public int flush()
     {
         int work = flushFill();

@@ -45,6 +45,16 @@ public final class XtsLink implements AutoCloseable
     private static final int RECEIVE_BATCH = 64;
     private static final int RETENTION = 1 << 16;
     private static final int MAX_BACKOFF = 32;
+    /** Frames the link lets wait in the transport's queue: enough to keep the wire busy, short enough that a
+     * retransmission is not stuck behind a long queue of its own frames. */
+    private static final int TX_BACKLOG_LIMIT = 256;
+    /** Acknowledge at least every this many accepted frames... */
+    private static final int ACK_EVERY = 32;
+    /** ...or this long after the first unacknowledged one. */
+    private static final long ACK_DELAY_NS = 20_000;
+    private static final int RECEIVE_ROUNDS = 8;
+    /** Smallest send window after losses, in frames. */
+    private static final int MIN_WINDOW = 16;
 
     private final FrameTransport transport;
     private final LinkConfig config;
@@ -70,12 +80,25 @@ public final class XtsLink implements AutoCloseable
     // sender
     private int nextSeq;
     private int ackedSeq;
+    /** Next retained frame to put on the wire: runs behind {@link #nextSeq} while paced, jumps back on go-back-N. */
+    private int sendCursor;
+    /** First sequence number never transmitted; frames before it sent again count as retransmissions. */
+    private int highWater;
     private int peerLimit;
     private final long[] retained = new long[RETENTION];
     private final int[] retainedLength = new int[RETENTION];
     /** First transmission time of each retained frame, for round-trip samples (Karn: never from a resent frame). */
     private final long[] retainedSentNs = new long[RETENTION];
     private final boolean[] retainedResent = new boolean[RETENTION];
+    /**
+     * Send window in frames, on top of the peer's credit: go-back-N resends everything in flight after a loss, so on
+     * a lossy medium a full credit window would be resent again and again. Halved once per loss episode, grown by a
+     * frame per window of acknowledgements (AIMD, as TCP's congestion window), never above the credit.
+     */
+    private int sendWindow;
+    private int slowStartThreshold;
+    private int windowGrowth;
+    private int recoveryUntil;
     private long smoothedRttNs;
     private long rttVarianceNs;
     private long building = -1;
@@ -90,6 +113,8 @@ public final class XtsLink implements AutoCloseable
     private int grantedLimit;
     private int advertisedLimit;
     private boolean ackDue;
+    private int acceptedSinceAck;
+    private long firstUnackedAtNs;
     private int gapNakFor = -1;
     private long gapNakNs;
     private final long[] heldFrame;
@@ -143,7 +168,6 @@ public final class XtsLink implements AutoCloseable
         this.nowNs = nowNs;
         lastReceivedNs = nowNs;
         lastHelloNs = nowNs - config.heartbeatIntervalNs();
-        retransmitTimeoutNs = config.retransmitTimeoutNs();
         resetSequenceState();
     }
 
@@ -285,6 +309,11 @@ public final class XtsLink implements AutoCloseable
             counters.creditStalls.increment();
             return false;
         }
+        if (nextSeq - ackedSeq >= sendWindow)
+        {
+            counters.windowStalls.increment();
+            return false;
+        }
         final long frame = transport.acquire();
         if (-1 == frame)
         {
@@ -314,37 +343,89 @@ public final class XtsLink implements AutoCloseable
         }
         writer.commit();
         final int length = FRAME_OVERHEAD + writer.payloadLength();
-        // Fresh acknowledgement and credit at the moment of sending.
-        tx.wrap(memory, building, length).ack(nextExpected).creditLimit(grantLimit());
         final int slot = nextSeq & (RETENTION - 1);
         retained[slot] = building;
         retainedLength[slot] = length;
-        retainedSentNs[slot] = nowNs;
-        retainedResent[slot] = false;
-        if (nextSeq == ackedSeq)
-        {
-            lastProgressNs = nowNs;
-        }
         nextSeq++;
         building = -1;
-        transmit(retained[slot], length);
-        ackDue = false;
+        pump();
     }
 
-    private void transmit(final long frame, final int length)
+    /**
+     * Put retained frames on the wire from {@link #sendCursor}, in order, while the transport's queue is short:
+     * first transmissions get a fresh acknowledgement and credit; frames before {@link #highWater} are
+     * retransmissions after a go-back.
+     */
+    private int pump()
+    {
+        int sent = 0;
+        while (serialBefore(sendCursor, nextSeq) && transport.transmitBacklog() < TX_BACKLOG_LIMIT)
+        {
+            final int slot = sendCursor & (RETENTION - 1);
+            final long frame = retained[slot];
+            final int length = retainedLength[slot];
+            final boolean first = sendCursor == highWater;
+            if (first)
+            {
+                // Not yet handed to the transport, so the header may still change.
+                tx.wrap(memory, frame, length).ack(nextExpected).creditLimit(grantLimit());
+            }
+            if (!transmit(frame, length))
+            {
+                break;
+            }
+            if (first)
+            {
+                if (highWater == ackedSeq)
+                {
+                    lastProgressNs = nowNs;
+                }
+                retainedSentNs[slot] = nowNs;
+                retainedResent[slot] = false;
+                highWater++;
+                ackSent();
+            }
+            else
+            {
+                retainedResent[slot] = true;
+                counters.retransmits.increment();
+            }
+            sendCursor++;
+            sent++;
+        }
+        return sent;
+    }
+
+    private void markAckDue()
+    {
+        if (!ackDue)
+        {
+            ackDue = true;
+            firstUnackedAtNs = nowNs;
+        }
+    }
+
+    private void ackSent()
+    {
+        ackDue = false;
+        acceptedSinceAck = 0;
+        advertisedLimit = grantedLimit;
+    }
+
+    private boolean transmit(final long frame, final int length)
     {
         if (!transport.transmit(frame, length))
         {
             transport.flush();
             if (!transport.transmit(frame, length))
             {
-                // Still full: the frame stays retained, a retransmission will carry it.
-                return;
+                return false;
             }
         }
         counters.framesSent.increment();
         counters.bytesSent.getAndAdd(length);
         lastSentNs = nowNs;
+        return true;
     }
 
     /**
@@ -360,7 +441,16 @@ public final class XtsLink implements AutoCloseable
         {
             return transport.receive(this::discard, RECEIVE_BATCH) + transport.flush();
         }
-        int work = transport.receive(frameHandler, RECEIVE_BATCH);
+        int work = 0;
+        for (int round = 0; round < RECEIVE_ROUNDS; round++)
+        {
+            final int n = transport.receive(frameHandler, RECEIVE_BATCH);
+            work += n;
+            if (n < RECEIVE_BATCH)
+            {
+                break;
+            }
+        }
         if (heldCount > 0)
         {
             work += deliverHeld();
@@ -380,14 +470,16 @@ public final class XtsLink implements AutoCloseable
                 sendBuilding();
                 work++;
             }
-            if (nextSeq != ackedSeq && now - lastProgressNs > retransmitTimeoutNs)
+            if (highWater != ackedSeq && now - lastProgressNs > retransmitTimeoutNs)
             {
                 counters.retransmitTimeouts.increment();
-                retransmitAll();
+                goBack();
                 retransmitTimeoutNs = Math.min(retransmitTimeoutNs * 2, baseRetransmitTimeout() * MAX_BACKOFF);
                 work++;
             }
-            if (ackDue || creditUpdateDue())
+            work += pump();
+            if (acceptedSinceAck >= ACK_EVERY || (ackDue && now - firstUnackedAtNs >= ACK_DELAY_NS) ||
+                creditUpdateDue())
             {
                 sendControl(KIND_ACK, 0);
                 work++;
@@ -431,16 +523,47 @@ public final class XtsLink implements AutoCloseable
         return grantedLimit;
     }
 
-    private void retransmitAll()
+    /**
+     * Go back N: send every unacknowledged frame again, from the oldest, paced by {@link #pump()}.
+     */
+    private void goBack()
     {
-        for (int s = ackedSeq; s != nextSeq; s++)
-        {
-            final int slot = s & (RETENTION - 1);
-            transmit(retained[slot], retainedLength[slot]);
-            retainedResent[slot] = true;
-            counters.retransmits.increment();
-        }
+        sendCursor = ackedSeq;
         lastProgressNs = nowNs;
+        if (!serialBefore(ackedSeq, recoveryUntil))
+        {
+            // One reduction per loss episode: until what was in flight now is acknowledged.
+            slowStartThreshold = Math.max(MIN_WINDOW, Math.min(sendWindow, highWater - ackedSeq) / 2);
+            sendWindow = slowStartThreshold;
+            recoveryUntil = highWater;
+            counters.windowReductions.increment();
+        }
+    }
+
+    private void growWindow(final int acked)
+    {
+        if (sendWindow < slowStartThreshold)
+        {
+            sendWindow += acked;
+        }
+        else
+        {
+            windowGrowth += acked;
+            while (windowGrowth >= sendWindow)
+            {
+                windowGrowth -= sendWindow;
+                sendWindow++;
+            }
+        }
+        sendWindow = Math.min(sendWindow, RETENTION);
+    }
+
+    /**
+     * @return the send window in frames.
+     */
+    public int sendWindow()
+    {
+        return sendWindow;
     }
 
     private void sendHello()
@@ -481,8 +604,7 @@ public final class XtsLink implements AutoCloseable
             config.dstMac(), config.srcMac(), kind, flags, 0, epoch, nextSeq, nextExpected, grantLimit());
         transmit(frame, FRAME_OVERHEAD);
         transport.release(frame);
-        ackDue = false;
-        advertisedLimit = grantedLimit;
+        ackSent();
     }
 
     private void sendReset(final int reason, final String text)
@@ -627,7 +749,7 @@ public final class XtsLink implements AutoCloseable
 
     private void onAck(final int ack, final int limit, final boolean gap)
     {
-        if (serialAfter(ack, nextSeq))
+        if (serialAfter(ack, highWater))
         {
             counters.malformed(MalformedReason.BAD_SEQUENCE);
             return;
@@ -643,7 +765,12 @@ public final class XtsLink implements AutoCloseable
             {
                 sampleRoundTrip(nowNs - retainedSentNs[newest]);
             }
+            growWindow(ack - ackedSeq);
             ackedSeq = ack;
+            if (serialBefore(sendCursor, ackedSeq))
+            {
+                sendCursor = ackedSeq;
+            }
             lastProgressNs = nowNs;
             retransmitTimeoutNs = baseRetransmitTimeout();
         }
@@ -651,12 +778,12 @@ public final class XtsLink implements AutoCloseable
         {
             peerLimit = limit;
         }
-        if (gap && ack == ackedSeq && nextSeq != ackedSeq &&
+        if (gap && ack == ackedSeq && highWater != ackedSeq &&
             (ack != lastGapServed || nowNs - lastGapServedNs > retransmitTimeoutNs))
         {
             lastGapServed = ack;
             lastGapServedNs = nowNs;
-            retransmitAll();
+            goBack();
         }
     }
 
@@ -680,8 +807,9 @@ public final class XtsLink implements AutoCloseable
 
     private long baseRetransmitTimeout()
     {
-        return Math.min(Math.max(config.retransmitTimeoutNs(), smoothedRttNs + 4 * rttVarianceNs),
-            config.deadTimeoutNs() / 4);
+        // Before the first sample, be conservative (as TCP's initial timeout is): ten times the minimum.
+        final long estimate = 0 == smoothedRttNs ? 10 * config.retransmitTimeoutNs() : smoothedRttNs + 4 * rttVarianceNs;
+        return Math.min(Math.max(config.retransmitTimeoutNs(), estimate), config.deadTimeoutNs() / 4);
     }
 
     /**
@@ -705,7 +833,8 @@ public final class XtsLink implements AutoCloseable
         if (seq == nextExpected)
         {
             nextExpected++;
-            ackDue = true;
+            markAckDue();
+            acceptedSinceAck++;
             gapNakFor = -1;
             heldFrame[(heldHead + heldCount) % heldFrame.length] = frame;
             heldLength[(heldHead + heldCount) % heldFrame.length] = rx.payloadLength();
@@ -718,7 +847,7 @@ public final class XtsLink implements AutoCloseable
         else if (serialBefore(seq, nextExpected))
         {
             counters.duplicates.increment();
-            ackDue = true;
+            markAckDue();
             transport.recycle(frame);
         }
         else
@@ -847,6 +976,14 @@ public final class XtsLink implements AutoCloseable
     {
         nextSeq = 0;
         ackedSeq = 0;
+        sendCursor = 0;
+        highWater = 0;
+        sendWindow = RETENTION;
+        slowStartThreshold = RETENTION;
+        windowGrowth = 0;
+        recoveryUntil = 0;
+        acceptedSinceAck = 0;
+        ackDue = false;
         peerLimit = 0;
         nextExpected = 0;
         grantedLimit = 0;
@@ -855,7 +992,7 @@ public final class XtsLink implements AutoCloseable
         lastGapServed = -1;
         smoothedRttNs = 0;
         rttVarianceNs = 0;
-        retransmitTimeoutNs = config.retransmitTimeoutNs();
+        retransmitTimeoutNs = baseRetransmitTimeout();
         maxFrame = transport.maxFrameLength();
         grantLimit();
     }

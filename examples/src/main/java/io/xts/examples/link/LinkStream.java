@@ -126,7 +126,11 @@ public final class LinkStream implements Callable<Integer>
                 umem.close();
                 throw ex;
             }
-            try (XskFrameTransport transport = new XskFrameTransport(socket, umem))
+            // Frames must fit the interface's MTU: a veth silently drops anything longer.
+            final int half = frames / 2;
+            final int maxFrame = Math.min(umem.config().maxPacket(), interfaceMtu(iface) + 14);
+            try (XskFrameTransport transport = new XskFrameTransport(socket, umem, half, Math.min(half, ring),
+                maxFrame))
             {
                 return run(transport, socket, lossy, running);
             }
@@ -308,10 +312,10 @@ public final class LinkStream implements Callable<Integer>
         final double rate = seconds > 0 ? messages / seconds : 0;
         System.out.printf(Locale.ROOT,
             "link-stream role=%s msg_size=%d messages=%d bytes=%d seconds=%.6g msgs_per_s=%.6g gbps=%.6g " +
-            "seq_errors=%d sha256=%s retransmits=%d duplicates=%d out_of_order=%d credit_stalls=%d " +
+            "seq_errors=%d sha256=%s retransmits=%d rto_fired=%d gap_naks=%d duplicates=%d out_of_order=%d credit_stalls=%d " +
             "link_downs=%d rx_dropped=%d rx_ring_full=%d rx_fill_ring_empty_descs=%d lossy_dropped=%d%n",
             r, msgSize, messages, messages * msgSize, seconds, rate, rate * msgSize * 8 / 1e9, seqErrors, sha,
-            c.retransmits(), c.duplicates(), c.outOfOrder(), c.creditStalls(), link.counters().deadPeers() +
+            c.retransmits(), c.retransmitTimeouts(), c.gapNaks(), c.duplicates(), c.outOfOrder(), c.creditStalls(), link.counters().deadPeers() +
             link.counters().epochChanges(), stats.rxDropped, stats.rxRingFull, stats.rxFillRingEmptyDescs,
             lossy.dropped());
         System.out.flush();
@@ -320,6 +324,19 @@ public final class LinkStream implements Callable<Integer>
     private static String hex(final MessageDigest digest)
     {
         return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static int interfaceMtu(final String ifname)
+    {
+        try
+        {
+            return Integer.parseInt(java.nio.file.Files.readString(
+                java.nio.file.Path.of("/sys/class/net/" + ifname + "/mtu")).trim());
+        }
+        catch (final java.io.IOException | NumberFormatException ex)
+        {
+            return 1500;
+        }
     }
 
     private static long macOf(final String ifname)
