@@ -302,6 +302,58 @@ public final class XtsLink implements AutoCloseable
         return true;
     }
 
+    /**
+     * Zero-copy send: reserve a message in the DATA frame being filled and return where its body goes in
+     * {@link #memory()}, for the caller to write the {@code length} bytes there before the next call into this link
+     * (the frame leaves at the end of the duty cycle, or when a later message does not fit).
+     *
+     * @param type     message type.
+     * @param streamId stream id.
+     * @param length   body length, at most {@link #maxMessageLength()}.
+     * @return offset of the body in {@link #memory()}, or -1 when the link cannot take it now (as {@link #offer}).
+     */
+    public long claim(final int type, final int streamId, final int length)
+    {
+        if (LinkState.UP != state)
+        {
+            return -1;
+        }
+        if (length > maxMessageLength())
+        {
+            throw new IllegalArgumentException("message of " + length + " bytes exceeds the link's maximum of " +
+                maxMessageLength());
+        }
+        if (-1 == building && !startFrame())
+        {
+            return -1;
+        }
+        long body = writer.claim(type, streamId, length);
+        if (body < 0)
+        {
+            sendBuilding();
+            if (!startFrame())
+            {
+                return -1;
+            }
+            body = writer.claim(type, streamId, length);
+            if (body < 0)
+            {
+                return -1;
+            }
+        }
+        buildingMessages++;
+        counters.messagesSent.increment();
+        return body;
+    }
+
+    /**
+     * @return the memory {@link #claim} offsets point into (the transport's frames).
+     */
+    public MemorySegment memory()
+    {
+        return memory;
+    }
+
     private boolean startFrame()
     {
         if (!serialBefore(nextSeq, peerLimit) || nextSeq - ackedSeq >= RETENTION)

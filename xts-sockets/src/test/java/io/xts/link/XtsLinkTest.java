@@ -161,6 +161,25 @@ class XtsLinkTest
     }
 
     @Test
+    void shouldSendClaimedMessagesWrittenInPlace()
+    {
+        up();
+        for (long i = 0; i < 10_000; i++)
+        {
+            long at;
+            while ((at = a.claim(XtsFrameDescriptor.TYPE_STREAM_DATA, 7, 64)) < 0)
+            {
+                run(1, 10_000);
+            }
+            a.memory().set(ValueLayout.JAVA_LONG_UNALIGNED, at, i);
+        }
+        run(100, 10_000);
+        assertInOrder(10_000);
+        assertEquals(-1, new XtsLink(ta, LinkConfig.defaults(), ra, new LinkCounters(countersManager, "c"), now, 9)
+            .claim(XtsFrameDescriptor.TYPE_STREAM_DATA, 1, 8), "no claim before the link is up");
+    }
+
+    @Test
     void shouldHandshakeAndAgreeOnEpochs()
     {
         up();

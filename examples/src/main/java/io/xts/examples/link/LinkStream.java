@@ -21,7 +21,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -153,7 +152,6 @@ public final class LinkStream implements Callable<Integer>
         final XtsLink link = new XtsLink(transport, config, receiver,
             new LinkCounters(countersManager, iface + " q" + queue), System.nanoTime());
         event("start epoch=" + Integer.toHexString(link.epoch()));
-        final MemorySegment body = Arena.ofAuto().allocate(Math.max(msgSize, 8), 8);
         final byte[] scratch = new byte[msgSize];
         final long maxMessages = bytes > 0 ? (bytes + msgSize - 1) / msgSize : Long.MAX_VALUE;
         final long deadline = start + (long)(maxWait * 1e9);
@@ -181,18 +179,18 @@ public final class LinkStream implements Callable<Integer>
                     int burst = 0;
                     while (sent < maxMessages && now - sendUntil < 0 && burst++ < 256)
                     {
-                        body.set(SEQ, 0, sent);
-                        if (verify)
-                        {
-                            fillPattern(body, sent);
-                        }
-                        if (!link.offer(XtsFrameDescriptor.TYPE_STREAM_DATA, 1, body, 0, msgSize))
+                        // Zero-copy: the message is written straight into the frame that will carry it.
+                        final long at = link.claim(XtsFrameDescriptor.TYPE_STREAM_DATA, 1, msgSize);
+                        if (at < 0)
                         {
                             break;
                         }
+                        final MemorySegment frames = link.memory();
+                        frames.set(SEQ, at, sent);
                         if (verify)
                         {
-                            MemorySegment.copy(body, ValueLayout.JAVA_BYTE, 0, scratch, 0, msgSize);
+                            fillPattern(frames, at, msgSize, sent);
+                            MemorySegment.copy(frames, ValueLayout.JAVA_BYTE, at, scratch, 0, msgSize);
                             digest.update(scratch);
                         }
                         sent++;
@@ -223,12 +221,11 @@ public final class LinkStream implements Callable<Integer>
         return 3;
     }
 
-    private static void fillPattern(final MemorySegment body, final long seq)
+    private static void fillPattern(final MemorySegment memory, final long at, final int size, final long seq)
     {
-        final int size = (int)body.byteSize();
         for (int k = 8; k < size; k++)
         {
-            body.set(ValueLayout.JAVA_BYTE, k, (byte)(seq * 31 + k));
+            memory.set(ValueLayout.JAVA_BYTE, at + k, (byte)(seq * 31 + k));
         }
     }
 
