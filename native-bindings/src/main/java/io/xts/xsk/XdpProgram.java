@@ -60,7 +60,16 @@ public final class XdpProgram implements AutoCloseable
                 prog = MemorySegment.NULL;
                 throw new XskException("xdp_program__open_file", objectFile + " section " + section, (int)err);
             }
-            final int rc = libxdp_h.xdp_program__attach(prog, ifindex, mode.libxdpMode(), 0);
+            int rc = libxdp_h.xdp_program__attach(prog, ifindex, mode.libxdpMode(), 0);
+            if (-libc_h.EBUSY == rc || libc_h.EBUSY == rc)
+            {
+                // A program is attached already. One of ours left by a process that was killed (netlink-attached XDP
+                // outlives its process) is replaced; anyone else's is left alone.
+                if (detachStaleProgram(ifname, ifindex))
+                {
+                    rc = libxdp_h.xdp_program__attach(prog, ifindex, mode.libxdpMode(), 0);
+                }
+            }
             if (0 != rc)
             {
                 throw new XskException("xdp_program__attach", where, rc);
@@ -87,6 +96,47 @@ public final class XdpProgram implements AutoCloseable
             }
             arena.close();
             throw ex;
+        }
+    }
+
+    /** Programs of ours, by the name of their function: a stale one of these may be replaced. */
+    private static final java.util.Set<String> OUR_PROGRAMS = java.util.Set.of("xts_steer", "xts_lossy");
+
+    /**
+     * Detach the XDP program attached to an interface if it is one of ours (left behind by a killed process).
+     *
+     * @param ifname  interface name, for messages.
+     * @param ifindex interface index.
+     * @return true when one of ours was detached; false when there was none or it belongs to someone else.
+     * @throws XskException when a foreign program is attached, naming it.
+     */
+    static boolean detachStaleProgram(final String ifname, final int ifindex)
+    {
+        final MemorySegment mp = libxdp_h.xdp_multiprog__get_from_ifindex(ifindex);
+        if (0 != libxdp_h.libxdp_get_error(mp) || MemorySegment.NULL.equals(mp))
+        {
+            return false;
+        }
+        try
+        {
+            final MemorySegment main = libxdp_h.xdp_multiprog__main_prog(mp);
+            final String name = MemorySegment.NULL.equals(main) ? "?" :
+                libxdp_h.xdp_program__name(main).reinterpret(256).getString(0);
+            if (0 == libxdp_h.xdp_multiprog__is_legacy(mp) || !OUR_PROGRAMS.contains(name))
+            {
+                throw new XskException("xdp_program__attach", ifname, "another XDP program is attached (" + name +
+                    "); detach it first (ip link set dev " + ifname + " xdp off) if it is not in use");
+            }
+            final int rc = libxdp_h.xdp_multiprog__detach(mp);
+            if (0 != rc)
+            {
+                throw new XskException("xdp_multiprog__detach (stale " + name + ")", ifname, rc);
+            }
+            return true;
+        }
+        finally
+        {
+            libxdp_h.xdp_multiprog__close(mp);
         }
     }
 

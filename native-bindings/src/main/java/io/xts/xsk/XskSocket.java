@@ -152,7 +152,8 @@ public final class XskSocket implements AutoCloseable
      * @param umem    the UMEM; the first socket on it uses its fill and completion rings, later ones get their own
      *                (a shared UMEM, {@code xsk_socket__create_shared}).
      * @param program the steering program whose XSKMAP slot {@code queue} should point at this socket, or null
-     *                (TX-only sockets need none).
+     *                (TX-only sockets need none; or register later with {@link #registerWith}, after stocking
+     *                the fill ring).
      * @return the bound socket.
      * @throws XskException naming the failed call, interface, queue and errno.
      */
@@ -307,6 +308,25 @@ public final class XskSocket implements AutoCloseable
                 throw new XskException("getsockopt(XDP_OPTIONS)", where, libc_h.errno(errnoState));
             }
             return 0 != (xdp_options.flags(options) & if_xdp_h.XDP_OPTIONS_ZEROCOPY);
+        }
+    }
+
+    /**
+     * Point a program's XSKMAP slot for this socket's queue at this socket, so frames start to arrive. Register only
+     * after the fill ring is stocked: a frame that arrives before that is dropped by the kernel.
+     *
+     * @param program the steering program.
+     */
+    public void registerWith(final XdpProgram program)
+    {
+        if (null == rxRing)
+        {
+            throw new IllegalStateException(this + " has no RX ring to steer frames to");
+        }
+        final int rc = xsk_h.xsk_socket__update_xskmap(xsk, program.xskMapFd());
+        if (0 != rc)
+        {
+            throw new XskException("xsk_socket__update_xskmap", where, rc);
         }
     }
 

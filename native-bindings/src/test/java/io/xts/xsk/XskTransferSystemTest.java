@@ -176,6 +176,27 @@ class XskTransferSystemTest
         }).get(60, TimeUnit.SECONDS);
     }
 
+    @Test
+    void shouldReplaceAStaleProgramOfOursLeftByAKilledProcess() throws Exception
+    {
+        // A netlink-attached XDP program outlives its process: attach one and never detach it, as kill -9 would.
+        net.exec(net.get("NS_PRX"), "ip", "link", "set", "dev", net.get("IF_PRX"), "xdp", "off");
+        NetworkNamespace.run(net.get("NS_PRX"), "stale-attach", () ->
+            XdpProgram.steering(net.get("IF_PRX"), AttachMode.SKB, false)).get(60, TimeUnit.SECONDS);
+        assertTrue(net.exec(net.get("NS_PRX"), "ip", "link", "show", net.get("IF_PRX")).contains("xdp"),
+            "stale program attached");
+        NetworkNamespace.run(net.get("NS_PRX"), "replace", () ->
+        {
+            try (XdpProgram program = XdpProgram.steering(net.get("IF_PRX"), AttachMode.SKB, false))
+            {
+                assertTrue(program.xskMapFd() > 0);
+            }
+            return null;
+        }).get(60, TimeUnit.SECONDS);
+        assertFalse(net.exec(net.get("NS_PRX"), "ip", "link", "show", net.get("IF_PRX")).contains("xdp"),
+            "replaced and then detached");
+    }
+
     record Transfer(TrafficResult tx, TrafficResult rx)
     {
     }

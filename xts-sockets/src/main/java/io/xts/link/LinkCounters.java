@@ -113,6 +113,12 @@ public final class LinkCounters implements AutoCloseable
         return retransmits.get();
     }
 
+    /** @return times a frame was ready but the send window was full. */
+    public long windowStalls()
+    {
+        return windowStalls.get();
+    }
+
     /** @return times the send window was halved after a loss. */
     public long windowReductions()
     {

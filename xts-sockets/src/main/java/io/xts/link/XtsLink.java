@@ -525,7 +525,7 @@ public final class XtsLink implements AutoCloseable
             if (highWater != ackedSeq && now - lastProgressNs > retransmitTimeoutNs)
             {
                 counters.retransmitTimeouts.increment();
-                goBack();
+                goBack(false);
                 retransmitTimeoutNs = Math.min(retransmitTimeoutNs * 2, baseRetransmitTimeout() * MAX_BACKOFF);
                 work++;
             }
@@ -578,11 +578,13 @@ public final class XtsLink implements AutoCloseable
     /**
      * Go back N: send every unacknowledged frame again, from the oldest, paced by {@link #pump()}.
      */
-    private void goBack()
+    private void goBack(final boolean lossReported)
     {
         sendCursor = ackedSeq;
         lastProgressNs = nowNs;
-        if (!serialBefore(ackedSeq, recoveryUntil))
+        // A timeout before the first round-trip sample is no evidence of loss (a peer still warming up is slow to
+        // acknowledge): resend, but keep the window.
+        if ((lossReported || 0 != smoothedRttNs) && !serialBefore(ackedSeq, recoveryUntil))
         {
             // One reduction per loss episode: until what was in flight now is acknowledged.
             slowStartThreshold = Math.max(MIN_WINDOW, Math.min(sendWindow, highWater - ackedSeq) / 2);
@@ -835,7 +837,7 @@ public final class XtsLink implements AutoCloseable
         {
             lastGapServed = ack;
             lastGapServedNs = nowNs;
-            goBack();
+            goBack(true);
         }
     }
 

@@ -108,7 +108,32 @@ public final class LinkStream implements Callable<Integer>
         }
         final AttachMode mode = AttachMode.parse(attach);
         final AtomicBoolean running = new AtomicBoolean(true);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> running.set(false)));
+        final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+        // SIGTERM: stop the loop and let it print its result and release the socket and the XDP program.
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            running.set(false);
+            try
+            {
+                finished.await(5, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        try
+        {
+            return open(mode, running);
+        }
+        finally
+        {
+            finished.countDown();
+        }
+    }
+
+    private int open(final AttachMode mode, final AtomicBoolean running) throws Exception
+    {
         final LossyProgram lossy = LossyProgram.attach(iface, mode);
         try
         {
@@ -117,8 +142,9 @@ public final class LinkStream implements Callable<Integer>
             final XskSocket socket;
             try
             {
+                // Registered with the program only once the transport has stocked the fill ring.
                 socket = XskSocket.open(new XskSocket.Config(iface, queue, ring, ring, BindMode.COPY, true, false, 20),
-                    umem, lossy.program());
+                    umem, null);
             }
             catch (final RuntimeException ex)
             {
@@ -131,6 +157,7 @@ public final class LinkStream implements Callable<Integer>
             try (XskFrameTransport transport = new XskFrameTransport(socket, umem, half, Math.min(half, ring),
                 maxFrame))
             {
+                socket.registerWith(lossy.program());
                 return run(transport, socket, lossy, running);
             }
         }
@@ -309,10 +336,10 @@ public final class LinkStream implements Callable<Integer>
         final double rate = seconds > 0 ? messages / seconds : 0;
         System.out.printf(Locale.ROOT,
             "link-stream role=%s msg_size=%d messages=%d bytes=%d seconds=%.6g msgs_per_s=%.6g gbps=%.6g " +
-            "seq_errors=%d sha256=%s retransmits=%d rto_fired=%d gap_naks=%d duplicates=%d out_of_order=%d credit_stalls=%d " +
+            "seq_errors=%d sha256=%s retransmits=%d rto_fired=%d gap_naks=%d duplicates=%d out_of_order=%d credit_stalls=%d window_stalls=%d " +
             "link_downs=%d rx_dropped=%d rx_ring_full=%d rx_fill_ring_empty_descs=%d lossy_dropped=%d%n",
             r, msgSize, messages, messages * msgSize, seconds, rate, rate * msgSize * 8 / 1e9, seqErrors, sha,
-            c.retransmits(), c.retransmitTimeouts(), c.gapNaks(), c.duplicates(), c.outOfOrder(), c.creditStalls(), link.counters().deadPeers() +
+            c.retransmits(), c.retransmitTimeouts(), c.gapNaks(), c.duplicates(), c.outOfOrder(), c.creditStalls(), c.windowStalls(), link.counters().deadPeers() +
             link.counters().epochChanges(), stats.rxDropped, stats.rxRingFull, stats.rxFillRingEmptyDescs,
             lossy.dropped());
         System.out.flush();

@@ -398,4 +398,236 @@ public final class libxdp_h
         }
     }
 
+    private static final class xdp_program__name
+    {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS);
+        static final MethodHandle HANDLE = NativeLibrary.downcall(SYMBOL_LOOKUP, "xdp_program__name", DESC);
+    }
+
+    /**
+     * @return the C signature of {@code xdp_program__name}.
+     */
+    public static FunctionDescriptor xdp_program__name$descriptor()
+    {
+        return xdp_program__name.DESC;
+    }
+
+    /**
+     * @return the downcall handle of {@code xdp_program__name}.
+     */
+    public static MethodHandle xdp_program__name$handle()
+    {
+        return xdp_program__name.HANDLE;
+    }
+
+    /**
+     * const char *xdp_program__name(const struct xdp_program *prog).
+     * @param xdp_prog C argument {@code xdp_prog}.
+     * @return what the C function returns.
+     */
+    public static MemorySegment xdp_program__name(final MemorySegment xdp_prog)
+    {
+        try
+        {
+            return (MemorySegment)xdp_program__name.HANDLE.invokeExact(xdp_prog);
+        }
+        catch (final Throwable ex)
+        {
+            throw new AssertionError("downcall xdp_program__name failed", ex);
+        }
+    }
+
+    private static final class xdp_multiprog__get_from_ifindex
+    {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
+        static final MethodHandle HANDLE = NativeLibrary.downcall(SYMBOL_LOOKUP, "xdp_multiprog__get_from_ifindex", DESC);
+    }
+
+    /**
+     * @return the C signature of {@code xdp_multiprog__get_from_ifindex}.
+     */
+    public static FunctionDescriptor xdp_multiprog__get_from_ifindex$descriptor()
+    {
+        return xdp_multiprog__get_from_ifindex.DESC;
+    }
+
+    /**
+     * @return the downcall handle of {@code xdp_multiprog__get_from_ifindex}.
+     */
+    public static MethodHandle xdp_multiprog__get_from_ifindex$handle()
+    {
+        return xdp_multiprog__get_from_ifindex.HANDLE;
+    }
+
+    /**
+     * struct xdp_multiprog *xdp_multiprog__get_from_ifindex(int ifindex); check with libxdp_get_error.
+     * @param ifindex C argument {@code ifindex}.
+     * @return what the C function returns.
+     */
+    public static MemorySegment xdp_multiprog__get_from_ifindex(final int ifindex)
+    {
+        try
+        {
+            return (MemorySegment)xdp_multiprog__get_from_ifindex.HANDLE.invokeExact(ifindex);
+        }
+        catch (final Throwable ex)
+        {
+            throw new AssertionError("downcall xdp_multiprog__get_from_ifindex failed", ex);
+        }
+    }
+
+    private static final class xdp_multiprog__main_prog
+    {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS);
+        static final MethodHandle HANDLE = NativeLibrary.downcall(SYMBOL_LOOKUP, "xdp_multiprog__main_prog", DESC);
+    }
+
+    /**
+     * @return the C signature of {@code xdp_multiprog__main_prog}.
+     */
+    public static FunctionDescriptor xdp_multiprog__main_prog$descriptor()
+    {
+        return xdp_multiprog__main_prog.DESC;
+    }
+
+    /**
+     * @return the downcall handle of {@code xdp_multiprog__main_prog}.
+     */
+    public static MethodHandle xdp_multiprog__main_prog$handle()
+    {
+        return xdp_multiprog__main_prog.HANDLE;
+    }
+
+    /**
+     * struct xdp_program *xdp_multiprog__main_prog(const struct xdp_multiprog *mp): the dispatcher, or the single (legacy) program.
+     * @param mp C argument {@code mp}.
+     * @return what the C function returns.
+     */
+    public static MemorySegment xdp_multiprog__main_prog(final MemorySegment mp)
+    {
+        try
+        {
+            return (MemorySegment)xdp_multiprog__main_prog.HANDLE.invokeExact(mp);
+        }
+        catch (final Throwable ex)
+        {
+            throw new AssertionError("downcall xdp_multiprog__main_prog failed", ex);
+        }
+    }
+
+    private static final class xdp_multiprog__is_legacy
+    {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS);
+        static final MethodHandle HANDLE = NativeLibrary.downcall(SYMBOL_LOOKUP, "xdp_multiprog__is_legacy", DESC);
+    }
+
+    /**
+     * @return the C signature of {@code xdp_multiprog__is_legacy}.
+     */
+    public static FunctionDescriptor xdp_multiprog__is_legacy$descriptor()
+    {
+        return xdp_multiprog__is_legacy.DESC;
+    }
+
+    /**
+     * @return the downcall handle of {@code xdp_multiprog__is_legacy}.
+     */
+    public static MethodHandle xdp_multiprog__is_legacy$handle()
+    {
+        return xdp_multiprog__is_legacy.HANDLE;
+    }
+
+    /**
+     * bool xdp_multiprog__is_legacy(const struct xdp_multiprog *mp) (a C bool, bound as int).
+     * @param mp C argument {@code mp}.
+     * @return what the C function returns.
+     */
+    public static int xdp_multiprog__is_legacy(final MemorySegment mp)
+    {
+        try
+        {
+            return (int)xdp_multiprog__is_legacy.HANDLE.invokeExact(mp);
+        }
+        catch (final Throwable ex)
+        {
+            throw new AssertionError("downcall xdp_multiprog__is_legacy failed", ex);
+        }
+    }
+
+    private static final class xdp_multiprog__detach
+    {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS);
+        static final MethodHandle HANDLE = NativeLibrary.downcall(SYMBOL_LOOKUP, "xdp_multiprog__detach", DESC);
+    }
+
+    /**
+     * @return the C signature of {@code xdp_multiprog__detach}.
+     */
+    public static FunctionDescriptor xdp_multiprog__detach$descriptor()
+    {
+        return xdp_multiprog__detach.DESC;
+    }
+
+    /**
+     * @return the downcall handle of {@code xdp_multiprog__detach}.
+     */
+    public static MethodHandle xdp_multiprog__detach$handle()
+    {
+        return xdp_multiprog__detach.HANDLE;
+    }
+
+    /**
+     * int xdp_multiprog__detach(struct xdp_multiprog *mp); returns 0 or -errno.
+     * @param mp C argument {@code mp}.
+     * @return what the C function returns.
+     */
+    public static int xdp_multiprog__detach(final MemorySegment mp)
+    {
+        try
+        {
+            return (int)xdp_multiprog__detach.HANDLE.invokeExact(mp);
+        }
+        catch (final Throwable ex)
+        {
+            throw new AssertionError("downcall xdp_multiprog__detach failed", ex);
+        }
+    }
+
+    private static final class xdp_multiprog__close
+    {
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS);
+        static final MethodHandle HANDLE = NativeLibrary.downcall(SYMBOL_LOOKUP, "xdp_multiprog__close", DESC);
+    }
+
+    /**
+     * @return the C signature of {@code xdp_multiprog__close}.
+     */
+    public static FunctionDescriptor xdp_multiprog__close$descriptor()
+    {
+        return xdp_multiprog__close.DESC;
+    }
+
+    /**
+     * @return the downcall handle of {@code xdp_multiprog__close}.
+     */
+    public static MethodHandle xdp_multiprog__close$handle()
+    {
+        return xdp_multiprog__close.HANDLE;
+    }
+
+    /**
+     * void xdp_multiprog__close(struct xdp_multiprog *mp).
+     * @param mp C argument {@code mp}.
+     */
+    public static void xdp_multiprog__close(final MemorySegment mp)
+    {
+        try
+        {
+            xdp_multiprog__close.HANDLE.invokeExact(mp);
+        }
+        catch (final Throwable ex)
+        {
+            throw new AssertionError("downcall xdp_multiprog__close failed", ex);
+        }
+    }
 }
