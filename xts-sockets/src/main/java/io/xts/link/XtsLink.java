@@ -2,6 +2,7 @@ package io.xts.link;
 
 import io.xts.protocol.FrameValidator;
 import io.xts.protocol.HelloFlyweight;
+import io.xts.protocol.LinkErrorFlyweight;
 import io.xts.protocol.MalformedReason;
 import io.xts.protocol.MessageReader;
 import io.xts.protocol.MessageWriter;
@@ -19,6 +20,7 @@ import static io.xts.protocol.XtsFrameDescriptor.KIND_ACK;
 import static io.xts.protocol.XtsFrameDescriptor.KIND_DATA;
 import static io.xts.protocol.XtsFrameDescriptor.KIND_HELLO;
 import static io.xts.protocol.XtsFrameDescriptor.KIND_RESET;
+import static io.xts.protocol.XtsFrameDescriptor.LINK_ERROR_UNKNOWN_TYPE;
 import static io.xts.protocol.XtsFrameDescriptor.RESET_SHUTDOWN;
 import static io.xts.protocol.XtsFrameDescriptor.RESET_VERSION_MISMATCH;
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_LINK_ERROR;
@@ -65,6 +67,7 @@ public final class XtsLink implements AutoCloseable
     private final XtsFrameFlyweight rx = new XtsFrameFlyweight();
     private final HelloFlyweight hello = new HelloFlyweight();
     private final ResetFlyweight reset = new ResetFlyweight();
+    private final LinkErrorFlyweight linkError = new LinkErrorFlyweight();
     private final MessageWriter writer = new MessageWriter();
     private final MessageReader reader = new MessageReader();
     private final FrameTransport.FrameHandler frameHandler = this::onFrame;
@@ -963,17 +966,15 @@ public final class XtsLink implements AutoCloseable
             isSocketType(type) || isNvmeType(type);
     }
 
-    private final MemorySegment errorBody = java.lang.foreign.Arena.ofAuto().allocate(8);
-
     private void replyUnknown(final int type, final int streamId)
     {
-        errorBody.set(io.xts.protocol.XtsFrameDescriptor.BIG_ENDIAN_SHORT, 0, (short)type);
-        errorBody.set(io.xts.protocol.XtsFrameDescriptor.BIG_ENDIAN_SHORT, 2, (short)1);
-        errorBody.set(io.xts.protocol.XtsFrameDescriptor.BIG_ENDIAN_INT, 4, streamId);
-        if (!offer(TYPE_LINK_ERROR, 0, errorBody, 0, 8))
+        final long body = claim(TYPE_LINK_ERROR, 0, LinkErrorFlyweight.LENGTH);
+        if (body < 0)
         {
             counters.undeliverable.increment();
+            return;
         }
+        linkError.wrap(memory, body, LinkErrorFlyweight.LENGTH).write(type, LINK_ERROR_UNKNOWN_TYPE, streamId);
     }
 
     private void linkDown(final String reason)
