@@ -113,6 +113,12 @@ public final class LinkCounters implements AutoCloseable
         return retransmits.get();
     }
 
+    /** @return times no free TX frame was left to build a frame in. */
+    public long txFrameStalls()
+    {
+        return txFrameStalls.get();
+    }
+
     /** @return times a frame was ready but the send window was full. */
     public long windowStalls()
     {

@@ -84,7 +84,8 @@ public final class LinkStream implements Callable<Integer>
     @Option(names = "--max-wait", defaultValue = "600", description = "overall limit in seconds")
     double maxWait;
 
-    @Option(names = "--frames", defaultValue = "16384", description = "UMEM frames (default ${DEFAULT-VALUE})")
+    @Option(names = "--frames", defaultValue = "20480",
+        description = "UMEM frames: RX gets min(half, --ring), TX the rest (default ${DEFAULT-VALUE})")
     int frames;
 
     @Option(names = "--ring", defaultValue = "8192", description = "ring entries (default ${DEFAULT-VALUE})")
@@ -152,9 +153,11 @@ public final class LinkStream implements Callable<Integer>
                 throw ex;
             }
             // Frames must fit the interface's MTU: a veth silently drops anything longer.
-            final int half = frames / 2;
+            // More TX frames than the peer can grant credit for, so the peer's credit (not a shortage of our own
+            // frames) is what holds a sender back.
+            final int rxFrames = Math.min(frames / 2, ring);
             final int maxFrame = Math.min(umem.config().maxPacket(), interfaceMtu(iface) + 14);
-            try (XskFrameTransport transport = new XskFrameTransport(socket, umem, half, Math.min(half, ring),
+            try (XskFrameTransport transport = new XskFrameTransport(socket, umem, frames - rxFrames, rxFrames,
                 maxFrame))
             {
                 socket.registerWith(lossy.program());
@@ -340,10 +343,10 @@ public final class LinkStream implements Callable<Integer>
         final double rate = seconds > 0 ? messages / seconds : 0;
         System.out.printf(Locale.ROOT,
             "link-stream role=%s msg_size=%d messages=%d bytes=%d seconds=%.6g msgs_per_s=%.6g gbps=%.6g " +
-            "seq_errors=%d sha256=%s retransmits=%d rto_fired=%d gap_naks=%d duplicates=%d out_of_order=%d credit_stalls=%d window_stalls=%d " +
+            "seq_errors=%d sha256=%s retransmits=%d rto_fired=%d gap_naks=%d duplicates=%d out_of_order=%d credit_stalls=%d window_stalls=%d tx_frame_stalls=%d " +
             "link_downs=%d rx_dropped=%d rx_ring_full=%d rx_fill_ring_empty_descs=%d lossy_dropped=%d%n",
             r, msgSize, messages, messages * msgSize, seconds, rate, rate * msgSize * 8 / 1e9, seqErrors, sha,
-            c.retransmits(), c.retransmitTimeouts(), c.gapNaks(), c.duplicates(), c.outOfOrder(), c.creditStalls(), c.windowStalls(), link.counters().deadPeers() +
+            c.retransmits(), c.retransmitTimeouts(), c.gapNaks(), c.duplicates(), c.outOfOrder(), c.creditStalls(), c.windowStalls(), c.txFrameStalls(), link.counters().deadPeers() +
             link.counters().epochChanges(), stats.rxDropped, stats.rxRingFull, stats.rxFillRingEmptyDescs,
             lossy.dropped());
         System.out.flush();
