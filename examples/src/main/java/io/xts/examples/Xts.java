@@ -1,6 +1,7 @@
 package io.xts.examples;
 
 import io.xts.examples.link.LinkStream;
+import io.xts.examples.stat.Stat;
 import io.xts.examples.xsk.XskBench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "xts", mixinStandardHelpOptions = true, version = "XTS-J 0.1.0",
     description = "XTS-J: TCP and NVMe/TCP offload through AF_XDP, in Java.",
-    subcommands = {XskBench.class, LinkStream.class, CommandLine.HelpCommand.class})
+    subcommands = {XskBench.class, LinkStream.class, Stat.class, CommandLine.HelpCommand.class})
 public final class Xts implements Runnable
 {
     @CommandLine.Spec

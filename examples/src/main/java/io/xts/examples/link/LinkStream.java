@@ -7,6 +7,7 @@ import io.xts.link.LinkState;
 import io.xts.link.XskFrameTransport;
 import io.xts.link.XtsLink;
 import io.xts.protocol.XtsFrameDescriptor;
+import io.xts.status.CountersFile;
 import io.xts.xsk.AttachMode;
 import io.xts.xsk.BindMode;
 import io.xts.xsk.LossyProgram;
@@ -94,6 +95,10 @@ public final class LinkStream implements Callable<Integer>
     @Option(names = "--forever", description = "recv: keep running (for restart tests) until killed or --max-wait")
     boolean forever;
 
+    @Option(names = "--counters",
+        description = "put the link's counters in this memory-mapped file, for xts stat (default /dev/shm/xts/link-<iface>-<pid>.counters; 'none' for none)")
+    String countersPath;
+
     private final long start = System.nanoTime();
 
     @Override
@@ -172,10 +177,42 @@ public final class LinkStream implements Callable<Integer>
 
     private int run(
         final XskFrameTransport transport, final XskSocket socket, final LossyProgram lossy, final AtomicBoolean running)
+        throws NoSuchAlgorithmException, java.io.IOException
+    {
+        final CountersFile countersFile = openCounters();
+        final CountersManager countersManager = null != countersFile ? countersFile.manager() : new CountersManager(
+            new UnsafeBuffer(ByteBuffer.allocateDirect(1 << 20)), new UnsafeBuffer(ByteBuffer.allocateDirect(1 << 18)));
+        try
+        {
+            return stream(transport, socket, lossy, running, countersManager);
+        }
+        finally
+        {
+            if (null != countersFile)
+            {
+                countersFile.close();
+            }
+        }
+    }
+
+    private CountersFile openCounters() throws java.io.IOException
+    {
+        if ("none".equals(countersPath))
+        {
+            return null;
+        }
+        final java.nio.file.Path path = null != countersPath ? java.nio.file.Path.of(countersPath) :
+            java.nio.file.Path.of(io.xts.examples.stat.Stat.DEFAULT_DIR,
+                "link-" + iface + "-" + ProcessHandle.current().pid() + ".counters");
+        java.nio.file.Files.createDirectories(path.toAbsolutePath().getParent());
+        return CountersFile.create(path, 256);
+    }
+
+    private int stream(
+        final XskFrameTransport transport, final XskSocket socket, final LossyProgram lossy, final AtomicBoolean running,
+        final CountersManager countersManager)
         throws NoSuchAlgorithmException
     {
-        final CountersManager countersManager = new CountersManager(
-            new UnsafeBuffer(ByteBuffer.allocateDirect(1 << 20)), new UnsafeBuffer(ByteBuffer.allocateDirect(1 << 18)));
         final MessageDigest digest = MessageDigest.getInstance("SHA-256");
         final Receiver receiver = new Receiver(digest);
         final LinkConfig config = LinkConfig.defaults().macs(macOf(iface), 0xFF_FF_FF_FF_FF_FFL);
