@@ -96,7 +96,9 @@ class LinkSystemTest
     void shouldLoseNothingUnderOverloadWithASlowReceiver() throws Exception
     {
         try (LinkEnd receiver = startEnd("slow-recv", "NS_PRX", "recv", "--iface", net.get("IF_PRX"), "--verify",
-            "--slow-us", "3", "--idle-exit", "3"))
+            // 10 us a message: well below what the sender can produce even while it hashes every byte, so credits,
+            // not the sender's own speed, set the pace.
+            "--slow-us", "10", "--idle-exit", "3"))
         {
             receiver.awaitLine(line -> line.contains(" start epoch="), STARTUP);
             try (LinkEnd sender = startEnd("slow-send", "NS_APP", "send", "--iface", net.get("IF_APP"),
