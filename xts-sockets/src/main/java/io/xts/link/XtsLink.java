@@ -14,6 +14,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import static io.xts.protocol.XtsFrameDescriptor.FLAG_GAP;
 import static io.xts.protocol.XtsFrameDescriptor.FLAG_RETRANSMIT;
+import static io.xts.protocol.XtsFrameDescriptor.FLAG_UP;
 import static io.xts.protocol.XtsFrameDescriptor.FRAME_OVERHEAD;
 import static io.xts.protocol.XtsFrameDescriptor.HELLO_LENGTH;
 import static io.xts.protocol.XtsFrameDescriptor.KIND_ACK;
@@ -633,7 +634,7 @@ public final class XtsLink implements AutoCloseable
         }
         final int length = FRAME_OVERHEAD + HELLO_LENGTH;
         tx.wrap(memory, frame, length).writeHeader(
-            config.dstMac(), config.srcMac(), KIND_HELLO, 0, HELLO_LENGTH, epoch, nextSeq, nextExpected,
+            config.dstMac(), config.srcMac(), KIND_HELLO, LinkState.UP == state ? FLAG_UP : 0, HELLO_LENGTH, epoch, nextSeq, nextExpected,
             grantLimit());
         hello.wrap(memory, frame + FRAME_OVERHEAD, HELLO_LENGTH)
             .minVersion(config.minVersion())
@@ -757,6 +758,11 @@ public final class XtsLink implements AutoCloseable
             else
             {
                 lastReceivedNs = nowNs;
+                if (!rx.hasFlag(FLAG_UP))
+                {
+                    // The peer is still connecting: our HELLO that would bring it up was lost. Answer again.
+                    sendHello();
+                }
                 return;
             }
         }

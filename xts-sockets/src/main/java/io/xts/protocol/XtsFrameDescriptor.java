@@ -119,6 +119,9 @@ public final class XtsFrameDescriptor
     /** Flag of a DATA frame: it is sent again. */
     public static final int FLAG_RETRANSMIT = 2;
 
+    /** Flag of a HELLO frame: its sender considers the link up (a HELLO without it asks for a reply). */
+    public static final int FLAG_UP = 4;
+
     // ---------------------------------------------------------------------------------------------------------------
     // HELLO payload (offsets from the start of the payload)
     // ---------------------------------------------------------------------------------------------------------------

@@ -190,6 +190,31 @@ class XtsLinkTest
     }
 
     @Test
+    void shouldCompleteTheHandshakeWhenTheHelloThatBringsThePeerUpIsLost()
+    {
+        final XtsFrameFlyweight f = new XtsFrameFlyweight();
+        final int[] dropped = {0};
+        // a comes up first; the HELLO a then sends (flag UP) is what brings b up. Lose it three times: b stays
+        // connecting, repeats its HELLO, and a, already up, must answer it again.
+        ta.tap((mem, frame, len) ->
+        {
+            f.wrap(mem, frame, len);
+            if (XtsFrameDescriptor.KIND_HELLO == f.kind() && f.hasFlag(XtsFrameDescriptor.FLAG_UP) && dropped[0] < 3)
+            {
+                dropped[0]++;
+                return InProcessTransport.Tap.DROP;
+            }
+            return InProcessTransport.Tap.PASS;
+        });
+        run(100, 10 * MS);
+        assertEquals(3, dropped[0], "the HELLOs that would bring b up were lost");
+        assertEquals(LinkState.UP, a.state());
+        assertEquals(LinkState.UP, b.state(), "b up after all");
+        stream(1000, 100_000);
+        assertEquals(1000, rb.values.size());
+    }
+
+    @Test
     void shouldDeliverInOrderAndNeverExceedCredits()
     {
         up();
