@@ -22,14 +22,11 @@ import static io.xts.protocol.XtsFrameDescriptor.HELLO_RESERVED_OFFSET;
  * the frame, which guarantees {@link #LENGTH} bytes. u16 fields are non-negative {@code int}s; u32 fields are their
  * raw 32 bits in an {@code int} ({@link Integer#toUnsignedLong} gives the magnitude of values of 2^31 and more).
  */
-public final class HelloFlyweight
+public final class HelloFlyweight extends PayloadFlyweight<HelloFlyweight>
 {
     /** Bytes of a HELLO payload. */
     public static final int LENGTH = HELLO_LENGTH;
 
-    private MemorySegment segment;
-    private long offset;
-    private int length;
 
     /**
      * Create a flyweight wrapping nothing; {@link #wrap} it over a HELLO payload before use.
@@ -38,28 +35,10 @@ public final class HelloFlyweight
     {
     }
 
-    /**
-     * Point this flyweight at a HELLO payload.
-     *
-     * @param segment memory holding the frame.
-     * @param offset  offset of the payload in {@code segment}.
-     * @param length  bytes of payload available.
-     * @return this.
-     */
-    public HelloFlyweight wrap(final MemorySegment segment, final long offset, final int length)
+    @Override
+    protected HelloFlyweight self()
     {
-        this.segment = segment;
-        this.offset = offset;
-        this.length = length;
         return this;
-    }
-
-    /**
-     * @return bytes of payload as wrapped.
-     */
-    public int length()
-    {
-        return length;
     }
 
     /**

@@ -17,14 +17,11 @@ import static io.xts.protocol.XtsFrameDescriptor.LINK_ERROR_REASON_OFFSET;
  * {@link MessageWriter#claim}; a received body must be at least {@link #LENGTH} bytes ({@link #isComplete()})
  * before its fields are read, since the frame validator checks message framing, not bodies.
  */
-public final class LinkErrorFlyweight
+public final class LinkErrorFlyweight extends PayloadFlyweight<LinkErrorFlyweight>
 {
     /** Bytes of a LINK_ERROR body. */
     public static final int LENGTH = LINK_ERROR_LENGTH;
 
-    private MemorySegment segment;
-    private long offset;
-    private int length;
 
     /**
      * Create a flyweight wrapping nothing; {@link #wrap} it over a LINK_ERROR body before use.
@@ -33,28 +30,10 @@ public final class LinkErrorFlyweight
     {
     }
 
-    /**
-     * Point this flyweight at a LINK_ERROR body.
-     *
-     * @param segment memory holding the frame.
-     * @param offset  offset of the body in {@code segment}.
-     * @param length  bytes of body available.
-     * @return this.
-     */
-    public LinkErrorFlyweight wrap(final MemorySegment segment, final long offset, final int length)
+    @Override
+    protected LinkErrorFlyweight self()
     {
-        this.segment = segment;
-        this.offset = offset;
-        this.length = length;
         return this;
-    }
-
-    /**
-     * @return bytes of body as wrapped.
-     */
-    public int length()
-    {
-        return length;
     }
 
     /**

@@ -18,11 +18,8 @@ import static io.xts.protocol.XtsFrameDescriptor.RESET_TEXT_OFFSET;
  * the frame's remaining capacity when encoding. {@link #text()} never reads past the wrapped length, even when the
  * text length field claims more (it returns what is there); {@link FrameValidator} rejects such frames anyway.
  */
-public final class ResetFlyweight
+public final class ResetFlyweight extends PayloadFlyweight<ResetFlyweight>
 {
-    private MemorySegment segment;
-    private long offset;
-    private int length;
 
     /**
      * Create a flyweight wrapping nothing; {@link #wrap} it over a RESET payload before use.
@@ -31,28 +28,10 @@ public final class ResetFlyweight
     {
     }
 
-    /**
-     * Point this flyweight at a RESET payload.
-     *
-     * @param segment memory holding the frame.
-     * @param offset  offset of the payload in {@code segment}.
-     * @param length  bytes of payload available.
-     * @return this.
-     */
-    public ResetFlyweight wrap(final MemorySegment segment, final long offset, final int length)
+    @Override
+    protected ResetFlyweight self()
     {
-        this.segment = segment;
-        this.offset = offset;
-        this.length = length;
         return this;
-    }
-
-    /**
-     * @return bytes of payload as wrapped.
-     */
-    public int length()
-    {
-        return length;
     }
 
     /**

@@ -16,14 +16,11 @@ import static io.xts.protocol.XtsFrameDescriptor.STREAM_CREDIT_WINDOW_OFFSET;
  * {@link #LENGTH} bytes ({@link #isComplete()}) before its fields are read, since the frame validator checks message
  * framing, not bodies.
  */
-public final class StreamCreditFlyweight
+public final class StreamCreditFlyweight extends PayloadFlyweight<StreamCreditFlyweight>
 {
     /** Bytes of a STREAM_CREDIT body. */
     public static final int LENGTH = STREAM_CREDIT_LENGTH;
 
-    private MemorySegment segment;
-    private long offset;
-    private int length;
 
     /**
      * Create a flyweight wrapping nothing; {@link #wrap} it over a STREAM_CREDIT body before use.
@@ -32,28 +29,10 @@ public final class StreamCreditFlyweight
     {
     }
 
-    /**
-     * Point this flyweight at a STREAM_CREDIT body.
-     *
-     * @param segment memory holding the frame.
-     * @param offset  offset of the body in {@code segment}.
-     * @param length  bytes of body available.
-     * @return this.
-     */
-    public StreamCreditFlyweight wrap(final MemorySegment segment, final long offset, final int length)
+    @Override
+    protected StreamCreditFlyweight self()
     {
-        this.segment = segment;
-        this.offset = offset;
-        this.length = length;
         return this;
-    }
-
-    /**
-     * @return bytes of body as wrapped.
-     */
-    public int length()
-    {
-        return length;
     }
 
     /**
