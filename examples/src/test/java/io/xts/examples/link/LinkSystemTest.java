@@ -250,7 +250,10 @@ class LinkSystemTest
             "io.xts.examples.Xts", "link-stream"));
         command.addAll(List.of(args));
         Files.createDirectories(LOGS);
-        final Path stderr = LOGS.resolve(CHILDREN.incrementAndGet() + "-" + name + ".err");
+        final int child = CHILDREN.incrementAndGet();
+        // Counters files go next to the logs, not to /dev/shm: a killed child cannot remove its own.
+        command.addAll(List.of("--counters", LOGS.resolve(child + "-" + name + ".counters").toAbsolutePath().toString()));
+        final Path stderr = LOGS.resolve(child + "-" + name + ".err");
         final Process process = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
         return new LinkEnd(name, process, stderr);
     }
