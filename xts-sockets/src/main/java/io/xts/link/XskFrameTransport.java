@@ -61,7 +61,6 @@ public final class XskFrameTransport implements FrameTransport
     private long framesSent;
     private long framesReceived;
     private long txRingFull;
-    private long kicks;
     private boolean closed;
 
     /**
@@ -283,7 +282,6 @@ public final class XskFrameTransport implements FrameTransport
                 }
                 before = after;
             }
-            this.kicks += kicks;
         }
         int completed = reapCompletions();
         if (!kicked && 0 == submitted && 0 == completed && submittedInFlight > 0)
@@ -441,16 +439,15 @@ public final class XskFrameTransport implements FrameTransport
     }
 
     /**
-     * @return TX kicks ({@code sendto}) this transport made.
+     * @return TX kicks ({@code sendto}) made on this transport's socket (the socket counts them).
      */
     public long kicks()
     {
-        return kicks;
+        return socket.txKicks();
     }
 
     private void kick()
     {
-        kicks++;
         socket.kickTx();
     }
 
