@@ -67,12 +67,12 @@ xts_build_if_needed() {
 # in $NS_APP on $IF_APP, for $DURATION seconds; IMPL is java or c. Prints the receiver's result line.
 # Needs: NS_APP NS_PRX IF_APP IF_PRX (scripts/testnet env), DURATION, WORK (a scratch directory).
 XTS_XSK_COMMON=(--batch 64 --ring 8192 --frame-size 4096 --frames 16384)
-XTS_XSK_XTS_XSK_RX_PID=
+XTS_XSK_RX_PID=
 xts_xsk_pair_stop() {
-  if [ -n "$XTS_XSK_XTS_XSK_RX_PID" ] && kill -0 "$XTS_XSK_XTS_XSK_RX_PID" 2>/dev/null; then
-    kill "$XTS_XSK_XTS_XSK_RX_PID" 2>/dev/null || true; wait "$XTS_XSK_XTS_XSK_RX_PID" 2>/dev/null || true
+  if [ -n "$XTS_XSK_RX_PID" ] && kill -0 "$XTS_XSK_RX_PID" 2>/dev/null; then
+    kill "$XTS_XSK_RX_PID" 2>/dev/null || true; wait "$XTS_XSK_RX_PID" 2>/dev/null || true
   fi
-  XTS_XSK_XTS_XSK_RX_PID=
+  XTS_XSK_RX_PID=
 }
 xts_xsk_pair() {
   local impl=$1 size=$2 attach=$3; shift 3

@@ -351,6 +351,31 @@ public final class XtsLink implements AutoCloseable
     }
 
     /**
+     * Shorten the message returned by the last successful {@link #claim} to the bytes actually written (a read from
+     * a socket that returned less than the room claimed); 0 withdraws it. Call before any other call into this link.
+     *
+     * @param length bytes of body written, at most the length claimed.
+     */
+    public void trimClaim(final int length)
+    {
+        writer.trimLast(length);
+        if (0 == length)
+        {
+            buildingMessages--;
+            counters.messagesSent.decrement();
+        }
+    }
+
+    /**
+     * @return the longest body a {@link #claim} can get in the frame being filled without starting a new frame, 0
+     * when none is being filled.
+     */
+    public int claimableInFrame()
+    {
+        return -1 == building ? 0 : writer.maxBodyLength();
+    }
+
+    /**
      * @return the memory {@link #claim} offsets point into (the transport's frames).
      */
     public MemorySegment memory()

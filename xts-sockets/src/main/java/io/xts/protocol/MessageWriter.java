@@ -32,6 +32,7 @@ public final class MessageWriter
     private long position;
     private long limit;
     private int messageCount;
+    private long lastMessage = -1;
 
     /**
      * Create one wrapping nothing; {@link #wrap} it over a frame before use. Reuse it for every frame.
@@ -62,6 +63,7 @@ public final class MessageWriter
         this.limit = payloadStart + Math.min(maxFrameLength - FRAME_OVERHEAD, MAX_PAYLOAD_LENGTH);
         this.position = payloadStart;
         this.messageCount = 0;
+        this.lastMessage = -1;
         return this;
     }
 
@@ -113,6 +115,7 @@ public final class MessageWriter
         {
             return -1;
         }
+        lastMessage = position;
         segment.set(BIG_ENDIAN_SHORT, position + MESSAGE_TYPE_OFFSET, (short)type);
         segment.set(BIG_ENDIAN_SHORT, position + MESSAGE_LENGTH_OFFSET, (short)length);
         segment.set(BIG_ENDIAN_INT, position + MESSAGE_STREAM_ID_OFFSET, streamId);
@@ -124,6 +127,42 @@ public final class MessageWriter
         position = next;
         messageCount++;
         return bodyOffset;
+    }
+
+    /**
+     * Shorten the body of the message claimed last, for a caller that claimed room for the most it could write
+     * (a read from a socket) and wrote less; 0 removes the message. Padding is rewritten for the new length.
+     *
+     * @param newLength bytes of body actually written, at most the length claimed.
+     * @throws IllegalStateException when nothing was claimed since {@link #wrap}.
+     * @throws IllegalArgumentException when {@code newLength} is negative or longer than claimed.
+     */
+    public void trimLast(final int newLength)
+    {
+        if (-1 == lastMessage)
+        {
+            throw new IllegalStateException("no message claimed in this frame");
+        }
+        final int claimed = segment.get(BIG_ENDIAN_SHORT, lastMessage + MESSAGE_LENGTH_OFFSET) & 0xFFFF;
+        if (newLength < 0 || newLength > claimed)
+        {
+            throw new IllegalArgumentException("cannot trim a " + claimed + "-byte body to " + newLength);
+        }
+        if (0 == newLength)
+        {
+            position = lastMessage;
+            lastMessage = -1;
+            messageCount--;
+            return;
+        }
+        segment.set(BIG_ENDIAN_SHORT, lastMessage + MESSAGE_LENGTH_OFFSET, (short)newLength);
+        final long end = lastMessage + MESSAGE_HEADER_LENGTH + newLength;
+        final long next = Math.min(payloadStart + XtsFrameDescriptor.align((int)(end - payloadStart)), limit);
+        for (long padding = end; padding < next; padding++)
+        {
+            segment.set(ValueLayout.JAVA_BYTE, padding, (byte)0);
+        }
+        position = next;
     }
 
     /**

@@ -1,21 +1,16 @@
 package io.xts.examples.link;
 
-import io.xts.link.LinkConfig;
 import io.xts.link.LinkCounters;
 import io.xts.link.LinkListener;
 import io.xts.link.LinkState;
-import io.xts.link.XskFrameTransport;
+import io.xts.link.XskLinkEndpoint;
 import io.xts.link.XtsLink;
 import io.xts.protocol.XtsFrameDescriptor;
 import io.xts.status.CountersFile;
 import io.xts.xsk.AttachMode;
-import io.xts.xsk.BindMode;
 import io.xts.xsk.LossyProgram;
-import io.xts.xsk.Umem;
-import io.xts.xsk.XdpProgram;
 import io.xts.xsk.XskSocket;
 import io.xts.xsk.XskStatistics;
-import io.xts.xsk.traffic.TestFrame;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
 import picocli.CommandLine.Command;
@@ -140,43 +135,14 @@ public final class LinkStream implements Callable<Integer>
 
     private int open(final AttachMode mode, final AtomicBoolean running) throws Exception
     {
-        final LossyProgram lossy = LossyProgram.attach(iface, mode);
-        try
+        try (XskLinkEndpoint endpoint = XskLinkEndpoint.open(
+            new XskLinkEndpoint.Config(iface, queue, mode, frames, ring, lossPpm)))
         {
-            lossy.setDropPartsPerMillion(lossPpm);
-            final Umem umem = new Umem(new Umem.Config(frames, 4096, 0, ring, ring));
-            final XskSocket socket;
-            try
-            {
-                // Registered with the program only once the transport has stocked the fill ring.
-                socket = XskSocket.open(new XskSocket.Config(iface, queue, ring, ring, BindMode.COPY, true, false, 20),
-                    umem, null);
-            }
-            catch (final RuntimeException ex)
-            {
-                umem.close();
-                throw ex;
-            }
-            // Frames must fit the interface's MTU: a veth silently drops anything longer.
-            // More TX frames than the peer can grant credit for, so the peer's credit (not a shortage of our own
-            // frames) is what holds a sender back.
-            final int rxFrames = Math.min(frames / 2, ring);
-            final int maxFrame = Math.min(umem.config().maxPacket(), interfaceMtu(iface) + 14);
-            try (XskFrameTransport transport = new XskFrameTransport(socket, umem, frames - rxFrames, rxFrames,
-                maxFrame))
-            {
-                socket.registerWith(lossy.program());
-                return run(transport, socket, lossy, running);
-            }
-        }
-        finally
-        {
-            lossy.close();
+            return run(endpoint, running);
         }
     }
 
-    private int run(
-        final XskFrameTransport transport, final XskSocket socket, final LossyProgram lossy, final AtomicBoolean running)
+    private int run(final XskLinkEndpoint endpoint, final AtomicBoolean running)
         throws NoSuchAlgorithmException, java.io.IOException
     {
         final CountersFile countersFile = openCounters();
@@ -184,7 +150,7 @@ public final class LinkStream implements Callable<Integer>
             new UnsafeBuffer(ByteBuffer.allocateDirect(1 << 20)), new UnsafeBuffer(ByteBuffer.allocateDirect(1 << 18)));
         try
         {
-            return stream(transport, socket, lossy, running, countersManager);
+            return stream(endpoint, running, countersManager);
         }
         finally
         {
@@ -209,14 +175,14 @@ public final class LinkStream implements Callable<Integer>
     }
 
     private int stream(
-        final XskFrameTransport transport, final XskSocket socket, final LossyProgram lossy, final AtomicBoolean running,
-        final CountersManager countersManager)
+        final XskLinkEndpoint endpoint, final AtomicBoolean running, final CountersManager countersManager)
         throws NoSuchAlgorithmException
     {
+        final XskSocket socket = endpoint.socket();
+        final LossyProgram lossy = endpoint.lossy();
         final MessageDigest digest = MessageDigest.getInstance("SHA-256");
         final Receiver receiver = new Receiver(digest);
-        final LinkConfig config = LinkConfig.defaults().macs(macOf(iface), 0xFF_FF_FF_FF_FF_FFL);
-        final XtsLink link = new XtsLink(transport, config, receiver,
+        final XtsLink link = new XtsLink(endpoint.transport(), endpoint.linkConfig(), receiver,
             new LinkCounters(countersManager, iface + " q" + queue), System.nanoTime());
         event("start epoch=" + Integer.toHexString(link.epoch()));
         final byte[] scratch = new byte[msgSize];
@@ -392,37 +358,5 @@ public final class LinkStream implements Callable<Integer>
     private static String hex(final MessageDigest digest)
     {
         return HexFormat.of().formatHex(digest.digest());
-    }
-
-    private static int interfaceMtu(final String ifname)
-    {
-        try
-        {
-            return Integer.parseInt(java.nio.file.Files.readString(
-                java.nio.file.Path.of("/sys/class/net/" + ifname + "/mtu")).trim());
-        }
-        catch (final java.io.IOException | NumberFormatException ex)
-        {
-            return 1500;
-        }
-    }
-
-    private static long macOf(final String ifname)
-    {
-        byte[] mac;
-        try
-        {
-            mac = TestFrame.interfaceMac(ifname);
-        }
-        catch (final RuntimeException ex)
-        {
-            mac = new byte[] {2, 0, 0, 0, 0, 1};
-        }
-        long value = 0;
-        for (final byte b : mac)
-        {
-            value = (value << 8) | (b & 0xFF);
-        }
-        return value;
     }
 }
