@@ -1,6 +1,11 @@
 package io.xts.examples;
 
+import io.xts.examples.bench.StreamClient;
 import io.xts.examples.link.LinkStream;
+import io.xts.examples.net.EchoServer;
+import io.xts.examples.net.HttpGet;
+import io.xts.examples.net.HttpServer;
+import io.xts.examples.net.Nc;
 import io.xts.examples.stat.Stat;
 import io.xts.examples.xsk.XskBench;
 import picocli.CommandLine;
@@ -12,7 +17,9 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "xts", mixinStandardHelpOptions = true, version = "XTS-J 0.1.0",
     description = "XTS-J: TCP and NVMe/TCP offload through AF_XDP, in Java.",
-    subcommands = {XskBench.class, LinkStream.class, Stat.class, CommandLine.HelpCommand.class})
+    subcommands = {XskBench.class, LinkStream.class, Stat.class, Nc.class, EchoServer.class, HttpServer.class,
+        HttpGet.class, StreamClient.class, CommandLine.HelpCommand.class,
+        io.xts.proxy.ProxyCommand.class})
 public final class Xts implements Runnable
 {
     @CommandLine.Spec

@@ -77,4 +77,87 @@ public final class NetworkNamespace
         thread.start();
         return result;
     }
+
+    /**
+     * Open the calling thread's network namespace, to come back to it later from any thread with {@link #callIn}.
+     *
+     * @return a file descriptor of the namespace; close it with {@link #release(int)}.
+     * @throws XskException when /proc/thread-self/ns/net cannot be opened.
+     */
+    public static int current()
+    {
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment errno = libc_h.allocateErrnoState(arena);
+            final String path = "/proc/thread-self/ns/net";
+            final int fd = libc_h.open(errno, arena.allocateFrom(path), libc_h.O_RDONLY | libc_h.O_CLOEXEC);
+            if (fd < 0)
+            {
+                throw new XskException("open", path, libc_h.errno(errno));
+            }
+            return fd;
+        }
+    }
+
+    /**
+     * Run a task inside the namespace {@code fd} names, on a short-lived platform thread, and wait for it: for work
+     * that must happen in the namespace where something was set up (detaching an XDP program by interface index)
+     * when the caller may be in another one.
+     *
+     * @param fd   a namespace from {@link #current()}.
+     * @param task what to run.
+     * @param <T>  its result.
+     * @return the task's result.
+     * @throws XskException when the namespace cannot be entered; the task's own exception is rethrown as is when it
+     *         is unchecked.
+     */
+    public static <T> T callIn(final int fd, final Callable<T> task)
+    {
+        final CompletableFuture<T> result = new CompletableFuture<>();
+        final Thread thread = Thread.ofPlatform().name("xts-netns").daemon(true).start(() ->
+        {
+            try (Arena arena = Arena.ofConfined())
+            {
+                final MemorySegment errno = libc_h.allocateErrnoState(arena);
+                if (0 != libc_h.setns(errno, fd, libc_h.CLONE_NEWNET))
+                {
+                    throw new XskException("setns(CLONE_NEWNET)", "namespace fd " + fd, libc_h.errno(errno));
+                }
+                result.complete(task.call());
+            }
+            catch (final Throwable ex)
+            {
+                result.completeExceptionally(ex);
+            }
+        });
+        try
+        {
+            thread.join();
+            return result.join();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for work in namespace fd " + fd, ex);
+        }
+        catch (final java.util.concurrent.CompletionException ex)
+        {
+            if (ex.getCause() instanceof RuntimeException runtime)
+            {
+                throw runtime;
+            }
+            throw ex;
+        }
+    }
+
+    /**
+     * @param fd a namespace from {@link #current()}, closed.
+     */
+    public static void release(final int fd)
+    {
+        try (Arena arena = Arena.ofConfined())
+        {
+            libc_h.close(libc_h.allocateErrnoState(arena), fd);
+        }
+    }
 }

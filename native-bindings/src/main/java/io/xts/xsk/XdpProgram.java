@@ -30,6 +30,9 @@ public final class XdpProgram implements AutoCloseable
     private final MemorySegment program;
     private final int xskMapFd;
     private final Arena arena = Arena.ofShared();
+    /** The namespace the program was attached in: interface indexes mean something only there, and a program may be
+     * closed from a thread in another namespace (a test that opened it on a thread that entered one). */
+    private final int netns;
     private boolean attached;
     private boolean closed;
 
@@ -50,6 +53,7 @@ public final class XdpProgram implements AutoCloseable
             throw ex;
         }
         ifindex = index;
+        netns = NetworkNamespace.current();
         try
         {
             prog = libxdp_h.xdp_program__open_file(
@@ -94,6 +98,7 @@ public final class XdpProgram implements AutoCloseable
             {
                 libxdp_h.xdp_program__close(prog);
             }
+            NetworkNamespace.release(netns);
             arena.close();
             throw ex;
         }
@@ -275,7 +280,8 @@ public final class XdpProgram implements AutoCloseable
         closed = true;
         try
         {
-            final int rc = libxdp_h.xdp_program__detach(program, ifindex, mode.libxdpMode(), 0);
+            final int rc = NetworkNamespace.callIn(netns,
+                () -> libxdp_h.xdp_program__detach(program, ifindex, mode.libxdpMode(), 0));
             if (0 != rc)
             {
                 throw new XskException("xdp_program__detach", ifname, rc);
@@ -284,6 +290,7 @@ public final class XdpProgram implements AutoCloseable
         finally
         {
             libxdp_h.xdp_program__close(program);
+            NetworkNamespace.release(netns);
             arena.close();
         }
     }

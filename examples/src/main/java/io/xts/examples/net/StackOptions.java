@@ -1,0 +1,62 @@
+package io.xts.examples.net;
+
+import io.xts.sockets.XtsStack;
+import io.xts.xsk.AttachMode;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.time.Duration;
+
+/**
+ * The options every example that uses XTS sockets shares (a picocli mixin): which interface and queue carry the
+ * link to the proxy, with defaults from the environment ({@code XTS_IFACE}, {@code XTS_QUEUE}) so scripts can set
+ * them once, and how to attach. {@link #open()} builds the {@link XtsStack} and waits for the link to come up.
+ */
+public final class StackOptions
+{
+    @Option(names = "--iface", defaultValue = "${env:XTS_IFACE}",
+        description = "interface of the link to the proxy (default: $XTS_IFACE)")
+    String iface;
+
+    @Option(names = "--queue", defaultValue = "${env:XTS_QUEUE:-0}",
+        description = "queue id of the link (default: $XTS_QUEUE or 0)")
+    int queue;
+
+    @Option(names = "--attach", defaultValue = "native", description = "XDP attach mode: native or skb (default ${DEFAULT-VALUE})")
+    String attach;
+
+    @Option(names = "--link-timeout", defaultValue = "10",
+        description = "seconds to wait for the link to the proxy to come up (default ${DEFAULT-VALUE})")
+    double linkTimeout;
+
+    @Option(names = "--receive-window", defaultValue = "262144",
+        description = "bytes each socket buffers on this host, the proxy's credit (default ${DEFAULT-VALUE})")
+    int receiveWindow;
+
+    /**
+     * @return a stack on the chosen interface, with its link up.
+     * @throws IOException when the link does not come up in time.
+     */
+    public XtsStack open() throws IOException
+    {
+        if (null == iface || iface.isBlank())
+        {
+            throw new IllegalArgumentException("no interface: pass --iface IF or set XTS_IFACE");
+        }
+        if (queue < 0)
+        {
+            throw new IllegalArgumentException("--queue must be >= 0, got " + queue);
+        }
+        if (linkTimeout <= 0)
+        {
+            throw new IllegalArgumentException("--link-timeout must be positive, got " + linkTimeout);
+        }
+        return XtsStack.builder()
+            .iface(iface)
+            .queue(queue)
+            .attach(AttachMode.parse(attach))
+            .receiveWindow(receiveWindow)
+            .linkTimeout(Duration.ofMillis((long)(linkTimeout * 1000)))
+            .build();
+    }
+}

@@ -1,0 +1,947 @@
+package io.xts.proxy;
+
+import io.xts.link.LinkListener;
+import io.xts.link.LinkState;
+import io.xts.link.XtsLink;
+import io.xts.protocol.ConnectFlyweight;
+import io.xts.protocol.EstablishedFlyweight;
+import io.xts.protocol.ListenFlyweight;
+import io.xts.protocol.ListenResultFlyweight;
+import io.xts.protocol.OptionResultFlyweight;
+import io.xts.protocol.SetOptionFlyweight;
+import io.xts.protocol.SocketErrorFlyweight;
+import io.xts.protocol.SocketResetFlyweight;
+import io.xts.protocol.StreamCreditFlyweight;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.IntArrayList;
+import org.agrona.collections.IntHashSet;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+
+import static io.xts.protocol.SocketMessages.EACCES;
+import static io.xts.protocol.SocketMessages.EBADF;
+import static io.xts.protocol.SocketMessages.EEXIST;
+import static io.xts.protocol.SocketMessages.EINVAL;
+import static io.xts.protocol.SocketMessages.EMFILE;
+import static io.xts.protocol.SocketMessages.ENOBUFS;
+import static io.xts.protocol.SocketMessages.EPROTO;
+import static io.xts.protocol.SocketMessages.OPTION_SO_RCVBUF;
+import static io.xts.protocol.SocketMessages.OPTION_SO_REUSEADDR;
+import static io.xts.protocol.SocketMessages.PROXY_ALLOCATED_ID;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_LINK_ERROR;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_ACCEPTED;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_CLOSE;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_CONNECT;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_CONNECT_RESULT;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_CREDIT;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_DATA;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_ERROR;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_LISTEN;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_LISTEN_RESULT;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_OPTION_RESULT;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_RESET;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_SET_OPTION;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_SHUTDOWN;
+
+/**
+ * The proxy's side of one XTS link: the socket table of that link (ids are scoped to it, so a frame of another link
+ * can never name these sockets), the handling of every socket message the app host sends (docs/PROTOCOL.md, "Socket
+ * operations"), the per-link limits and allow-lists, and the messages owed back. When the link goes down or the peer
+ * restarts (a new epoch), every socket of the link is aborted with an RST (the app is gone and data may be lost; an
+ * RST says so honestly rather than a FIN that would pass for a complete stream) and its state freed.
+ * <p>
+ * Replies are claimed on the link before anything is done, so a message the link cannot answer now is refused
+ * ({@code onMessage} returns false, the link re-delivers it) with no side effect to repeat. Messages a socket owes
+ * later (connect results, credit, SHUTDOWN, RESET) are flags on the socket, flushed by {@link #doSocketWork} as the
+ * link has room. Single-threaded: everything runs on the agent thread that drives the link and the selector.
+ */
+public final class LinkSession implements LinkListener
+{
+    /** How long a socket the app closed may take to hand its pending bytes to a peer that stopped reading. */
+    static final long CLOSE_LINGER_NS = 30_000_000_000L;
+    /** Connect and linger deadlines are checked this often, not every duty cycle. */
+    private static final long TIMER_PERIOD_NS = 1_000_000L;
+    /** Connects started per duty cycle at most: each is a socket(2) and a connect(2), tens of microseconds. */
+    static final int CONNECTS_PER_CYCLE = 64;
+    /** Ids the proxy reset on its own, remembered so that the app's messages already in flight for them are dropped
+     * quietly instead of each drawing an EBADF; the oldest is forgotten first. */
+    private static final int TOMBSTONES = 256;
+
+    final ProxyConfig config;
+    final ProxyCounters counters;
+    final Selector selector;
+    private final ProxyEvents events;
+    XtsLink link;
+    MemorySegment memory;
+    /** One view of the whole link memory, positioned per read or write: no buffer is made per message. */
+    ByteBuffer view;
+    long nowNs;
+    private int connectsThisCycle;
+
+    private final Int2ObjectHashMap<ProxySocket> table = new Int2ObjectHashMap<>(64, 0.65f);
+    private final ArrayList<TcpConnection> owing = new ArrayList<>();
+    private final ArrayList<TcpConnection> timed = new ArrayList<>();
+    private final IntHashSet tombstones = new IntHashSet(TOMBSTONES * 2);
+    private final int[] tombstoneRing = new int[TOMBSTONES];
+    private int tombstoneNext;
+    private final IntArrayList goodbyes = new IntArrayList();
+    private int goodbyeErrno;
+    private int connections;
+    private int listeners;
+    private long bytesInFlight;
+    private int acceptedSequence;
+    private long lastTimerScanNs;
+    private boolean up;
+
+    private final ConnectFlyweight connect = new ConnectFlyweight();
+    private final ListenFlyweight listen = new ListenFlyweight();
+    private final EstablishedFlyweight established = new EstablishedFlyweight();
+    private final ListenResultFlyweight listenResult = new ListenResultFlyweight();
+    private final StreamCreditFlyweight credit = new StreamCreditFlyweight();
+    private final SocketResetFlyweight reset = new SocketResetFlyweight();
+    private final SocketErrorFlyweight error = new SocketErrorFlyweight();
+    private final SetOptionFlyweight setOption = new SetOptionFlyweight();
+    private final OptionResultFlyweight optionResult = new OptionResultFlyweight();
+    private final long[] optionValue = new long[1];
+
+    /**
+     * @param config   allow-lists and limits.
+     * @param counters where events are counted.
+     * @param selector the agent's selector, where this link's kernel sockets are registered.
+     * @param events   where link events are reported.
+     */
+    public LinkSession(
+        final ProxyConfig config, final ProxyCounters counters, final Selector selector, final ProxyEvents events)
+    {
+        this.config = config;
+        this.counters = counters;
+        this.selector = selector;
+        this.events = events;
+    }
+
+    /**
+     * Attach the link this session serves (the link needs the session as its listener, so it is made in between).
+     *
+     * @param link the link.
+     */
+    public void attach(final XtsLink link)
+    {
+        if (link.memory().byteSize() > Integer.MAX_VALUE)
+        {
+            throw new IllegalArgumentException("link memory of " + link.memory().byteSize() +
+                " bytes is larger than one ByteBuffer view can address (2 GiB)");
+        }
+        this.link = link;
+        this.memory = link.memory();
+        this.view = memory.asByteBuffer();
+    }
+
+    /** @return the link. */
+    public XtsLink link()
+    {
+        return link;
+    }
+
+    /** @return connections the link holds (connecting, open or closing). */
+    public int connections()
+    {
+        return connections;
+    }
+
+    /** @return listeners the link holds. */
+    public int listeners()
+    {
+        return listeners;
+    }
+
+    /** @return the sum of the send windows granted to the link's live sockets. */
+    public long bytesInFlight()
+    {
+        return bytesInFlight;
+    }
+
+    /**
+     * Drive the link: receive and act on the app's messages, send what is queued.
+     *
+     * @param now the time.
+     * @return work done.
+     */
+    public int doLinkWork(final long now)
+    {
+        nowNs = now;
+        connectsThisCycle = 0;
+        return link.doWork(now);
+    }
+
+    /**
+     * Send what sockets owe the app, as far as the link has room, and check connect and linger deadlines.
+     *
+     * @param now the time.
+     * @return work done.
+     */
+    public int doSocketWork(final long now)
+    {
+        nowNs = now;
+        int work = 0;
+        for (int i = 0; i < owing.size(); )
+        {
+            final TcpConnection c = owing.get(i);
+            if (c.flush())
+            {
+                c.owing = false;
+                removeAt(owing, i);
+                work++;
+            }
+            else
+            {
+                i++;
+            }
+        }
+        if (now - lastTimerScanNs >= TIMER_PERIOD_NS)
+        {
+            lastTimerScanNs = now;
+            for (int i = 0; i < timed.size(); )
+            {
+                final TcpConnection c = timed.get(i);
+                if (c.freed || c.checkDeadline(now))
+                {
+                    c.timed = false;
+                    removeAt(timed, i);
+                    work++;
+                }
+                else
+                {
+                    i++;
+                }
+            }
+        }
+        return work;
+    }
+
+    private static void removeAt(final ArrayList<TcpConnection> list, final int i)
+    {
+        final int last = list.size() - 1;
+        list.set(i, list.get(last));
+        list.remove(last);
+    }
+
+    void owe(final TcpConnection c)
+    {
+        if (!c.owing)
+        {
+            c.owing = true;
+            owing.add(c);
+        }
+    }
+
+    void timed(final TcpConnection c)
+    {
+        if (!c.timed)
+        {
+            c.timed = true;
+            timed.add(c);
+        }
+    }
+
+    void event(final String text)
+    {
+        events.event(text);
+    }
+
+    // ---- the link's life ----
+
+    @Override
+    public void onLinkUp(final int peerEpoch, final int version)
+    {
+        // A new link (pair of epochs) starts with an empty table; anything left is of an older one.
+        abortAll();
+        up = true;
+        counters.linksUp.setRelease(1);
+        events.event("link-up peer_epoch=" + Integer.toHexString(peerEpoch) + " version=" + version);
+    }
+
+    @Override
+    public void onLinkDown(final String reason)
+    {
+        final int aborted = abortAll();
+        up = false;
+        counters.linksUp.setRelease(0);
+        events.event("link-down sockets_aborted=" + aborted + " reason=" + reason);
+    }
+
+    /** @return whether the link is up as far as this session heard. */
+    public boolean isUp()
+    {
+        return up;
+    }
+
+    private int abortAll()
+    {
+        int n = 0;
+        for (final ProxySocket s : table.values())
+        {
+            s.abort();
+            if (s instanceof TcpConnection c)
+            {
+                c.freed = true;
+            }
+            n++;
+        }
+        ProxyCounters.add(counters.linkDownAborts, n);
+        clearTable();
+        return n;
+    }
+
+    private void clearTable()
+    {
+        table.clear();
+        owing.clear();
+        timed.clear();
+        tombstones.clear();
+        connections = 0;
+        listeners = 0;
+        bytesInFlight = 0;
+        acceptedSequence = 0;
+        counters.socketsOpen.setRelease(0);
+        counters.listenersOpen.setRelease(0);
+        counters.bytesInFlight.setRelease(0);
+    }
+
+    /**
+     * The proxy is stopping (SIGTERM): close every TCP connection with FIN (shutdownOutput, then close) and every
+     * listener, and queue a RESET with {@code errno} for each socket the app knows, sent by {@link #flushGoodbyes()}.
+     *
+     * @param errno the errno the app hosts are told (ECONNABORTED).
+     * @return the sockets closed.
+     */
+    public int closeAll(final int errno)
+    {
+        final int n = table.size();
+        goodbyes.clear();
+        for (final ProxySocket s : table.values())
+        {
+            if (s.visibleToApp())
+            {
+                goodbyes.addInt(s.id);
+            }
+            if (s instanceof TcpConnection c)
+            {
+                c.gracefulClose();
+                c.releasePending();
+                c.freed = true;
+            }
+            else
+            {
+                s.abort();
+            }
+        }
+        goodbyeErrno = errno;
+        clearTable();
+        return n;
+    }
+
+    /**
+     * @return RESETs still to send after {@link #closeAll}: 0 when every app socket was told.
+     */
+    public int flushGoodbyes()
+    {
+        while (!goodbyes.isEmpty() && LinkState.UP == link.state())
+        {
+            final int id = goodbyes.getInt(goodbyes.size() - 1);
+            if (!sendReset(id, goodbyeErrno))
+            {
+                break;
+            }
+            goodbyes.removeAt(goodbyes.size() - 1);
+        }
+        return LinkState.UP == link.state() ? goodbyes.size() : 0;
+    }
+
+    // ---- messages from the app ----
+
+    @Override
+    public boolean onMessage(
+        final int type, final int id, final MemorySegment memory, final long offset, final int length)
+    {
+        try
+        {
+            return dispatch(type, id, offset, length);
+        }
+        catch (final RuntimeException ex)
+        {
+            // A bug must not take the link down with it: drop the socket it concerns, say so, keep serving.
+            events.event("internal-error type=0x" + Integer.toHexString(type) + " id=" +
+                Integer.toUnsignedString(id) + " error=" + ex);
+            final ProxySocket s = table.get(id);
+            if (null != s)
+            {
+                free(s, true);
+            }
+            return true;
+        }
+    }
+
+    private boolean dispatch(final int type, final int id, final long offset, final int length)
+    {
+        return switch (type)
+        {
+            case TYPE_SOCKET_DATA -> onData(id, offset, length);
+            case TYPE_SOCKET_CREDIT -> onCredit(id, offset, length);
+            case TYPE_SOCKET_CONNECT -> onConnect(id, offset, length);
+            case TYPE_SOCKET_LISTEN -> onListen(id, offset, length);
+            case TYPE_SOCKET_SHUTDOWN -> onShutdown(id);
+            case TYPE_SOCKET_CLOSE -> onClose(id);
+            case TYPE_SOCKET_RESET -> onReset(id);
+            case TYPE_SOCKET_SET_OPTION -> onSetOption(id, offset, length);
+            case TYPE_LINK_ERROR ->
+            {
+                // The app could not handle something we sent; nothing to answer, but an operator should know.
+                events.event("app-link-error id=" + Integer.toUnsignedString(id) + " length=" + length);
+                yield true;
+            }
+            case TYPE_SOCKET_CONNECT_RESULT, TYPE_SOCKET_LISTEN_RESULT, TYPE_SOCKET_ACCEPTED, TYPE_SOCKET_ERROR,
+                 TYPE_SOCKET_OPTION_RESULT -> sendError(id, EINVAL, type, "message type 0x" +
+                Integer.toHexString(type) + " goes from the proxy to the app, never to the proxy");
+            default -> sendError(id, EINVAL, type, "the proxy does not handle message type 0x" +
+                Integer.toHexString(type));
+        };
+    }
+
+    /**
+     * @return the socket the app may name by this id, or null.
+     */
+    private ProxySocket visible(final int id)
+    {
+        final ProxySocket s = table.get(id);
+        return null != s && s.visibleToApp() ? s : null;
+    }
+
+    /**
+     * Answer a message naming an id the link does not have: quietly dropped when the proxy itself ended that id a
+     * moment ago (the app's messages were already on their way), else ERROR EBADF.
+     */
+    private boolean unknownId(final int id, final int type)
+    {
+        if (tombstones.contains(id))
+        {
+            return true;
+        }
+        return sendError(id, EBADF, type, "no socket " + Integer.toUnsignedString(id) + " on this link");
+    }
+
+    private boolean onData(final int id, final long offset, final int length)
+    {
+        final ProxySocket s = visible(id);
+        if (!(s instanceof TcpConnection c))
+        {
+            return null == s ? unknownId(id, TYPE_SOCKET_DATA) :
+                sendError(id, EINVAL, TYPE_SOCKET_DATA, "DATA on listener " + Integer.toUnsignedString(id));
+        }
+        if (length <= 0)
+        {
+            return sendError(id, EINVAL, TYPE_SOCKET_DATA, "empty DATA");
+        }
+        c.onData(offset, length);
+        return true;
+    }
+
+    private boolean onCredit(final int id, final long offset, final int length)
+    {
+        final ProxySocket s = visible(id);
+        if (!(s instanceof TcpConnection c))
+        {
+            return null == s ? unknownId(id, TYPE_SOCKET_CREDIT) :
+                sendError(id, EINVAL, TYPE_SOCKET_CREDIT, "CREDIT on listener " + Integer.toUnsignedString(id));
+        }
+        credit.wrap(memory, offset, length);
+        if (!credit.isComplete())
+        {
+            return sendError(id, EINVAL, TYPE_SOCKET_CREDIT, "CREDIT body of " + length + " bytes, expected " +
+                StreamCreditFlyweight.LENGTH);
+        }
+        final long position = credit.position();
+        final long window = credit.window();
+        if (position < 0 || window > Integer.MAX_VALUE)
+        {
+            return sendError(id, EINVAL, TYPE_SOCKET_CREDIT, "CREDIT position " + Long.toUnsignedString(position) +
+                " or window " + window + " out of range");
+        }
+        c.onCredit(position, (int)window);
+        return true;
+    }
+
+    private boolean onConnect(final int id, final long offset, final int length)
+    {
+        if (connectsThisCycle >= CONNECTS_PER_CYCLE)
+        {
+            // A burst of thousands of CONNECTs must not keep this thread in connect(2) past the link's heartbeat:
+            // refusing the message makes the link hold its frame (and grant less credit) until the next cycle.
+            return false;
+        }
+        connectsThisCycle++;
+        connect.wrap(memory, offset, length);
+        int errno = 0;
+        String why = null;
+        if (!connect.isComplete())
+        {
+            errno = EINVAL;
+            why = "CONNECT body of " + length + " bytes, expected " + ConnectFlyweight.LENGTH;
+        }
+        else if (null != (why = connect.badAddress(io.xts.protocol.SocketMessages.CONNECT_REMOTE_OFFSET)))
+        {
+            errno = EINVAL;
+        }
+        else if (id <= 0)
+        {
+            errno = EINVAL;
+            why = "socket id " + Integer.toUnsignedString(id) + " is not an app id (1..0x7FFFFFFF)";
+        }
+        else if (connect.receiveWindow() <= 0 || connect.receiveWindow() > Integer.MAX_VALUE)
+        {
+            errno = EINVAL;
+            why = "receive window " + connect.receiveWindow() + " outside 1..2^31-1";
+        }
+        if (0 != errno)
+        {
+            return refuseConnect(id, errno, null, counters.errorsEinval, why);
+        }
+        if (table.containsKey(id))
+        {
+            return refuseConnect(id, EEXIST, null, null, null);
+        }
+        final InetSocketAddress remote = connect.remote();
+        if (!config.allow().allowsConnect(remote))
+        {
+            return refuseConnect(id, EACCES, remote, counters.refusedAllowList, null);
+        }
+        final int limit = connectionLimit();
+        if (0 != limit)
+        {
+            return refuseConnect(id, limit, remote, EMFILE == limit ? counters.refusedSocketLimit :
+                counters.refusedBytesInFlight, null);
+        }
+        final long timeoutMs = 0 == connect.timeoutMillis() ? config.limits().connectTimeoutMs() :
+            connect.timeoutMillis();
+        final int sendWindow = config.limits().sendWindow();
+        final TcpConnection c;
+        try
+        {
+            c = TcpConnection.connect(this, id, remote, connect.flags(), clampInt(connect.receiveBuffer()),
+                clampInt(connect.sendBuffer()), (int)connect.receiveWindow(), sendWindow,
+                nowNs + timeoutMs * 1_000_000L);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            // The socket could not even be made (no such family, out of descriptors): refuse now.
+            return refuseConnect(id, Errno.of(ex, EINVAL), remote, counters.connectsFailed, null);
+        }
+        add(c);
+        return true;
+    }
+
+    private static int clampInt(final long value)
+    {
+        return (int)Math.min(value, Integer.MAX_VALUE);
+    }
+
+    private boolean refuseConnect(
+        final int id, final int errno, final InetSocketAddress remote, final org.agrona.concurrent.status.AtomicCounter
+        reason, final String why)
+    {
+        if (!sendConnectResult(id, errno, 0, null, remote))
+        {
+            return false;
+        }
+        if (null != reason)
+        {
+            ProxyCounters.increment(reason);
+        }
+        if (null != why)
+        {
+            events.event("connect-refused id=" + Integer.toUnsignedString(id) + " errno=" + errno + " why=" + why);
+        }
+        return true;
+    }
+
+    /**
+     * @return 0 when the link may have one more connection, else the errno refusing it.
+     */
+    private int connectionLimit()
+    {
+        if (connections >= config.limits().socketsPerLink())
+        {
+            return EMFILE;
+        }
+        if (bytesInFlight + config.limits().sendWindow() > config.limits().bytesInFlightPerLink())
+        {
+            return ENOBUFS;
+        }
+        return 0;
+    }
+
+    private void add(final TcpConnection c)
+    {
+        table.put(c.id, c);
+        connections++;
+        bytesInFlight += c.sendWindow();
+        counters.socketsOpen.setRelease(connections);
+        counters.bytesInFlight.setRelease(bytesInFlight);
+    }
+
+    private boolean onListen(final int id, final long offset, final int length)
+    {
+        listen.wrap(memory, offset, length);
+        int errno = 0;
+        String why = null;
+        if (!listen.isComplete())
+        {
+            errno = EINVAL;
+            why = "LISTEN body of " + length + " bytes, expected " + ListenFlyweight.LENGTH;
+        }
+        else if (null != (why = listen.badAddress(io.xts.protocol.SocketMessages.LISTEN_LOCAL_OFFSET)))
+        {
+            errno = EINVAL;
+        }
+        else if (id <= 0)
+        {
+            errno = EINVAL;
+            why = "socket id " + Integer.toUnsignedString(id) + " is not an app id (1..0x7FFFFFFF)";
+        }
+        else if (listen.receiveWindow() <= 0 || listen.receiveWindow() > Integer.MAX_VALUE || listen.backlog() < 0)
+        {
+            errno = EINVAL;
+            why = "receive window " + listen.receiveWindow() + " or backlog " + listen.backlog() + " out of range";
+        }
+        final long body = link.claim(TYPE_SOCKET_LISTEN_RESULT, id, ListenResultFlyweight.LENGTH);
+        if (body < 0)
+        {
+            return false;
+        }
+        listenResult.wrap(memory, body, ListenResultFlyweight.LENGTH);
+        if (0 != errno)
+        {
+            listenResult.errno(errno).bound(null);
+            ProxyCounters.increment(counters.errorsEinval);
+            events.event("listen-refused id=" + Integer.toUnsignedString(id) + " errno=" + errno + " why=" + why);
+            return true;
+        }
+        final InetSocketAddress local = listen.local();
+        if (table.containsKey(id))
+        {
+            listenResult.errno(EEXIST).bound(null);
+            return true;
+        }
+        if (!config.allow().allowsListen(local))
+        {
+            listenResult.errno(EACCES).bound(null);
+            ProxyCounters.increment(counters.refusedAllowList);
+            return true;
+        }
+        if (listeners >= config.limits().listenersPerLink())
+        {
+            listenResult.errno(EMFILE).bound(null);
+            ProxyCounters.increment(counters.refusedListenerLimit);
+            return true;
+        }
+        final TcpListener listener;
+        try
+        {
+            listener = TcpListener.listen(this, id, local, listen.backlog(), (int)listen.receiveWindow(),
+                listen.flags());
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            listenResult.errno(Errno.of(ex, EINVAL)).bound(null);
+            return true;
+        }
+        listenResult.errno(0).bound(listener.boundAddress());
+        table.put(id, listener);
+        listeners++;
+        counters.listenersOpen.setRelease(listeners);
+        return true;
+    }
+
+    private boolean onShutdown(final int id)
+    {
+        final ProxySocket s = visible(id);
+        if (!(s instanceof TcpConnection c))
+        {
+            return null == s ? unknownId(id, TYPE_SOCKET_SHUTDOWN) :
+                sendError(id, EINVAL, TYPE_SOCKET_SHUTDOWN, "SHUTDOWN on listener " + Integer.toUnsignedString(id));
+        }
+        c.onAppShutdown();
+        return true;
+    }
+
+    private boolean onClose(final int id)
+    {
+        final ProxySocket s = visible(id);
+        if (null == s)
+        {
+            return unknownId(id, TYPE_SOCKET_CLOSE);
+        }
+        if (s instanceof TcpConnection c)
+        {
+            c.onAppClose();
+        }
+        else
+        {
+            free(s, false);
+        }
+        return true;
+    }
+
+    private boolean onReset(final int id)
+    {
+        final ProxySocket s = visible(id);
+        if (null == s)
+        {
+            return unknownId(id, TYPE_SOCKET_RESET);
+        }
+        ProxyCounters.increment(counters.resetsReceived);
+        free(s, true);
+        return true;
+    }
+
+    private boolean onSetOption(final int id, final long offset, final int length)
+    {
+        final ProxySocket s = visible(id);
+        if (null == s)
+        {
+            return unknownId(id, TYPE_SOCKET_SET_OPTION);
+        }
+        setOption.wrap(memory, offset, length);
+        if (!setOption.isComplete())
+        {
+            return sendError(id, EINVAL, TYPE_SOCKET_SET_OPTION, "SET_OPTION body of " + length +
+                " bytes, expected " + SetOptionFlyweight.LENGTH);
+        }
+        final int option = setOption.option();
+        final long value = setOption.value();
+        final long body = link.claim(TYPE_SOCKET_OPTION_RESULT, id, OptionResultFlyweight.LENGTH);
+        if (body < 0)
+        {
+            return false;
+        }
+        optionValue[0] = 0;
+        final int errno = s instanceof TcpConnection c ? c.setOption(option, value, optionValue) :
+            listenerOption(((TcpListener)s), option, value);
+        optionResult.wrap(memory, body, OptionResultFlyweight.LENGTH).option(option).errno(errno)
+            .value(optionValue[0]);
+        return true;
+    }
+
+    private int listenerOption(final TcpListener listener, final int option, final long value)
+    {
+        try
+        {
+            if (OPTION_SO_REUSEADDR == option && (0 == value || 1 == value))
+            {
+                listener.channel().setOption(StandardSocketOptions.SO_REUSEADDR, 1 == value);
+                optionValue[0] = listener.channel().getOption(StandardSocketOptions.SO_REUSEADDR) ? 1 : 0;
+                return 0;
+            }
+            if (OPTION_SO_RCVBUF == option && value > 0 && value <= Integer.MAX_VALUE)
+            {
+                listener.channel().setOption(StandardSocketOptions.SO_RCVBUF, (int)value);
+                optionValue[0] = listener.channel().getOption(StandardSocketOptions.SO_RCVBUF);
+                return 0;
+            }
+            return EINVAL;
+        }
+        catch (final IOException ex)
+        {
+            return Errno.of(ex, EINVAL);
+        }
+    }
+
+    // ---- accepted connections ----
+
+    /** @return the id the next accepted connection gets (taken only when it is admitted). */
+    int nextAcceptedId()
+    {
+        return PROXY_ALLOCATED_ID | acceptedSequence;
+    }
+
+    /**
+     * A listener accepted a connection into the ACCEPTED message claimed at {@code body}: apply the limits, adopt it
+     * and write the message, or refuse it with an RST.
+     *
+     * @return true when adopted (the message is written), false when refused (the caller withdraws the claim).
+     */
+    boolean admitAccepted(
+        final long body, final int newId, final int listenerId, final SocketChannel accepted, final int flags,
+        final int receiveWindow)
+    {
+        final int limit = connectionLimit();
+        if (0 != limit)
+        {
+            ProxyCounters.increment(EMFILE == limit ? counters.refusedSocketLimit : counters.refusedBytesInFlight);
+            abortAccepted(accepted);
+            return false;
+        }
+        final TcpConnection c;
+        try
+        {
+            c = TcpConnection.accepted(this, newId, accepted, flags, receiveWindow, config.limits().sendWindow());
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            abortAccepted(accepted);
+            return false;
+        }
+        established.wrap(memory, body, EstablishedFlyweight.LENGTH).listenerId(listenerId)
+            .sendWindow(c.sendWindow()).local(c.localAddress()).remote(c.remoteAddress());
+        acceptedSequence = (acceptedSequence + 1) & ~PROXY_ALLOCATED_ID;
+        add(c);
+        ProxyCounters.increment(counters.accepted);
+        return true;
+    }
+
+    private void abortAccepted(final SocketChannel accepted)
+    {
+        try
+        {
+            accepted.setOption(StandardSocketOptions.SO_LINGER, 0);
+            ProxyCounters.increment(counters.tcpAborts);
+        }
+        catch (final IOException ignore)
+        {
+            // closing is all that is left
+        }
+        try
+        {
+            accepted.close();
+        }
+        catch (final IOException ignore)
+        {
+            // nothing more can be done
+        }
+    }
+
+    /**
+     * Forget a socket: release its kernel socket (with an RST when {@code reset}) and memory, and its id.
+     */
+    void free(final ProxySocket s, final boolean reset)
+    {
+        if (s instanceof TcpConnection c)
+        {
+            if (c.freed)
+            {
+                return;
+            }
+            c.freed = true;
+            if (reset)
+            {
+                c.abort();
+            }
+            else
+            {
+                c.release();
+            }
+            connections--;
+            bytesInFlight -= c.sendWindow();
+            counters.socketsOpen.setRelease(connections);
+            counters.bytesInFlight.setRelease(bytesInFlight);
+        }
+        else
+        {
+            ((TcpListener)s).close();
+            listeners--;
+            counters.listenersOpen.setRelease(listeners);
+        }
+        if (table.get(s.id) == s)
+        {
+            table.remove(s.id);
+        }
+    }
+
+    private void tombstone(final int id)
+    {
+        final int old = tombstoneRing[tombstoneNext];
+        if (0 != old)
+        {
+            tombstones.remove(old);
+        }
+        tombstoneRing[tombstoneNext] = id;
+        tombstoneNext = (tombstoneNext + 1) % TOMBSTONES;
+        tombstones.add(id);
+    }
+
+    // ---- messages to the app (each returns false when the link has no room now) ----
+
+    boolean sendConnectResult(
+        final int id, final int errno, final int sendWindow, final InetSocketAddress local,
+        final InetSocketAddress remote)
+    {
+        final long body = link.claim(TYPE_SOCKET_CONNECT_RESULT, id, EstablishedFlyweight.LENGTH);
+        if (body < 0)
+        {
+            return false;
+        }
+        established.wrap(memory, body, EstablishedFlyweight.LENGTH).errno(errno).sendWindow(sendWindow)
+            .local(local).remote(remote);
+        return true;
+    }
+
+    boolean sendCredit(final int id, final long position, final int window)
+    {
+        final long body = link.claim(TYPE_SOCKET_CREDIT, id, StreamCreditFlyweight.LENGTH);
+        if (body < 0)
+        {
+            return false;
+        }
+        credit.wrap(memory, body, StreamCreditFlyweight.LENGTH).write(position, window);
+        return true;
+    }
+
+    boolean sendEmpty(final int type, final int id)
+    {
+        return link.claim(type, id, 0) >= 0;
+    }
+
+    boolean sendReset(final int id, final int errno)
+    {
+        final long body = link.claim(TYPE_SOCKET_RESET, id, SocketResetFlyweight.LENGTH);
+        if (body < 0)
+        {
+            return false;
+        }
+        reset.wrap(memory, body, SocketResetFlyweight.LENGTH).errno(errno);
+        ProxyCounters.increment(counters.resetsSent);
+        tombstone(id);
+        return true;
+    }
+
+    private boolean sendError(final int id, final int errno, final int type, final String text)
+    {
+        final int length = SocketErrorFlyweight.lengthFor(text);
+        final long body = link.claim(TYPE_SOCKET_ERROR, id, length);
+        if (body < 0)
+        {
+            return false;
+        }
+        error.wrap(memory, body, length).write(errno, type, text);
+        switch (errno)
+        {
+            case EBADF -> ProxyCounters.increment(counters.errorsEbadf);
+            case EPROTO -> ProxyCounters.increment(counters.errorsEproto);
+            default -> ProxyCounters.increment(counters.errorsEinval);
+        }
+        return true;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "LinkSession[connections=" + connections + ", listeners=" + listeners + ", bytesInFlight=" +
+            bytesInFlight + ", link=" + (null == link ? "none" : link.state()) + "]";
+    }
+}

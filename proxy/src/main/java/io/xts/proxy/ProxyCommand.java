@@ -1,0 +1,180 @@
+package io.xts.proxy;
+
+import io.xts.link.LinkCounters;
+import io.xts.link.XskLinkEndpoint;
+import io.xts.status.CountersFile;
+import io.xts.xsk.AttachMode;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.agrona.concurrent.SystemNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.CountersManager;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code xts proxy}: the offload proxy as a process. It opens the XTS link on an AF_XDP socket of one interface queue
+ * ({@link XskLinkEndpoint}), serves the app host's socket operations with kernel TCP sockets on one agent thread
+ * ({@link ProxyAgent} under an Agrona {@link AgentRunner}), keeps its counters in a memory-mapped file for
+ * {@code xts stat}, and reports what an operator or a system test waits for as {@code proxy-event} lines on stdout.
+ * SIGTERM stops it in order: FIN on every TCP connection, RESET ECONNABORTED to the app host for each socket, the link
+ * closed so the app host sees it, the AF_XDP socket and UMEM released and the XDP program detached; then it exits 0.
+ */
+@Command(name = "proxy", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Run the XTS offload proxy on one interface queue: the app host's sockets,",
+        "terminated with kernel TCP sockets on this host.",
+        "Prints 'proxy-event ready iface=.. queue=.. pid=..' once it listens on the link,",
+        "then 'proxy-event link-up ...' and 'proxy-event link-down ... reason=...' as app",
+        "hosts come and go. SIGTERM closes every TCP connection with FIN, tells the app",
+        "host (RESET ECONNABORTED per socket, then the link is closed), releases AF_XDP,",
+        "detaches the XDP program and exits 0.", ""})
+public final class ProxyCommand implements Callable<Integer>
+{
+    /** Where XTS processes put their counters files (the directory {@code xts stat} reads). */
+    public static final String COUNTERS_DIR = "/dev/shm/xts";
+    /** Room in the counters file: the proxy's counters and the link's, with space to spare. */
+    private static final int MAX_COUNTERS = 256;
+
+    @Option(names = "--iface", required = true, paramLabel = "IF",
+        description = "Interface facing the app host; the XTS link runs on one of its queues (needs CAP_NET_ADMIN, " +
+            "CAP_NET_RAW and CAP_BPF, or root).")
+    String iface;
+
+    @Option(names = "--queue", defaultValue = "0", paramLabel = "N",
+        description = "Queue id of --iface the link's AF_XDP socket binds to (default ${DEFAULT-VALUE}).")
+    int queue;
+
+    @Option(names = "--config", paramLabel = "FILE",
+        description = {"JSON policy file: allow-lists and per-link limits, e.g.",
+            "{\"allow\": {\"connect\": [{\"cidr\": \"198.18.1.0/24\", \"ports\": \"1-65535\"}],",
+            " \"listen\": {\"ports\": \"1024-65535\", \"addresses\": [\"0.0.0.0/0\", \"::/0\"]}},",
+            " \"limits\": {\"socketsPerLink\": 1024, \"listenersPerLink\": 64, \"bytesInFlightPerLink\": 268435456,",
+            " \"sendWindow\": 262144, \"connectTimeoutMs\": 10000}}",
+            "Omitted fields take the defaults. Without a file the proxy allows connecting to any port in " +
+                "198.18.0.0/15 and fd00::/8, and listening on ports 1024-65535 on any local address, with the limits " +
+                "shown above. Refusals: not allowed -> EACCES; sockets or listeners per link -> EMFILE; bytes in " +
+                "flight (sum of send windows) -> ENOBUFS."})
+    Path configFile;
+
+    @Option(names = "--idle", defaultValue = "backoff", paramLabel = "busy|backoff|sleep",
+        description = {"What the agent thread does when there is no work: busy (spin, lowest latency, one core at " +
+            "100%%), backoff (spin, yield, then park up to 1 ms), sleep (sleep 1 ms; least CPU, most latency). " +
+            "Default ${DEFAULT-VALUE}."})
+    String idle;
+
+    @Option(names = "--attach", defaultValue = "native", paramLabel = "native|skb",
+        description = "How the XDP steering program is attached: native (driver mode) or skb (generic mode, any " +
+            "driver, slower). Default ${DEFAULT-VALUE}.")
+    String attach;
+
+    @Option(names = "--counters", paramLabel = "PATH|none",
+        description = "Memory-mapped counters file read by 'xts stat' (default " + COUNTERS_DIR +
+            "/proxy-<iface>-<pid>.counters, removed at exit); 'none' keeps the counters in memory only.")
+    String countersPath;
+
+    @Override
+    public Integer call() throws Exception
+    {
+        final IdleStrategy idleStrategy = idleStrategy(idle);
+        final AttachMode mode = AttachMode.parse(attach);
+        final ProxyConfig config = null == configFile ? ProxyConfig.defaults() : ProxyConfig.load(configFile);
+        final CountersFile countersFile = openCounters();
+        final CountersManager countersManager = null != countersFile ? countersFile.manager() : new CountersManager(
+            new UnsafeBuffer(ByteBuffer.allocateDirect(MAX_COUNTERS * 512)),
+            new UnsafeBuffer(ByteBuffer.allocateDirect(MAX_COUNTERS * 128)));
+        final String name = iface + " q" + queue;
+        final XskLinkEndpoint endpoint;
+        try
+        {
+            final XskLinkEndpoint.Config defaults = XskLinkEndpoint.Config.defaults(iface);
+            endpoint = XskLinkEndpoint.open(new XskLinkEndpoint.Config(iface, queue, mode, defaults.frames(),
+                defaults.ring(), 0));
+        }
+        catch (final RuntimeException ex)
+        {
+            closeQuietly(countersFile);
+            throw ex;
+        }
+        final ProxyAgent agent = new ProxyAgent(endpoint.transport(), endpoint.linkConfig(), config,
+            new ProxyCounters(countersManager, name), new LinkCounters(countersManager, name),
+            ProxyCommand::event, new SystemNanoClock());
+        final AgentRunner runner = new AgentRunner(idleStrategy,
+            ex -> event("error " + ex.getClass().getSimpleName() + ": " + ex.getMessage()), null, agent);
+        // SIGTERM (or Ctrl-C): stop the agent (its onClose says goodbye on the link and closes every socket), then
+        // release AF_XDP and the counters. halt(0) because a JVM stopped by a signal otherwise exits 143, and the
+        // stop is orderly, so the status says success.
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            runner.close();
+            try
+            {
+                endpoint.close();
+            }
+            catch (final RuntimeException ex)
+            {
+                event("release-failed error=" + ex.getMessage());
+            }
+            closeQuietly(countersFile);
+            event("exit status=0");
+            System.out.flush();
+            Runtime.getRuntime().halt(0);
+        }, "xts-proxy-stop"));
+        final Thread thread = AgentRunner.startOnThread(runner);
+        event(String.format(Locale.ROOT, "ready iface=%s queue=%d pid=%d attach=%s idle=%s counters=%s", iface, queue,
+            ProcessHandle.current().pid(), mode.name().toLowerCase(Locale.ROOT), idle,
+            null == countersFile ? "none" : countersFile.path()));
+        thread.join();
+        return 0;
+    }
+
+    static IdleStrategy idleStrategy(final String name)
+    {
+        return switch (name)
+        {
+            case "busy" -> new BusySpinIdleStrategy();
+            case "backoff" -> new BackoffIdleStrategy();
+            case "sleep" -> new SleepingMillisIdleStrategy(1);
+            default -> throw new IllegalArgumentException("--idle must be busy, backoff or sleep, got '" + name + "'");
+        };
+    }
+
+    private CountersFile openCounters() throws IOException
+    {
+        if ("none".equals(countersPath))
+        {
+            return null;
+        }
+        final Path path = null != countersPath ? Path.of(countersPath) :
+            Path.of(COUNTERS_DIR, "proxy-" + iface + "-" + ProcessHandle.current().pid() + ".counters");
+        final Path parent = path.toAbsolutePath().getParent();
+        if (null != parent)
+        {
+            Files.createDirectories(parent);
+        }
+        return CountersFile.create(path, MAX_COUNTERS);
+    }
+
+    private static void closeQuietly(final CountersFile file)
+    {
+        if (null != file)
+        {
+            file.close();
+        }
+    }
+
+    private static void event(final String text)
+    {
+        System.out.println("proxy-event " + text);
+        System.out.flush();
+    }
+}

@@ -1,0 +1,116 @@
+package io.xts.proxy;
+
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
+
+/**
+ * The proxy's counters, allocated in an Agrona {@link CountersManager} (in production the one in the proxy's
+ * memory-mapped counters file, so {@code xts stat} reads them live): links and sockets open now (gauges), connects,
+ * accepts, bytes and DATA messages each way, errors sent by kind, refusals by reason and resets each way. Each
+ * counter has exactly one writer, the proxy's agent thread, so updates are plain release stores, not atomic
+ * read-modify-writes. Labels are "proxy &lt;name&gt; &lt;counter&gt;", the names in the docs.
+ */
+public final class ProxyCounters implements AutoCloseable
+{
+    /** Counter type id of proxy counters (link counters are 1001). */
+    public static final int TYPE_ID = 1002;
+
+    final AtomicCounter linksUp;
+    final AtomicCounter socketsOpen;
+    final AtomicCounter listenersOpen;
+    final AtomicCounter bytesInFlight;
+    final AtomicCounter pendingBuffers;
+    final AtomicCounter connectsOk;
+    final AtomicCounter connectsFailed;
+    final AtomicCounter connectTimeouts;
+    final AtomicCounter accepted;
+    final AtomicCounter bytesAppToTcp;
+    final AtomicCounter bytesTcpToApp;
+    final AtomicCounter dataAppToTcp;
+    final AtomicCounter dataTcpToApp;
+    final AtomicCounter errorsEbadf;
+    final AtomicCounter errorsEinval;
+    final AtomicCounter errorsEproto;
+    final AtomicCounter refusedAllowList;
+    final AtomicCounter refusedSocketLimit;
+    final AtomicCounter refusedListenerLimit;
+    final AtomicCounter refusedBytesInFlight;
+    final AtomicCounter resetsSent;
+    final AtomicCounter resetsReceived;
+    final AtomicCounter tcpAborts;
+    final AtomicCounter linkDownAborts;
+    private final AtomicCounter[] all;
+
+    /**
+     * @param counters where to allocate.
+     * @param name     the proxy's name in every label ("eth1 q0").
+     */
+    public ProxyCounters(final CountersManager counters, final String name)
+    {
+        final String p = "proxy " + name + " ";
+        linksUp = counters.newCounter(p + "links-up", TYPE_ID);
+        socketsOpen = counters.newCounter(p + "sockets-open", TYPE_ID);
+        listenersOpen = counters.newCounter(p + "listeners-open", TYPE_ID);
+        bytesInFlight = counters.newCounter(p + "bytes-in-flight-granted", TYPE_ID);
+        pendingBuffers = counters.newCounter(p + "pending-buffers", TYPE_ID);
+        connectsOk = counters.newCounter(p + "connects-ok", TYPE_ID);
+        connectsFailed = counters.newCounter(p + "connects-failed", TYPE_ID);
+        connectTimeouts = counters.newCounter(p + "connect-timeouts", TYPE_ID);
+        accepted = counters.newCounter(p + "accepted", TYPE_ID);
+        bytesAppToTcp = counters.newCounter(p + "bytes-app-to-tcp", TYPE_ID);
+        bytesTcpToApp = counters.newCounter(p + "bytes-tcp-to-app", TYPE_ID);
+        dataAppToTcp = counters.newCounter(p + "data-msgs-app-to-tcp", TYPE_ID);
+        dataTcpToApp = counters.newCounter(p + "data-msgs-tcp-to-app", TYPE_ID);
+        errorsEbadf = counters.newCounter(p + "errors-ebadf", TYPE_ID);
+        errorsEinval = counters.newCounter(p + "errors-einval", TYPE_ID);
+        errorsEproto = counters.newCounter(p + "errors-eproto", TYPE_ID);
+        refusedAllowList = counters.newCounter(p + "refused-allow-list", TYPE_ID);
+        refusedSocketLimit = counters.newCounter(p + "refused-socket-limit", TYPE_ID);
+        refusedListenerLimit = counters.newCounter(p + "refused-listener-limit", TYPE_ID);
+        refusedBytesInFlight = counters.newCounter(p + "refused-bytes-in-flight", TYPE_ID);
+        resetsSent = counters.newCounter(p + "resets-sent", TYPE_ID);
+        resetsReceived = counters.newCounter(p + "resets-received", TYPE_ID);
+        tcpAborts = counters.newCounter(p + "tcp-aborts", TYPE_ID);
+        linkDownAborts = counters.newCounter(p + "link-down-aborts", TYPE_ID);
+        all = new AtomicCounter[] {linksUp, socketsOpen, listenersOpen, bytesInFlight, pendingBuffers, connectsOk,
+            connectsFailed, connectTimeouts, accepted, bytesAppToTcp, bytesTcpToApp, dataAppToTcp, dataTcpToApp,
+            errorsEbadf, errorsEinval, errorsEproto, refusedAllowList, refusedSocketLimit, refusedListenerLimit,
+            refusedBytesInFlight, resetsSent, resetsReceived, tcpAborts, linkDownAborts};
+    }
+
+    static void add(final AtomicCounter counter, final long delta)
+    {
+        counter.getAndAddRelease(delta);
+    }
+
+    static void increment(final AtomicCounter counter)
+    {
+        counter.incrementRelease();
+    }
+
+    /**
+     * @param label the counter's name after "proxy &lt;name&gt; ", e.g. "refused-allow-list".
+     * @return its value.
+     * @throws IllegalArgumentException when there is no such counter.
+     */
+    public long get(final String label)
+    {
+        for (final AtomicCounter c : all)
+        {
+            if (c.label().endsWith(" " + label))
+            {
+                return c.get();
+            }
+        }
+        throw new IllegalArgumentException("no proxy counter named " + label);
+    }
+
+    @Override
+    public void close()
+    {
+        for (final AtomicCounter c : all)
+        {
+            c.close();
+        }
+    }
+}

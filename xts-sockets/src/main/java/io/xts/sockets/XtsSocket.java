@@ -1,0 +1,1421 @@
+package io.xts.sockets;
+
+import io.xts.link.CreditWindow;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.net.SocketOption;
+import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.channels.AlreadyConnectedException;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ConnectionPendingException;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.IllegalBlockingModeException;
+import java.nio.channels.NotYetConnectedException;
+import java.nio.channels.ScatteringByteChannel;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+import static io.xts.protocol.SocketMessages.EPROTO;
+import static io.xts.protocol.SocketMessages.FLAG_SO_KEEPALIVE;
+import static io.xts.protocol.SocketMessages.FLAG_SO_REUSEADDR;
+import static io.xts.protocol.SocketMessages.FLAG_TCP_NODELAY;
+import static io.xts.protocol.SocketMessages.OPTION_SO_KEEPALIVE;
+import static io.xts.protocol.SocketMessages.OPTION_SO_RCVBUF;
+import static io.xts.protocol.SocketMessages.OPTION_SO_REUSEADDR;
+import static io.xts.protocol.SocketMessages.OPTION_SO_SNDBUF;
+import static io.xts.protocol.SocketMessages.OPTION_TCP_NODELAY;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_CLOSE;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_CONNECT;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_RESET;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_SET_OPTION;
+
+/**
+ * A TCP connection that the proxy terminates, used like a {@link java.nio.channels.SocketChannel} (blocking or not,
+ * scattering and gathering) or like a {@link java.net.Socket} (its streams, SO_TIMEOUT). Bytes the proxy reads from
+ * the TCP peer arrive as DATA messages and wait in this socket's off-heap receive buffer, whose size is the window
+ * granted to the proxy; reading frees room and returns credit. Writes go straight from the caller's buffer into
+ * DATA messages in the link's TX frames, as far as the proxy's credit allows, so a peer that stops reading stops
+ * the writer here. Safe for use by many threads; a write's bytes are never interleaved with another write's.
+ * Failures are the java.net exceptions the JDK's sockets throw, naming the errno the proxy reported.
+ */
+public final class XtsSocket implements ByteChannel, ScatteringByteChannel, GatheringByteChannel
+{
+    /** DATA messages one write claims before it lets the poller and other threads have the lock. */
+    private static final int CHUNKS_PER_LOCK = 16;
+
+    private enum State
+    {
+        UNCONNECTED, CONNECTING, CONNECTED, FAILED, CLOSED
+    }
+
+    private final XtsStack stack;
+    private final ReentrantLock lock;
+    /** Signalled on anything a blocked caller may wait for: data, credit, EOF, a result, failure, close. */
+    private final Condition changed;
+    /** Keeps the bytes of one write together when several threads write (the stack lock is let go mid-write). */
+    private final ReentrantLock writeLock = new ReentrantLock();
+
+    private int id;
+    private State state;
+    private boolean everConnected;
+    private volatile boolean blocking = true;
+    private volatile int soTimeoutMillis;
+    private volatile InetSocketAddress localAddress;
+    private volatile InetSocketAddress remoteAddress;
+
+    // Options: sent in CONNECT before the connect, with SET_OPTION after; the value in effect as the proxy said.
+    private boolean tcpNoDelay;
+    private boolean keepAlive;
+    private boolean reuseAddress;
+    private int receiveBufferSize;
+    private int sendBufferSize;
+
+    // Receiving: the buffer, the credit window over it, and the limit the proxy was last granted.
+    private ReceiveBuffer receiveBuffer;
+    private CreditWindow receiveCredit;
+    private long grantedLimit;
+    private boolean inputShutdown;
+
+    // Sending: what was sent and what the proxy allows.
+    private long sendPosition;
+    private long sendLimit;
+    private boolean outputShutdown;
+
+    // Failure: exactly one of these says why, once the state is FAILED.
+    private int failErrno;
+    private String failLinkDown;
+    private String failText;
+
+    // The one SET_OPTION in flight.
+    private boolean optionInFlight;
+    private boolean optionDone;
+    private int optionErrno;
+    private long optionValue;
+    private String optionText;
+
+    private InputStream inputStream;
+    private OutputStream outputStream;
+
+    /**
+     * An unconnected socket.
+     */
+    XtsSocket(final XtsStack stack)
+    {
+        this.stack = stack;
+        this.lock = stack.lock;
+        this.changed = lock.newCondition();
+        this.state = State.UNCONNECTED;
+    }
+
+    /**
+     * A socket the proxy accepted (ACCEPTED), connected from the start. Called with the lock held.
+     */
+    XtsSocket(
+        final XtsStack stack, final int id, final long sendWindow, final InetSocketAddress local,
+        final InetSocketAddress remote)
+    {
+        this(stack);
+        this.id = id;
+        openReceiveSide();
+        sendLimit = sendWindow;
+        localAddress = local;
+        remoteAddress = remote;
+        state = State.CONNECTED;
+        everConnected = true;
+    }
+
+    private void openReceiveSide()
+    {
+        receiveBuffer = new ReceiveBuffer(stack.receiveWindow);
+        receiveCredit = new CreditWindow(stack.receiveWindow);
+        // What the proxy may send before our first CREDIT: the receive window given in CONNECT or LISTEN.
+        grantedLimit = stack.receiveWindow;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Connect
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /**
+     * Connect through the proxy. Options set before are applied by the proxy before its connect. Any failure closes
+     * the socket, as it does a SocketChannel.
+     *
+     * @param remote  where to connect, resolved.
+     * @param timeout how long to wait; null or zero: the proxy's default connect timeout.
+     * @throws java.net.ConnectException        refused, network unreachable.
+     * @throws java.net.NoRouteToHostException  host unreachable.
+     * @throws SocketTimeoutException           the proxy's connect timed out, or ours did.
+     * @throws XtsPolicyException               the proxy's allow-list refused the destination.
+     * @throws SocketException                  a proxy limit, the link down, or another errno.
+     * @throws IOException                      closed ({@link ClosedChannelException}), interrupted.
+     */
+    public void connect(final InetSocketAddress remote, final Duration timeout) throws IOException
+    {
+        Objects.requireNonNull(remote, "remote");
+        if (remote.isUnresolved())
+        {
+            throw new UnknownHostException(remote.getHostString());
+        }
+        if (null != timeout && timeout.isNegative())
+        {
+            throw new IllegalArgumentException("connect timeout must not be negative, got " + timeout);
+        }
+        final long timeoutMillis = null == timeout ? 0 : Math.min(timeout.toMillis(), 0xFFFF_FFFFL);
+        lock.lock();
+        try
+        {
+            switch (state)
+            {
+                case CLOSED -> throw new ClosedChannelException();
+                case CONNECTING -> throw new ConnectionPendingException();
+                case CONNECTED, FAILED -> throw new AlreadyConnectedException();
+                default ->
+                {
+                }
+            }
+            if (stack.isClosed() || !stack.linkUp())
+            {
+                throw stack.linkDownException();
+            }
+            connectLocked(remote, timeoutMillis);
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    private void connectLocked(final InetSocketAddress remote, final long timeoutMillis) throws IOException
+    {
+        final long deadline = 0 == timeoutMillis ? XtsStack.NO_DEADLINE :
+            System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        id = stack.allocateSocketId();
+        remoteAddress = remote;
+        openReceiveSide();
+        state = State.CONNECTING;
+        stack.sockets.put(id, this);
+        stack.counters.connects.increment();
+        try
+        {
+            final int flags = (tcpNoDelay ? FLAG_TCP_NODELAY : 0) | (keepAlive ? FLAG_SO_KEEPALIVE : 0) |
+                (reuseAddress ? FLAG_SO_REUSEADDR : 0);
+            while (!stack.sendConnect(id, remote, timeoutMillis, flags, receiveBufferSize, sendBufferSize))
+            {
+                throwIfNotConnecting();
+                if (!stack.awaitOnce(stack.linkProgress, deadline))
+                {
+                    throw connectTimedOut(remote, timeoutMillis);
+                }
+            }
+            stack.afterSend();
+            while (State.CONNECTING == state)
+            {
+                if (!stack.awaitOnce(changed, deadline))
+                {
+                    // The id is live on the proxy from CONNECT on: abort it there.
+                    stack.sendReset(id);
+                    stack.afterSend();
+                    throw connectTimedOut(remote, timeoutMillis);
+                }
+            }
+            throwIfNotConnecting();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            if (State.CONNECTED != state)
+            {
+                stack.counters.connectFailures.increment();
+                if (State.CLOSED != state)
+                {
+                    release();
+                }
+            }
+            throw ex;
+        }
+    }
+
+    /**
+     * While connecting: nothing; connected: return normally; else throw why not.
+     */
+    private void throwIfNotConnecting() throws IOException
+    {
+        switch (state)
+        {
+            case CLOSED -> throw new AsynchronousCloseException();
+            case FAILED -> throw null != failLinkDown ? SocketErrors.linkDown(failLinkDown) :
+                null != failText ? new SocketException(failText) :
+                SocketErrors.connectFailed(failErrno, remoteAddress);
+            default ->
+            {
+            }
+        }
+    }
+
+    private static SocketTimeoutException connectTimedOut(final InetSocketAddress remote, final long millis)
+    {
+        return new SocketTimeoutException("Connect timed out: connect to " + remote + " after " + millis +
+            " ms (no CONNECT_RESULT from the proxy)");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Read
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /**
+     * @param dst where the bytes go.
+     * @return bytes read, -1 at end of stream (the peer's FIN, after every byte before it); 0 in non-blocking mode
+     *         when nothing is buffered.
+     * @throws SocketTimeoutException "Read timed out" after SO_TIMEOUT in blocking mode.
+     * @throws SocketException        reset, link down.
+     * @throws ClosedChannelException closed.
+     */
+    @Override
+    public int read(final ByteBuffer dst) throws IOException
+    {
+        Objects.requireNonNull(dst, "dst");
+        lock.lock();
+        try
+        {
+            if (!dst.hasRemaining())
+            {
+                checkReadable(false);
+                return 0;
+            }
+            final int ready = awaitReadable();
+            if (ready <= 0)
+            {
+                return ready;
+            }
+            final int n = receiveBuffer.readInto(dst);
+            consumed(n);
+            return n;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long read(final ByteBuffer[] dsts, final int offset, final int length) throws IOException
+    {
+        Objects.checkFromIndexSize(offset, length, dsts.length);
+        lock.lock();
+        try
+        {
+            boolean any = false;
+            for (int i = offset; i < offset + length; i++)
+            {
+                any |= dsts[i].hasRemaining();
+            }
+            if (!any)
+            {
+                checkReadable(false);
+                return 0;
+            }
+            final int ready = awaitReadable();
+            if (ready <= 0)
+            {
+                return ready;
+            }
+            long total = 0;
+            for (int i = offset; i < offset + length && receiveBuffer.readable() > 0; i++)
+            {
+                total += receiveBuffer.readInto(dsts[i]);
+            }
+            consumed((int)total);
+            return total;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long read(final ByteBuffer[] dsts) throws IOException
+    {
+        return read(dsts, 0, dsts.length);
+    }
+
+    /**
+     * Wait, as the mode and SO_TIMEOUT say, until there is something to read.
+     *
+     * @return bytes buffered (positive), -1 at EOF, 0 when non-blocking and nothing is there.
+     */
+    private int awaitReadable() throws IOException
+    {
+        final int timeout = soTimeoutMillis;
+        final long deadline = timeout > 0 ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout) :
+            XtsStack.NO_DEADLINE;
+        boolean waited = false;
+        while (true)
+        {
+            checkReadable(waited);
+            final int readable = receiveBuffer.readable();
+            if (readable > 0)
+            {
+                return readable;
+            }
+            if (inputShutdown)
+            {
+                return -1;
+            }
+            if (State.FAILED == state)
+            {
+                throw failure();
+            }
+            if (!blocking)
+            {
+                return 0;
+            }
+            if (!stack.awaitOnce(changed, deadline))
+            {
+                throw new SocketTimeoutException("Read timed out");
+            }
+            waited = true;
+        }
+    }
+
+    private void checkReadable(final boolean waited) throws IOException
+    {
+        switch (state)
+        {
+            case CLOSED -> throw waited ? new AsynchronousCloseException() : new ClosedChannelException();
+            case UNCONNECTED, CONNECTING -> throw new NotYetConnectedException();
+            default ->
+            {
+            }
+        }
+    }
+
+    /**
+     * The app took {@code n} bytes: count them and return credit once a quarter of the window is free again.
+     */
+    private void consumed(final int n)
+    {
+        receiveCredit.consumed(n);
+        stack.counters.bytesRead.getAndAdd(n);
+        if (receiveCredit.updateDue() && wantsCredit())
+        {
+            stack.sendCredit(this);
+            stack.afterSend();
+        }
+    }
+
+    boolean wantsCredit()
+    {
+        return State.CONNECTED == state && !inputShutdown;
+    }
+
+    /**
+     * A CREDIT with the current consumed position is going out: remember what the proxy may now send up to.
+     *
+     * @return the consumed position to advertise.
+     */
+    long advertiseCredit()
+    {
+        final long position = receiveCredit.advertise();
+        grantedLimit = position + receiveCredit.window();
+        return position;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Write
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /**
+     * Blocking: write every byte, waiting for the proxy's credit. Non-blocking: as much as the credit and the link
+     * allow now, maybe 0. Messages longer than the link carries are split.
+     *
+     * @param src the bytes.
+     * @return bytes written.
+     * @throws SocketException        reset, link down.
+     * @throws ClosedChannelException closed or output shut down.
+     */
+    @Override
+    public int write(final ByteBuffer src) throws IOException
+    {
+        Objects.requireNonNull(src, "src");
+        writeLock.lock();
+        try
+        {
+            lock.lock();
+            try
+            {
+                return (int)writeLocked(src, blocking);
+            }
+            finally
+            {
+                lock.unlock();
+            }
+        }
+        finally
+        {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public long write(final ByteBuffer[] srcs, final int offset, final int length) throws IOException
+    {
+        Objects.checkFromIndexSize(offset, length, srcs.length);
+        writeLock.lock();
+        try
+        {
+            lock.lock();
+            try
+            {
+                final boolean block = blocking;
+                long total = 0;
+                for (int i = offset; i < offset + length; i++)
+                {
+                    total += writeLocked(srcs[i], block);
+                    if (srcs[i].hasRemaining())
+                    {
+                        break;
+                    }
+                }
+                return total;
+            }
+            finally
+            {
+                lock.unlock();
+            }
+        }
+        finally
+        {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public long write(final ByteBuffer[] srcs) throws IOException
+    {
+        return write(srcs, 0, srcs.length);
+    }
+
+    private long writeLocked(final ByteBuffer src, final boolean block) throws IOException
+    {
+        long written = 0;
+        int chunks = 0;
+        boolean waited = false;
+        try
+        {
+            while (src.hasRemaining())
+            {
+                checkWritable(waited);
+                final long credit = sendLimit - sendPosition;
+                if (credit <= 0)
+                {
+                    stack.counters.sendCreditStalls.increment();
+                    if (!block)
+                    {
+                        break;
+                    }
+                    stack.awaitOnce(changed, XtsStack.NO_DEADLINE);
+                    waited = true;
+                    continue;
+                }
+                final int n = (int)Math.min(Math.min(src.remaining(), credit), stack.maxMessageLength());
+                final long body = stack.claimData(id, n);
+                if (body < 0)
+                {
+                    if (!block)
+                    {
+                        break;
+                    }
+                    stack.awaitOnce(stack.linkProgress, XtsStack.NO_DEADLINE);
+                    waited = true;
+                    continue;
+                }
+                stack.copyIntoLink(body, src, n);
+                sendPosition += n;
+                written += n;
+                if (0 == ++chunks % CHUNKS_PER_LOCK && src.hasRemaining())
+                {
+                    // Bounded lock hold: get these on the wire and let the poller and other threads in (the lock is
+                    // fair, so they go first).
+                    stack.afterSend();
+                    lock.unlock();
+                    lock.lock();
+                }
+            }
+        }
+        finally
+        {
+            if (written > 0)
+            {
+                stack.counters.bytesWritten.getAndAdd(written);
+                stack.afterSend();
+            }
+        }
+        return written;
+    }
+
+    private void checkWritable(final boolean waited) throws IOException
+    {
+        switch (state)
+        {
+            case CLOSED -> throw waited ? new AsynchronousCloseException() : new ClosedChannelException();
+            case UNCONNECTED, CONNECTING -> throw new NotYetConnectedException();
+            case FAILED -> throw failure();
+            default ->
+            {
+            }
+        }
+        if (outputShutdown)
+        {
+            throw new ClosedChannelException();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Shutdown, close, abort
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /**
+     * Send FIN to the peer after every byte written so far (SHUTDOWN); reading goes on. Later writes fail.
+     *
+     * @throws IOException closed, not connected, failed.
+     */
+    public void shutdownOutput() throws IOException
+    {
+        lock.lock();
+        try
+        {
+            switch (state)
+            {
+                case CLOSED -> throw new ClosedChannelException();
+                case UNCONNECTED, CONNECTING -> throw new NotYetConnectedException();
+                case FAILED -> throw failure();
+                default ->
+                {
+                }
+            }
+            if (outputShutdown)
+            {
+                return;
+            }
+            outputShutdown = true;
+            stack.sendShutdown(id);
+            stack.afterSend();
+            signal();
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * @return whether the peer's FIN was seen (reads return -1 once the buffer is drained).
+     */
+    public boolean isInputShutdown()
+    {
+        lock.lock();
+        try
+        {
+            return inputShutdown;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * @return whether {@link #shutdownOutput()} was called.
+     */
+    public boolean isOutputShutdown()
+    {
+        lock.lock();
+        try
+        {
+            return outputShutdown;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Close gracefully: the proxy writes what it still holds for the peer, then closes the TCP socket (FIN). Buffered
+     * unread bytes are dropped. Threads blocked on this socket get {@link AsynchronousCloseException}. Idempotent.
+     */
+    @Override
+    public void close() throws IOException
+    {
+        lock.lock();
+        try
+        {
+            if (State.CLOSED != state)
+            {
+                closeLocked(false);
+                stack.afterSend();
+            }
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Close abortively: the proxy resets the TCP connection (RST to the peer). Idempotent.
+     *
+     * @throws IOException never in practice; declared as close() is.
+     */
+    public void abort() throws IOException
+    {
+        lock.lock();
+        try
+        {
+            if (State.CLOSED != state)
+            {
+                closeLocked(true);
+                stack.afterSend();
+            }
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Close with the lock held: tell the proxy (CLOSE or RESET) when the id is live there, free the buffer, wake
+     * everyone.
+     */
+    void closeLocked(final boolean abort)
+    {
+        if (State.CLOSED == state)
+        {
+            return;
+        }
+        if (State.CONNECTING == state || State.CONNECTED == state)
+        {
+            if (abort)
+            {
+                stack.sendReset(id);
+            }
+            else
+            {
+                stack.sendClose(id);
+            }
+        }
+        release();
+        stack.counters.closed.increment();
+    }
+
+    /** Forget the socket locally: out of the table, memory returned, waiters woken. */
+    private void release()
+    {
+        state = State.CLOSED;
+        if (0 != id)
+        {
+            stack.sockets.remove(id);
+        }
+        if (null != receiveBuffer)
+        {
+            receiveBuffer.free();
+        }
+        signal();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Modes and options
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /**
+     * @param block true: reads wait for data and writes for credit; false: they return what is possible now.
+     * @return this.
+     */
+    public XtsSocket configureBlocking(final boolean block)
+    {
+        this.blocking = block;
+        return this;
+    }
+
+    /**
+     * @return the mode.
+     */
+    public boolean isBlocking()
+    {
+        return blocking;
+    }
+
+    /**
+     * @param millis longest a blocking read waits, 0 for ever.
+     */
+    public void setSoTimeout(final int millis)
+    {
+        if (millis < 0)
+        {
+            throw new IllegalArgumentException("SO_TIMEOUT must be >= 0, got " + millis);
+        }
+        this.soTimeoutMillis = millis;
+    }
+
+    /**
+     * @return SO_TIMEOUT in ms, 0 for none.
+     */
+    public int getSoTimeout()
+    {
+        return soTimeoutMillis;
+    }
+
+    /**
+     * Set TCP_NODELAY, SO_KEEPALIVE, SO_RCVBUF, SO_SNDBUF or SO_REUSEADDR on the proxy's TCP socket. Before connect
+     * the value rides in CONNECT; afterwards a SET_OPTION is sent and its OPTION_RESULT awaited (10 s at most).
+     *
+     * @param name  the option.
+     * @param value its value (buffer sizes >= 0; 0 before connect means the kernel's default).
+     * @param <T>   its type.
+     * @return this.
+     * @throws UnsupportedOperationException for any other option.
+     * @throws SocketException               the proxy's errno, or no answer.
+     */
+    public <T> XtsSocket setOption(final SocketOption<T> name, final T value) throws IOException
+    {
+        final int option = optionId(name);
+        final long wire = validateOption(name, value);
+        lock.lock();
+        try
+        {
+            switch (state)
+            {
+                case CLOSED -> throw new ClosedChannelException();
+                case FAILED -> throw failure();
+                case UNCONNECTED ->
+                {
+                    remember(option, wire);
+                    return this;
+                }
+                default ->
+                {
+                }
+            }
+            setOptionOnProxy(name, option, wire);
+            return this;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    private void setOptionOnProxy(final SocketOption<?> name, final int option, final long wire) throws IOException
+    {
+        final long deadline = System.nanoTime() + XtsStack.CONTROL_TIMEOUT_NS;
+        while (optionInFlight)
+        {
+            checkOptionWait(name, deadline, changed);
+        }
+        optionInFlight = true;
+        optionDone = false;
+        try
+        {
+            while (!stack.sendSetOption(id, option, wire))
+            {
+                checkOptionWait(name, deadline, stack.linkProgress);
+            }
+            stack.afterSend();
+            while (!optionDone)
+            {
+                checkOptionWait(name, deadline, changed);
+            }
+            if (0 != optionErrno)
+            {
+                throw SocketErrors.common(optionErrno, "setting " + name + " to " + wire + " on " + this +
+                    (null == optionText || optionText.isEmpty() ? "" : ": " + optionText));
+            }
+            remember(option, optionValue);
+        }
+        finally
+        {
+            optionInFlight = false;
+            changed.signalAll();
+        }
+    }
+
+    private void checkOptionWait(final SocketOption<?> name, final long deadline, final Condition condition)
+        throws IOException
+    {
+        switch (state)
+        {
+            case CLOSED -> throw new AsynchronousCloseException();
+            case FAILED -> throw failure();
+            default ->
+            {
+            }
+        }
+        if (!stack.awaitOnce(condition, deadline))
+        {
+            throw new SocketException("no OPTION_RESULT from the proxy for " + name + " on " + this + " within " +
+                TimeUnit.NANOSECONDS.toMillis(XtsStack.CONTROL_TIMEOUT_NS) + " ms");
+        }
+    }
+
+    private void remember(final int option, final long value)
+    {
+        switch (option)
+        {
+            case OPTION_TCP_NODELAY -> tcpNoDelay = 0 != value;
+            case OPTION_SO_KEEPALIVE -> keepAlive = 0 != value;
+            case OPTION_SO_REUSEADDR -> reuseAddress = 0 != value;
+            case OPTION_SO_RCVBUF -> receiveBufferSize = (int)Math.min(Integer.MAX_VALUE, value);
+            case OPTION_SO_SNDBUF -> sendBufferSize = (int)Math.min(Integer.MAX_VALUE, value);
+            default -> throw new IllegalStateException("option " + option);
+        }
+    }
+
+    /**
+     * @param name the option.
+     * @param <T>  its type.
+     * @return the value set before connect, or in effect as the proxy last reported it; buffer sizes are 0 when
+     *         never set (the kernel's default, not known here).
+     */
+    public <T> T getOption(final SocketOption<T> name)
+    {
+        final int option = optionId(name);
+        lock.lock();
+        try
+        {
+            final Object value = switch (option)
+            {
+                case OPTION_TCP_NODELAY -> tcpNoDelay;
+                case OPTION_SO_KEEPALIVE -> keepAlive;
+                case OPTION_SO_REUSEADDR -> reuseAddress;
+                case OPTION_SO_RCVBUF -> receiveBufferSize;
+                default -> sendBufferSize;
+            };
+            return name.type().cast(value);
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    private static int optionId(final SocketOption<?> name)
+    {
+        Objects.requireNonNull(name, "name");
+        if (StandardSocketOptions.TCP_NODELAY == name)
+        {
+            return OPTION_TCP_NODELAY;
+        }
+        if (StandardSocketOptions.SO_KEEPALIVE == name)
+        {
+            return OPTION_SO_KEEPALIVE;
+        }
+        if (StandardSocketOptions.SO_RCVBUF == name)
+        {
+            return OPTION_SO_RCVBUF;
+        }
+        if (StandardSocketOptions.SO_SNDBUF == name)
+        {
+            return OPTION_SO_SNDBUF;
+        }
+        if (StandardSocketOptions.SO_REUSEADDR == name)
+        {
+            return OPTION_SO_REUSEADDR;
+        }
+        throw new UnsupportedOperationException("'" + name + "' not supported by XTS sockets");
+    }
+
+    private static long validateOption(final SocketOption<?> name, final Object value)
+    {
+        if (null == value)
+        {
+            throw new IllegalArgumentException(name + " needs a value, got null");
+        }
+        if (value instanceof Boolean b)
+        {
+            return b ? 1 : 0;
+        }
+        final int size = (Integer)value;
+        if (size < 0)
+        {
+            throw new IllegalArgumentException(name + " must be >= 0, got " + size);
+        }
+        return size;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Streams
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /**
+     * @return a blocking InputStream over this socket (SO_TIMEOUT applies; closing it closes the socket).
+     */
+    public InputStream getInputStream()
+    {
+        lock.lock();
+        try
+        {
+            if (null == inputStream)
+            {
+                inputStream = new SocketInputStream();
+            }
+            return inputStream;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * @return a blocking OutputStream over this socket (each write is sent at once; closing it closes the socket).
+     */
+    public OutputStream getOutputStream()
+    {
+        lock.lock();
+        try
+        {
+            if (null == outputStream)
+            {
+                outputStream = new SocketOutputStream();
+            }
+            return outputStream;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Streams reuse one ByteBuffer over the caller's array while the array stays the same, so a read or write
+     * loop with one buffer allocates nothing.
+     */
+    private abstract class StreamBase
+    {
+        private byte[] wrappedArray;
+        private ByteBuffer wrapped;
+
+        final ByteBuffer wrap(final byte[] bytes, final int offset, final int length)
+        {
+            Objects.checkFromIndexSize(offset, length, bytes.length);
+            if (bytes != wrappedArray)
+            {
+                wrappedArray = bytes;
+                wrapped = ByteBuffer.wrap(bytes);
+            }
+            wrapped.limit(offset + length).position(offset);
+            return wrapped;
+        }
+
+        final void requireBlocking()
+        {
+            if (!blocking)
+            {
+                throw new IllegalBlockingModeException();
+            }
+        }
+    }
+
+    private final class SocketInputStream extends InputStream
+    {
+        private final StreamBase buffers = new StreamBase()
+        {
+        };
+        private final byte[] single = new byte[1];
+
+        @Override
+        public int read() throws IOException
+        {
+            final int n = read(single, 0, 1);
+            return n < 0 ? -1 : single[0] & 0xFF;
+        }
+
+        @Override
+        public synchronized int read(final byte[] bytes, final int offset, final int length) throws IOException
+        {
+            final ByteBuffer dst = buffers.wrap(bytes, offset, length);
+            if (0 == length)
+            {
+                return 0;
+            }
+            buffers.requireBlocking();
+            try
+            {
+                return XtsSocket.this.read(dst);
+            }
+            catch (final ClosedChannelException ex)
+            {
+                throw new SocketException("Socket closed");
+            }
+            catch (final NotYetConnectedException ex)
+            {
+                throw new SocketException("Socket is not connected");
+            }
+        }
+
+        @Override
+        public int available()
+        {
+            lock.lock();
+            try
+            {
+                return State.CONNECTED == state || State.FAILED == state ? receiveBuffer.readable() : 0;
+            }
+            finally
+            {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void close() throws IOException
+        {
+            XtsSocket.this.close();
+        }
+    }
+
+    private final class SocketOutputStream extends OutputStream
+    {
+        private final StreamBase buffers = new StreamBase()
+        {
+        };
+        private final byte[] single = new byte[1];
+
+        @Override
+        public void write(final int b) throws IOException
+        {
+            synchronized (this)
+            {
+                single[0] = (byte)b;
+                write(single, 0, 1);
+            }
+        }
+
+        @Override
+        public synchronized void write(final byte[] bytes, final int offset, final int length) throws IOException
+        {
+            final ByteBuffer src = buffers.wrap(bytes, offset, length);
+            buffers.requireBlocking();
+            try
+            {
+                while (src.hasRemaining())
+                {
+                    XtsSocket.this.write(src);
+                }
+            }
+            catch (final ClosedChannelException ex)
+            {
+                throw new SocketException(isOpen() ? "Socket output is shutdown" : "Socket closed");
+            }
+            catch (final NotYetConnectedException ex)
+            {
+                throw new SocketException("Socket is not connected");
+            }
+        }
+
+        @Override
+        public void close() throws IOException
+        {
+            XtsSocket.this.close();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Addresses and state
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /**
+     * @return the proxy-side local address of the TCP connection, null before connected.
+     */
+    public InetSocketAddress getLocalAddress()
+    {
+        return localAddress;
+    }
+
+    /**
+     * @return the TCP peer's address (as the proxy reported it), null before connect.
+     */
+    public InetSocketAddress getRemoteAddress()
+    {
+        return remoteAddress;
+    }
+
+    /**
+     * @return the socket id on the link, 0 before connect.
+     */
+    public int id()
+    {
+        lock.lock();
+        try
+        {
+            return id;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean isOpen()
+    {
+        lock.lock();
+        try
+        {
+            return State.CLOSED != state;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * @return whether it connected and is not closed (true also after a reset, as for a SocketChannel).
+     */
+    public boolean isConnected()
+    {
+        lock.lock();
+        try
+        {
+            return everConnected && State.CLOSED != state;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return "XtsSocket[id " + Integer.toUnsignedString(id) + " to " + remoteAddress + " " + state + "]";
+    }
+
+    XtsStack stack()
+    {
+        return stack;
+    }
+
+    private IOException failure()
+    {
+        if (null != failLinkDown)
+        {
+            return SocketErrors.linkDown(failLinkDown);
+        }
+        if (null != failText)
+        {
+            return new SocketException(failText);
+        }
+        return SocketErrors.common(failErrno, "socket " + Integer.toUnsignedString(id) + " to " + remoteAddress);
+    }
+
+    private void fail(final int errno, final String text)
+    {
+        state = State.FAILED;
+        failErrno = errno;
+        failText = text;
+        signal();
+    }
+
+    private void signal()
+    {
+        changed.signalAll();
+        stack.socketEvent();
+    }
+
+    /**
+     * For selectors, with the lock held.
+     *
+     * @param interest the key's interest set.
+     * @return the ready set within it.
+     */
+    int readyOps(final int interest)
+    {
+        int ready = 0;
+        if (State.CLOSED == state || State.UNCONNECTED == state || State.CONNECTING == state)
+        {
+            return 0;
+        }
+        final boolean failed = State.FAILED == state;
+        if (0 != (interest & XtsSelectionKey.OP_READ) && (failed || inputShutdown || receiveBuffer.readable() > 0))
+        {
+            ready |= XtsSelectionKey.OP_READ;
+        }
+        if (0 != (interest & XtsSelectionKey.OP_WRITE) && (failed || !outputShutdown && sendLimit > sendPosition))
+        {
+            ready |= XtsSelectionKey.OP_WRITE;
+        }
+        return ready;
+    }
+
+    boolean isClosedLocked()
+    {
+        return State.CLOSED == state;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // From the proxy (the stack's dispatcher, lock held)
+    // ---------------------------------------------------------------------------------------------------------------
+
+    void onConnectResult(
+        final int errno, final long sendWindow, final InetSocketAddress local, final InetSocketAddress remote)
+    {
+        if (State.CONNECTING != state)
+        {
+            stack.counters.protocolErrors.increment();
+            return;
+        }
+        if (0 == errno)
+        {
+            state = State.CONNECTED;
+            everConnected = true;
+            sendLimit = sendWindow;
+            localAddress = local;
+            if (null != remote)
+            {
+                remoteAddress = remote;
+            }
+        }
+        else
+        {
+            // The proxy freed the id with a failed result.
+            stack.sockets.remove(id);
+            state = State.FAILED;
+            failErrno = errno;
+        }
+        signal();
+    }
+
+    /**
+     * @return false when the proxy sent past the credit (the socket is then failed with EPROTO and must be reset).
+     */
+    boolean onData(final MemorySegment memory, final long offset, final int length)
+    {
+        if (State.CONNECTED != state || length <= 0)
+        {
+            // Failed already (a reset crossing our abort): what was in flight has nowhere to go.
+            return true;
+        }
+        if (inputShutdown || receiveBuffer.writePosition() + length > grantedLimit)
+        {
+            fail(EPROTO, "Protocol error: the proxy sent DATA past the credit granted (" + this + ")");
+            return false;
+        }
+        receiveBuffer.append(memory, offset, length);
+        signal();
+        return true;
+    }
+
+    void onCredit(final long position, final long window)
+    {
+        final long limit = position + window;
+        if (limit > sendLimit)
+        {
+            sendLimit = limit;
+            signal();
+        }
+    }
+
+    void onShutdown()
+    {
+        if (State.CONNECTED == state)
+        {
+            inputShutdown = true;
+            signal();
+        }
+    }
+
+    void onReset(final int errno)
+    {
+        if (State.CONNECTED == state || State.CONNECTING == state)
+        {
+            if (State.CONNECTING == state)
+            {
+                stack.sockets.remove(id);
+            }
+            fail(errno, null);
+        }
+    }
+
+    void onError(final int errno, final int offendingType, final String text)
+    {
+        switch (offendingType)
+        {
+            case TYPE_SOCKET_SET_OPTION ->
+            {
+                if (optionInFlight && !optionDone)
+                {
+                    optionDone = true;
+                    optionErrno = errno;
+                    optionText = text;
+                    signal();
+                }
+            }
+            case TYPE_SOCKET_CONNECT ->
+            {
+                if (State.CONNECTING == state)
+                {
+                    stack.sockets.remove(id);
+                    state = State.FAILED;
+                    failErrno = errno;
+                    signal();
+                }
+            }
+            // The id is gone anyway.
+            case TYPE_SOCKET_CLOSE, TYPE_SOCKET_RESET ->
+            {
+            }
+            default ->
+            {
+                // DATA, CREDIT or SHUTDOWN the proxy could not act on (EBADF: it does not know the id): this
+                // connection is unusable.
+                if (State.CONNECTED == state)
+                {
+                    fail(errno, "the proxy could not act on socket " + this + ": " +
+                        SocketErrors.fromProxy(errno) + (text.isEmpty() ? "" : ": " + text));
+                }
+            }
+        }
+    }
+
+    void onOptionResult(final int option, final int errno, final long value)
+    {
+        if (optionInFlight && !optionDone)
+        {
+            optionDone = true;
+            optionErrno = errno;
+            optionValue = value;
+            optionText = null;
+            signal();
+        }
+        else
+        {
+            stack.counters.protocolErrors.increment();
+        }
+    }
+
+    void failLinkDown(final String reason)
+    {
+        if (State.CONNECTED == state || State.CONNECTING == state)
+        {
+            state = State.FAILED;
+            failLinkDown = reason;
+            signal();
+        }
+    }
+}

@@ -1,0 +1,1306 @@
+package io.xts.sockets;
+
+import io.xts.link.FrameTransport;
+import io.xts.link.LinkConfig;
+import io.xts.link.LinkCounters;
+import io.xts.link.LinkListener;
+import io.xts.link.LinkState;
+import io.xts.link.XskLinkEndpoint;
+import io.xts.link.XtsLink;
+import io.xts.protocol.ConnectFlyweight;
+import io.xts.protocol.EstablishedFlyweight;
+import io.xts.protocol.ListenFlyweight;
+import io.xts.protocol.ListenResultFlyweight;
+import io.xts.protocol.OptionResultFlyweight;
+import io.xts.protocol.SetOptionFlyweight;
+import io.xts.protocol.SocketErrorFlyweight;
+import io.xts.protocol.SocketResetFlyweight;
+import io.xts.protocol.StreamCreditFlyweight;
+import io.xts.xsk.AttachMode;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.LongArrayQueue;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.CountersManager;
+import org.agrona.concurrent.status.CountersReader;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+import static io.xts.protocol.SocketMessages.FLAG_SO_REUSEADDR;
+import static io.xts.protocol.SocketMessages.PROXY_ALLOCATED_ID;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_LINK_ERROR;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_ACCEPTED;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_CLOSE;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_CONNECT;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_CONNECT_RESULT;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_CREDIT;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_DATA;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_ERROR;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_LISTEN;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_LISTEN_RESULT;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_OPTION_RESULT;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_RESET;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_SET_OPTION;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_SHUTDOWN;
+
+/**
+ * The app host's end of XTS: one XTS link to the offload proxy (over AF_XDP on an interface queue, or any
+ * {@link FrameTransport} in tests) and the sockets, server sockets and selectors that run over it. The proxy does TCP
+ * with kernel sockets; this class turns socket calls into the link's socket messages (docs/PROTOCOL.md, "Socket
+ * operations") and the proxy's answers back into socket state, per-socket receive buffers and credit.
+ * <p>
+ * Threads: the link is single-threaded, so it and every piece of socket state are guarded by one fair
+ * {@link ReentrantLock}, the stack lock. A poller thread (an Agrona {@link AgentRunner}) takes it for one duty cycle
+ * at a time ({@code link.doWork}, which delivers incoming messages into the sockets) and gives it up between cycles;
+ * an app thread takes it for one bounded piece of work (copy buffered bytes out, claim and fill a few DATA messages,
+ * send a control message). The lock is fair, so a poller that re-locks at once queues behind app threads that
+ * wait, and the reverse. Blocked calls wait on {@link Condition}s of that lock (one per socket and server socket,
+ * one for link progress, one for selectors), which the poller signals as it delivers. With
+ * {@code ownPoller(false)} there is no poller thread: the app calls {@link #poll()}, and blocking calls drive the
+ * duty cycle themselves while they wait. docs/ARCHITECTURE.md ("Layer 2b") says why.
+ */
+public final class XtsStack implements AutoCloseable
+{
+    /** Marks a wait without deadline. */
+    static final long NO_DEADLINE = Long.MIN_VALUE;
+    /** How long a call waits for the proxy's answer to a control message (LISTEN, SET_OPTION). */
+    static final long CONTROL_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+    /** A blocked thread rechecks at least this often by itself: a safety net, since signals do the waking. */
+    private static final long MAX_WAIT_SLICE_NS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** Pause of a thread that drives the link itself (ownPoller false) when a duty cycle found nothing to do. */
+    private static final long SELF_POLL_IDLE_NS = TimeUnit.MICROSECONDS.toNanos(20);
+    /** How long close() lets the link deliver the last CLOSE messages before it shuts the link. */
+    private static final long CLOSE_DRAIN_NS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** Control messages waiting for room on the link, at most: three per socket is the most one socket needs. */
+    private static final int MAX_QUEUED_CONTROL = 1 << 16;
+    /** Counters a private counters manager has room for (link and socket counters need about 50). */
+    private static final int PRIVATE_COUNTERS = 128;
+
+    final ReentrantLock lock = new ReentrantLock(true);
+    /** Signalled when the link changes state or a duty cycle made progress (frames acknowledged: room to claim). */
+    final Condition linkProgress = lock.newCondition();
+    /** Signalled on any socket or server socket event, for selectors. */
+    final Condition selectorEvent = lock.newCondition();
+
+    private final String name;
+    private final XskLinkEndpoint endpoint;
+    private final XtsLink link;
+    private final LinkCounters linkCounters;
+    final SocketCounters counters;
+    private final boolean ownPoller;
+    private final AgentRunner runner;
+    private final Thread pollerThread;
+    final int receiveWindow;
+    private final MemorySegment linkMemory;
+    /** The link's memory as a ByteBuffer, for allocation-free bulk copies from the writer's ByteBuffer. */
+    private final ByteBuffer linkView;
+
+    final Int2ObjectHashMap<XtsSocket> sockets = new Int2ObjectHashMap<>();
+    final Int2ObjectHashMap<XtsServerSocket> listeners = new Int2ObjectHashMap<>();
+    /** Control messages (type << 32 | id) that found the link full, sent in order before anything new. */
+    private final LongArrayQueue pendingControl = new LongArrayQueue(64, Long.MIN_VALUE);
+    private int nextSocketId = 1;
+    private int linkWaiters;
+    int selectorWaiters;
+    private String linkDownReason = "not up yet";
+    private volatile boolean closed;
+    private volatile String pollerError;
+
+    private final ConnectFlyweight connectBody = new ConnectFlyweight();
+    private final ListenFlyweight listenBody = new ListenFlyweight();
+    private final EstablishedFlyweight establishedBody = new EstablishedFlyweight();
+    private final ListenResultFlyweight listenResultBody = new ListenResultFlyweight();
+    private final SocketResetFlyweight resetBody = new SocketResetFlyweight();
+    private final SocketErrorFlyweight errorBody = new SocketErrorFlyweight();
+    private final SetOptionFlyweight setOptionBody = new SetOptionFlyweight();
+    private final OptionResultFlyweight optionResultBody = new OptionResultFlyweight();
+    private final StreamCreditFlyweight creditBody = new StreamCreditFlyweight();
+
+    private XtsStack(
+        final Builder builder, final XskLinkEndpoint endpoint, final FrameTransport transport,
+        final LinkConfig linkConfig, final String name, final CountersManager countersManager)
+    {
+        this.name = name;
+        this.endpoint = endpoint;
+        this.ownPoller = builder.ownPoller;
+        this.receiveWindow = builder.receiveWindow;
+        linkCounters = new LinkCounters(countersManager, name);
+        counters = new SocketCounters(countersManager, name);
+        link = new XtsLink(transport, linkConfig, new Dispatcher(), linkCounters, System.nanoTime());
+        linkMemory = link.memory();
+        linkView = linkMemory.byteSize() <= Integer.MAX_VALUE ? linkMemory.asByteBuffer() : null;
+        if (ownPoller)
+        {
+            runner = new AgentRunner(builder.idleStrategy, this::onPollerError, null, new Poller());
+            pollerThread = AgentRunner.startOnThread(runner, r ->
+            {
+                final Thread t = new Thread(r, "xts-poller " + name);
+                // A forgotten close() must not keep the JVM alive.
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        else
+        {
+            runner = null;
+            pollerThread = null;
+        }
+    }
+
+    /**
+     * @return a builder with the defaults: queue 0, native attach, 20480 UMEM frames, 8192-entry rings, a poller
+     *         thread with a {@link BackoffIdleStrategy}, 256 KiB receive window per socket, 5 s to bring the link up.
+     */
+    public static Builder builder()
+    {
+        return new Builder();
+    }
+
+    /**
+     * @return a builder for the interface named by the environment variable XTS_IFACE, queue XTS_QUEUE (default 0)
+     *         and attach mode XTS_ATTACH (native or skb, default native).
+     * @throws IllegalStateException when XTS_IFACE is not set or a variable cannot be parsed.
+     */
+    public static Builder fromEnvironment()
+    {
+        return fromEnvironment(System.getenv());
+    }
+
+    static Builder fromEnvironment(final Map<String, String> env)
+    {
+        final String iface = env.get("XTS_IFACE");
+        if (null == iface || iface.isBlank())
+        {
+            throw new IllegalStateException("XTS_IFACE is not set: set it to the interface of the XTS link to the " +
+                "proxy (e.g. XTS_IFACE=xts0; optional XTS_QUEUE=0, XTS_ATTACH=native|skb)");
+        }
+        final Builder builder = builder().iface(iface.trim());
+        final String queue = env.get("XTS_QUEUE");
+        if (null != queue && !queue.isBlank())
+        {
+            try
+            {
+                builder.queue(Integer.parseInt(queue.trim()));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalStateException("XTS_QUEUE must be a queue number >= 0, got '" + queue + "'", ex);
+            }
+        }
+        final String attach = env.get("XTS_ATTACH");
+        if (null != attach && !attach.isBlank())
+        {
+            try
+            {
+                builder.attach(AttachMode.parse(attach.trim()));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalStateException("XTS_ATTACH: " + ex.getMessage(), ex);
+            }
+        }
+        return builder;
+    }
+
+    /**
+     * Settings of a stack, validated where they enter; {@link #build()} opens it.
+     */
+    public static final class Builder
+    {
+        private String iface;
+        private int queue;
+        private int frames = 20480;
+        private int ring = 8192;
+        private AttachMode attach = AttachMode.NATIVE;
+        private IdleStrategy idleStrategy;
+        private boolean ownPoller = true;
+        private int receiveWindow = 256 * 1024;
+        private Duration linkTimeout = Duration.ofSeconds(5);
+        private FrameTransport transport;
+        private LinkConfig linkConfig;
+        private CountersManager countersManager;
+
+        private Builder()
+        {
+        }
+
+        /**
+         * @param iface network interface of the XTS link (toward the proxy).
+         * @return this.
+         */
+        public Builder iface(final String iface)
+        {
+            Objects.requireNonNull(iface, "iface");
+            if (iface.isEmpty() || iface.length() > 15)
+            {
+                throw new IllegalArgumentException("interface name must be 1-15 characters, got '" + iface + "'");
+            }
+            this.iface = iface;
+            return this;
+        }
+
+        /**
+         * @param queue the interface's queue id.
+         * @return this.
+         */
+        public Builder queue(final int queue)
+        {
+            if (queue < 0)
+            {
+                throw new IllegalArgumentException("queue must be >= 0, got " + queue);
+            }
+            this.queue = queue;
+            return this;
+        }
+
+        /**
+         * @param frames UMEM frames of 4096 bytes.
+         * @return this.
+         */
+        public Builder frames(final int frames)
+        {
+            if (frames < 2)
+            {
+                throw new IllegalArgumentException("frames must be >= 2, got " + frames);
+            }
+            this.frames = frames;
+            return this;
+        }
+
+        /**
+         * @param ring entries of each AF_XDP ring, a power of two.
+         * @return this.
+         */
+        public Builder ring(final int ring)
+        {
+            if (ring <= 0 || 0 != (ring & (ring - 1)))
+            {
+                throw new IllegalArgumentException("ring size must be a power of two, got " + ring);
+            }
+            this.ring = ring;
+            return this;
+        }
+
+        /**
+         * @param attach how the XDP program is attached.
+         * @return this.
+         */
+        public Builder attach(final AttachMode attach)
+        {
+            this.attach = Objects.requireNonNull(attach, "attach");
+            return this;
+        }
+
+        /**
+         * @param idleStrategy what the poller thread does when a duty cycle found nothing to do.
+         * @return this.
+         */
+        public Builder idleStrategy(final IdleStrategy idleStrategy)
+        {
+            this.idleStrategy = Objects.requireNonNull(idleStrategy, "idleStrategy");
+            return this;
+        }
+
+        /**
+         * @param ownPoller true (default): a poller thread drives the link; false: the app calls
+         *                  {@link XtsStack#poll()} and blocking calls drive the link while they wait.
+         * @return this.
+         */
+        public Builder ownPoller(final boolean ownPoller)
+        {
+            this.ownPoller = ownPoller;
+            return this;
+        }
+
+        /**
+         * @param bytes per-socket receive buffer, granted to the proxy as the socket's window.
+         * @return this.
+         */
+        public Builder receiveWindow(final int bytes)
+        {
+            if (bytes < 1024 || bytes > (1 << 30))
+            {
+                throw new IllegalArgumentException("receive window must be 1 KiB..1 GiB, got " + bytes);
+            }
+            this.receiveWindow = bytes;
+            return this;
+        }
+
+        /**
+         * @param timeout how long {@link #build()} waits for the link to come up.
+         * @return this.
+         */
+        public Builder linkTimeout(final Duration timeout)
+        {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.isZero())
+            {
+                throw new IllegalArgumentException("link timeout must be positive, got " + timeout);
+            }
+            this.linkTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * For tests: run the link over this transport instead of opening AF_XDP. The transport stays the caller's
+         * to close.
+         *
+         * @param transport the medium.
+         * @return this.
+         */
+        public Builder transport(final FrameTransport transport)
+        {
+            this.transport = Objects.requireNonNull(transport, "transport");
+            return this;
+        }
+
+        /**
+         * @param linkConfig link settings (liveness, MACs); default: the endpoint's, or {@link LinkConfig#defaults()}.
+         * @return this.
+         */
+        public Builder linkConfig(final LinkConfig linkConfig)
+        {
+            this.linkConfig = Objects.requireNonNull(linkConfig, "linkConfig");
+            return this;
+        }
+
+        /**
+         * @param countersManager where the link and socket counters go (e.g. a counters file's, for {@code xts stat});
+         *                        default: private memory.
+         * @return this.
+         */
+        public Builder counters(final CountersManager countersManager)
+        {
+            this.countersManager = Objects.requireNonNull(countersManager, "countersManager");
+            return this;
+        }
+
+        /**
+         * Open the link (AF_XDP on the interface and queue, or the given transport), start the poller and wait for
+         * the link to come up.
+         *
+         * @return the stack; close it.
+         * @throws IOException when the interface cannot be opened or the link is not up in time, naming both.
+         */
+        public XtsStack build() throws IOException
+        {
+            if (null == transport && null == iface)
+            {
+                throw new IllegalStateException("no interface: call iface(...), or use XtsStack.fromEnvironment() " +
+                    "with XTS_IFACE set");
+            }
+            if (null == idleStrategy)
+            {
+                idleStrategy = new BackoffIdleStrategy();
+            }
+            final String where = null != transport ? "the supplied transport" : iface + " queue " + queue;
+            XskLinkEndpoint endpoint = null;
+            FrameTransport medium = transport;
+            LinkConfig config = linkConfig;
+            if (null == medium)
+            {
+                try
+                {
+                    endpoint = XskLinkEndpoint.open(new XskLinkEndpoint.Config(iface, queue, attach, frames, ring, 0));
+                }
+                catch (final RuntimeException | LinkageError ex)
+                {
+                    throw new IOException("cannot open the XTS link on " + where + ": " + ex.getMessage(), ex);
+                }
+                medium = endpoint.transport();
+                if (null == config)
+                {
+                    config = endpoint.linkConfig();
+                }
+            }
+            if (null == config)
+            {
+                config = LinkConfig.defaults();
+            }
+            final CountersManager manager = null != countersManager ? countersManager : new CountersManager(
+                new UnsafeBuffer(ByteBuffer.allocateDirect(PRIVATE_COUNTERS * CountersReader.METADATA_LENGTH)),
+                new UnsafeBuffer(ByteBuffer.allocateDirect(PRIVATE_COUNTERS * CountersReader.COUNTER_LENGTH)));
+            final String stackName = null != transport ? "in-process" : iface + " q" + queue;
+            XtsStack stack = null;
+            try
+            {
+                stack = new XtsStack(this, endpoint, medium, config, stackName, manager);
+                stack.awaitLinkUp(linkTimeout, where);
+                return stack;
+            }
+            catch (final IOException | RuntimeException | Error ex)
+            {
+                if (null != stack)
+                {
+                    stack.close();
+                }
+                else if (null != endpoint)
+                {
+                    endpoint.close();
+                }
+                throw ex;
+            }
+        }
+    }
+
+    private void awaitLinkUp(final Duration timeout, final String where) throws IOException
+    {
+        lock.lock();
+        try
+        {
+            final long deadline = System.nanoTime() + timeout.toNanos();
+            while (LinkState.UP != link.state())
+            {
+                if (LinkState.FAILED == link.state())
+                {
+                    throw new IOException("XTS link on " + where + " failed: " + link.failure());
+                }
+                if (!awaitOnce(linkProgress, deadline))
+                {
+                    final String why = null != link.failure() ? link.failure() :
+                        "no answer from the proxy (is it running, on the other end of this interface and queue?)";
+                    throw new IOException("XTS link on " + where + " not up after " + timeout.toMillis() + " ms: " +
+                        why);
+                }
+            }
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Public API
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /**
+     * Open a socket and connect it.
+     *
+     * @param remote  where to connect (resolved).
+     * @param timeout how long to wait; null or zero: the proxy's default.
+     * @return the connected socket.
+     * @throws IOException as {@link XtsSocket#connect}.
+     */
+    public XtsSocket connect(final InetSocketAddress remote, final Duration timeout) throws IOException
+    {
+        final XtsSocket socket = openSocket();
+        socket.connect(remote, timeout);
+        return socket;
+    }
+
+    /**
+     * @return an unconnected socket: set options, then {@link XtsSocket#connect}.
+     */
+    public XtsSocket openSocket()
+    {
+        return new XtsSocket(this);
+    }
+
+    /**
+     * Ask the proxy to listen on a local address of its host.
+     *
+     * @param local   address to bind on the proxy (port 0: any free port; see {@link XtsServerSocket#getLocalAddress}).
+     * @param backlog connections accepted by the proxy and queued here, at most (0 or less: 50).
+     * @return the listening server socket.
+     * @throws IOException BindException, XtsPolicyException, SocketException, or link down.
+     */
+    public XtsServerSocket listen(final InetSocketAddress local, final int backlog) throws IOException
+    {
+        Objects.requireNonNull(local, "local");
+        if (local.isUnresolved())
+        {
+            throw new java.net.UnknownHostException(local.getHostString());
+        }
+        final XtsServerSocket server = new XtsServerSocket(this, backlog > 0 ? backlog : 50);
+        server.listen(local);
+        return server;
+    }
+
+    /**
+     * @return a new selector for this stack's sockets.
+     */
+    public XtsSelector openSelector()
+    {
+        return new XtsSelector(this);
+    }
+
+    /**
+     * One duty cycle: receive and deliver, send what is queued. For {@code ownPoller(false)}; harmless otherwise.
+     *
+     * @return work done, 0 when idle (for an idle strategy).
+     */
+    public int poll()
+    {
+        lock.lock();
+        try
+        {
+            return cycle(System.nanoTime());
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * @return whether the link to the proxy is up.
+     */
+    public boolean isLinkUp()
+    {
+        lock.lock();
+        try
+        {
+            return LinkState.UP == link.state();
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * @return why the link failed or last went down, or null.
+     */
+    public String linkFailure()
+    {
+        lock.lock();
+        try
+        {
+            return link.failure();
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * @return the socket counters.
+     */
+    public SocketCounters counters()
+    {
+        return counters;
+    }
+
+    /**
+     * @return the link's counters.
+     */
+    public LinkCounters linkCounters()
+    {
+        return linkCounters;
+    }
+
+    /**
+     * Close every socket and server socket (CLOSE to the proxy), let the link deliver that for a moment, stop the
+     * poller, shut the link and release the AF_XDP resources. Later calls do nothing.
+     */
+    @Override
+    public void close()
+    {
+        lock.lock();
+        try
+        {
+            if (closed)
+            {
+                return;
+            }
+            closed = true;
+            for (final XtsServerSocket server : new ArrayList<>(listeners.values()))
+            {
+                server.closeLocked();
+            }
+            for (final XtsSocket socket : new ArrayList<>(sockets.values()))
+            {
+                socket.closeLocked(false);
+            }
+            linkDownReason = "XTS stack closed";
+            linkProgress.signalAll();
+            selectorEvent.signalAll();
+            // Let the CLOSE messages reach the proxy before the link's RESET takes everything down.
+            final long deadline = System.nanoTime() + CLOSE_DRAIN_NS;
+            while (LinkState.UP == link.state() && (!link.drained() || !pendingControl.isEmpty()) &&
+                System.nanoTime() - deadline < 0)
+            {
+                if (!awaitOnce(linkProgress, deadline))
+                {
+                    break;
+                }
+            }
+        }
+        catch (final InterruptedIOException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        finally
+        {
+            lock.unlock();
+        }
+        if (null != runner)
+        {
+            runner.close();
+        }
+        lock.lock();
+        try
+        {
+            link.close();
+        }
+        finally
+        {
+            lock.unlock();
+        }
+        if (null != endpoint)
+        {
+            endpoint.close();
+        }
+        counters.close();
+        linkCounters.close();
+    }
+
+    @Override
+    public String toString()
+    {
+        return "XtsStack[" + name + "]";
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Inside the library; every method below runs with the lock held
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /**
+     * One duty cycle: control messages that waited for room first (they are older than anything new), then the
+     * link. Wakes threads waiting for room on the link when it made progress.
+     */
+    private int cycle(final long nowNs)
+    {
+        int work = flushPendingControl();
+        work += link.doWork(nowNs);
+        if (work > 0 && linkWaiters > 0)
+        {
+            linkProgress.signalAll();
+        }
+        return work;
+    }
+
+    /**
+     * Wait once for a signal on {@code condition} (or, without a poller thread, run a duty cycle). Callers loop,
+     * rechecking what they wait for.
+     *
+     * @param condition  a condition of {@link #lock}.
+     * @param deadlineNs {@link System#nanoTime()} deadline or {@link #NO_DEADLINE}.
+     * @return false when the deadline has passed.
+     * @throws InterruptedIOException when the thread is interrupted.
+     */
+    boolean awaitOnce(final Condition condition, final long deadlineNs) throws InterruptedIOException
+    {
+        final long now = System.nanoTime();
+        if (NO_DEADLINE != deadlineNs && now - deadlineNs >= 0)
+        {
+            return false;
+        }
+        final long wait = NO_DEADLINE == deadlineNs ? MAX_WAIT_SLICE_NS : Math.min(deadlineNs - now,
+            MAX_WAIT_SLICE_NS);
+        if (ownPoller)
+        {
+            final boolean forLink = condition == linkProgress;
+            if (forLink)
+            {
+                linkWaiters++;
+            }
+            try
+            {
+                condition.awaitNanos(wait);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting on the XTS stack " + name);
+            }
+            finally
+            {
+                if (forLink)
+                {
+                    linkWaiters--;
+                }
+            }
+        }
+        else if (0 == cycle(now))
+        {
+            // Nobody else drives the link: do it here, and let other threads in between cycles.
+            lock.unlock();
+            try
+            {
+                LockSupport.parkNanos(Math.min(wait, SELF_POLL_IDLE_NS));
+            }
+            finally
+            {
+                lock.lock();
+            }
+            if (Thread.interrupted())
+            {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting on the XTS stack " + name);
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Something was queued on the link by an app thread: get it on the wire now rather than at the poller's next
+     * wakeup (its idle strategy may be parked for up to a millisecond).
+     */
+    void afterSend()
+    {
+        if (null != pollerThread)
+        {
+            LockSupport.unpark(pollerThread);
+        }
+        else
+        {
+            cycle(System.nanoTime());
+        }
+    }
+
+    /**
+     * Wake selectors: a socket or server socket became ready or changed.
+     */
+    void socketEvent()
+    {
+        if (selectorWaiters > 0)
+        {
+            selectorEvent.signalAll();
+        }
+    }
+
+    boolean isClosed()
+    {
+        return closed;
+    }
+
+    boolean linkUp()
+    {
+        return LinkState.UP == link.state();
+    }
+
+    SocketException linkDownException()
+    {
+        if (closed)
+        {
+            return new SocketException("XTS stack closed");
+        }
+        return SocketErrors.linkDown(null != link.failure() ? link.failure() : linkDownReason);
+    }
+
+    int maxMessageLength()
+    {
+        return link.maxMessageLength();
+    }
+
+    int allocateSocketId() throws SocketException
+    {
+        if (nextSocketId <= 0 || 0 != (nextSocketId & PROXY_ALLOCATED_ID))
+        {
+            throw new SocketException("socket ids exhausted on the XTS link " + name + " (2^31 - 1 used)");
+        }
+        return nextSocketId++;
+    }
+
+    /**
+     * Claim room for a message on the link, counting a stall when there is none.
+     *
+     * @return the body's offset in the link memory, or -1.
+     */
+    long claim(final int type, final int id, final int length)
+    {
+        final long body = link.claim(type, id, length);
+        if (body < 0)
+        {
+            counters.linkStalls.increment();
+        }
+        return body;
+    }
+
+    /**
+     * Copy {@code n} bytes from {@code src} (advancing it) into a claimed DATA body.
+     */
+    void copyIntoLink(final long body, final ByteBuffer src, final int n)
+    {
+        if (null != linkView)
+        {
+            linkView.put((int)body, src, src.position(), n);
+        }
+        else
+        {
+            MemorySegment.copy(MemorySegment.ofBuffer(src), 0, linkMemory, body, n);
+        }
+        src.position(src.position() + n);
+    }
+
+    boolean sendConnect(
+        final int id, final InetSocketAddress remote, final long timeoutMillis, final int flags, final int rcvBuf,
+        final int sndBuf)
+    {
+        final long body = claim(TYPE_SOCKET_CONNECT, id, ConnectFlyweight.LENGTH);
+        if (body < 0)
+        {
+            return false;
+        }
+        connectBody.wrap(linkMemory, body, ConnectFlyweight.LENGTH)
+            .remote(remote)
+            .timeoutMillis(timeoutMillis)
+            .receiveWindow(receiveWindow)
+            .flags(flags)
+            .receiveBuffer(rcvBuf)
+            .sendBuffer(sndBuf);
+        return true;
+    }
+
+    boolean sendListen(final int id, final InetSocketAddress local, final int backlog)
+    {
+        final long body = claim(TYPE_SOCKET_LISTEN, id, ListenFlyweight.LENGTH);
+        if (body < 0)
+        {
+            return false;
+        }
+        // SO_REUSEADDR on listeners, as java.net.ServerSocket does on Linux: a restarted server can bind again.
+        listenBody.wrap(linkMemory, body, ListenFlyweight.LENGTH)
+            .local(local)
+            .backlog(backlog)
+            .receiveWindow(receiveWindow)
+            .flags(FLAG_SO_REUSEADDR);
+        return true;
+    }
+
+    boolean sendSetOption(final int id, final int option, final long value)
+    {
+        final long body = claim(TYPE_SOCKET_SET_OPTION, id, SetOptionFlyweight.LENGTH);
+        if (body < 0)
+        {
+            return false;
+        }
+        setOptionBody.wrap(linkMemory, body, SetOptionFlyweight.LENGTH).option(option).value(value);
+        return true;
+    }
+
+    /**
+     * Send a CREDIT for the socket's current consumed position, or queue it when the link is full.
+     */
+    void sendCredit(final XtsSocket socket)
+    {
+        if (!pendingControl.isEmpty() || !trySendCredit(socket))
+        {
+            queueControl(TYPE_SOCKET_CREDIT, socket.id());
+        }
+    }
+
+    private boolean trySendCredit(final XtsSocket socket)
+    {
+        final long body = claim(TYPE_SOCKET_CREDIT, socket.id(), StreamCreditFlyweight.LENGTH);
+        if (body < 0)
+        {
+            return false;
+        }
+        final long position = socket.advertiseCredit();
+        creditBody.wrap(linkMemory, body, StreamCreditFlyweight.LENGTH).write(position, receiveWindow);
+        counters.creditsSent.increment();
+        return true;
+    }
+
+    /**
+     * Send SHUTDOWN, CLOSE or RESET (errno 0) for a socket id, after whatever control messages wait before it, so the
+     * order the app asked for is the order the proxy sees.
+     */
+    void sendControl(final int type, final int id)
+    {
+        flushPendingControl();
+        if (!pendingControl.isEmpty() || !trySendControl(type, id))
+        {
+            queueControl(type, id);
+        }
+    }
+
+    private boolean trySendControl(final int type, final int id)
+    {
+        if (TYPE_SOCKET_RESET == type)
+        {
+            final long body = claim(type, id, SocketResetFlyweight.LENGTH);
+            if (body < 0)
+            {
+                return false;
+            }
+            resetBody.wrap(linkMemory, body, SocketResetFlyweight.LENGTH).errno(0);
+            return true;
+        }
+        return claim(type, id, 0) >= 0;
+    }
+
+    private void queueControl(final int type, final int id)
+    {
+        if (pendingControl.size() >= MAX_QUEUED_CONTROL)
+        {
+            // Only reachable if the link stays full while the app opens and closes tens of thousands of sockets; the
+            // link will fail first. Dropping a message here leaves a socket on the proxy until the link goes down.
+            counters.linkStalls.increment();
+            return;
+        }
+        pendingControl.addLong(((long)type << 32) | (id & 0xFFFF_FFFFL));
+    }
+
+    private int flushPendingControl()
+    {
+        int sent = 0;
+        while (!pendingControl.isEmpty())
+        {
+            final long entry = pendingControl.peekLong();
+            final int type = (int)(entry >>> 32);
+            final int id = (int)entry;
+            if (TYPE_SOCKET_CREDIT == type)
+            {
+                final XtsSocket socket = sockets.get(id);
+                if (null != socket && socket.wantsCredit() && !trySendCredit(socket))
+                {
+                    return sent;
+                }
+            }
+            else if (!trySendControl(type, id))
+            {
+                return sent;
+            }
+            pendingControl.pollLong();
+            sent++;
+        }
+        return sent;
+    }
+
+    private void onPollerError(final Throwable ex)
+    {
+        // The link keeps every error inside its loop; anything here is a bug of ours. Report it and keep going:
+        // stopping the poller would hang every socket.
+        if (null == pollerError)
+        {
+            pollerError = ex.toString();
+            System.err.println("xts-poller " + name + ": unexpected error (reported once): " + ex);
+            ex.printStackTrace();
+        }
+    }
+
+    private void linkDown(final String reason)
+    {
+        linkDownReason = reason;
+        // Whatever waited to be sent belongs to sockets of the dead epoch.
+        pendingControl.clear();
+        final List<XtsSocket> failing = new ArrayList<>(sockets.values());
+        for (final XtsSocket socket : failing)
+        {
+            socket.failLinkDown(reason);
+        }
+        for (final XtsServerSocket server : new ArrayList<>(listeners.values()))
+        {
+            server.failLinkDown(reason);
+        }
+        listeners.clear();
+        linkProgress.signalAll();
+        selectorEvent.signalAll();
+    }
+
+    /**
+     * The poller's agent: one duty cycle per call, under the lock, so the lock is free between cycles.
+     */
+    private final class Poller implements Agent
+    {
+        @Override
+        public int doWork()
+        {
+            lock.lock();
+            try
+            {
+                return cycle(System.nanoTime());
+            }
+            finally
+            {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public String roleName()
+        {
+            return "xts-poller " + name;
+        }
+    }
+
+    /**
+     * Turns the proxy's messages into socket state. Called by the link inside a duty cycle, so with the lock held.
+     * Never refuses a message: a socket's receive buffer always has room for what its credit allowed, so one slow
+     * reader never holds up the link for the others.
+     */
+    private final class Dispatcher implements LinkListener
+    {
+        @Override
+        public boolean onMessage(
+            final int type, final int id, final MemorySegment memory, final long offset, final int length)
+        {
+            try
+            {
+                switch (type)
+                {
+                    case TYPE_SOCKET_DATA -> onData(id, memory, offset, length);
+                    case TYPE_SOCKET_CREDIT -> onCredit(id, memory, offset, length);
+                    case TYPE_SOCKET_CONNECT_RESULT -> onConnectResult(id, memory, offset, length);
+                    case TYPE_SOCKET_ACCEPTED -> onAccepted(id, memory, offset, length);
+                    case TYPE_SOCKET_LISTEN_RESULT -> onListenResult(id, memory, offset, length);
+                    case TYPE_SOCKET_SHUTDOWN -> onShutdown(id);
+                    case TYPE_SOCKET_RESET -> onReset(id, memory, offset, length);
+                    case TYPE_SOCKET_ERROR -> onError(id, memory, offset, length);
+                    case TYPE_SOCKET_OPTION_RESULT -> onOptionResult(id, memory, offset, length);
+                    case TYPE_LINK_ERROR -> counters.protocolErrors.increment();
+                    // Requests (CONNECT ...) go the other way; NVMe/TCP messages are not ours yet.
+                    default -> counters.protocolErrors.increment();
+                }
+            }
+            catch (final RuntimeException ex)
+            {
+                // A message we cannot make sense of must not take the link down for every other socket.
+                counters.protocolErrors.increment();
+                onPollerError(ex);
+            }
+            return true;
+        }
+
+        @Override
+        public void onLinkUp(final int peerEpoch, final int version)
+        {
+            linkProgress.signalAll();
+        }
+
+        @Override
+        public void onLinkDown(final String reason)
+        {
+            linkDown(reason);
+        }
+
+        private void onData(final int id, final MemorySegment memory, final long offset, final int length)
+        {
+            final XtsSocket socket = sockets.get(id);
+            if (null == socket)
+            {
+                // DATA already in flight when the app closed the socket: nobody wants it.
+                counters.unknownIds.increment();
+                return;
+            }
+            if (!socket.onData(memory, offset, length))
+            {
+                counters.protocolErrors.increment();
+                sendControl(TYPE_SOCKET_RESET, id);
+            }
+        }
+
+        private void onCredit(final int id, final MemorySegment memory, final long offset, final int length)
+        {
+            final XtsSocket socket = sockets.get(id);
+            if (null == socket)
+            {
+                counters.unknownIds.increment();
+                return;
+            }
+            creditBody.wrap(memory, offset, length);
+            if (!creditBody.isComplete() || creditBody.position() < 0)
+            {
+                counters.protocolErrors.increment();
+                return;
+            }
+            socket.onCredit(creditBody.position(), creditBody.window());
+        }
+
+        private void onConnectResult(final int id, final MemorySegment memory, final long offset, final int length)
+        {
+            final XtsSocket socket = sockets.get(id);
+            if (null == socket)
+            {
+                counters.unknownIds.increment();
+                return;
+            }
+            establishedBody.wrap(memory, offset, length);
+            if (!establishedBody.isComplete())
+            {
+                counters.protocolErrors.increment();
+                socket.onConnectResult(io.xts.protocol.SocketMessages.EPROTO, 0, null, null);
+                return;
+            }
+            socket.onConnectResult(establishedBody.errno(), establishedBody.sendWindow(), establishedBody.local(),
+                establishedBody.remote());
+        }
+
+        private void onAccepted(final int id, final MemorySegment memory, final long offset, final int length)
+        {
+            establishedBody.wrap(memory, offset, length);
+            if (!establishedBody.isComplete() || 0 == (id & PROXY_ALLOCATED_ID) || sockets.containsKey(id))
+            {
+                counters.protocolErrors.increment();
+                sendControl(TYPE_SOCKET_RESET, id);
+                return;
+            }
+            final XtsServerSocket server = listeners.get(establishedBody.listenerId());
+            if (null == server || !server.hasRoom())
+            {
+                // Beyond the backlog (or for a listener closed meanwhile): refuse, as a kernel drops a SYN.
+                counters.acceptOverflows.increment();
+                sendControl(TYPE_SOCKET_RESET, id);
+                return;
+            }
+            final XtsSocket socket = new XtsSocket(XtsStack.this, id, establishedBody.sendWindow(),
+                establishedBody.local(), establishedBody.remote());
+            sockets.put(id, socket);
+            counters.accepted.increment();
+            server.onAccepted(socket);
+        }
+
+        private void onListenResult(final int id, final MemorySegment memory, final long offset, final int length)
+        {
+            final XtsServerSocket server = listeners.get(id);
+            if (null == server)
+            {
+                counters.unknownIds.increment();
+                return;
+            }
+            listenResultBody.wrap(memory, offset, length);
+            if (!listenResultBody.isComplete())
+            {
+                counters.protocolErrors.increment();
+                server.onListenResult(io.xts.protocol.SocketMessages.EPROTO, null);
+                return;
+            }
+            server.onListenResult(listenResultBody.errno(), listenResultBody.bound());
+        }
+
+        private void onShutdown(final int id)
+        {
+            final XtsSocket socket = sockets.get(id);
+            if (null == socket)
+            {
+                counters.unknownIds.increment();
+                return;
+            }
+            socket.onShutdown();
+        }
+
+        private void onReset(final int id, final MemorySegment memory, final long offset, final int length)
+        {
+            counters.resetsReceived.increment();
+            resetBody.wrap(memory, offset, length);
+            final int errno = resetBody.isComplete() ? resetBody.errno() : io.xts.protocol.SocketMessages.ECONNRESET;
+            final XtsSocket socket = sockets.get(id);
+            if (null != socket)
+            {
+                socket.onReset(errno);
+                return;
+            }
+            final XtsServerSocket server = listeners.get(id);
+            if (null != server)
+            {
+                listeners.remove(id);
+                server.onReset(errno);
+                return;
+            }
+            counters.unknownIds.increment();
+        }
+
+        private void onError(final int id, final MemorySegment memory, final long offset, final int length)
+        {
+            counters.proxyErrors.increment();
+            errorBody.wrap(memory, offset, length);
+            if (!errorBody.isComplete())
+            {
+                counters.protocolErrors.increment();
+                return;
+            }
+            final int errno = errorBody.errno();
+            final int offendingType = errorBody.offendingType();
+            final XtsSocket socket = sockets.get(id);
+            if (null != socket)
+            {
+                socket.onError(errno, offendingType, errorBody.text());
+                return;
+            }
+            final XtsServerSocket server = listeners.get(id);
+            if (null != server && TYPE_SOCKET_LISTEN == offendingType)
+            {
+                server.onListenResult(errno, null);
+            }
+        }
+
+        private void onOptionResult(final int id, final MemorySegment memory, final long offset, final int length)
+        {
+            final XtsSocket socket = sockets.get(id);
+            if (null == socket)
+            {
+                counters.unknownIds.increment();
+                return;
+            }
+            optionResultBody.wrap(memory, offset, length);
+            if (!optionResultBody.isComplete())
+            {
+                counters.protocolErrors.increment();
+                socket.onOptionResult(-1, io.xts.protocol.SocketMessages.EPROTO, 0);
+                return;
+            }
+            socket.onOptionResult(optionResultBody.option(), optionResultBody.errno(), optionResultBody.value());
+        }
+    }
+
+    /**
+     * Used by {@link XtsSocket#close()} and {@link XtsServerSocket#close()}: CLOSE for a live id.
+     */
+    void sendClose(final int id)
+    {
+        sendControl(TYPE_SOCKET_CLOSE, id);
+    }
+
+    void sendShutdown(final int id)
+    {
+        sendControl(TYPE_SOCKET_SHUTDOWN, id);
+    }
+
+    void sendReset(final int id)
+    {
+        sendControl(TYPE_SOCKET_RESET, id);
+    }
+
+    long claimData(final int id, final int length)
+    {
+        return claim(TYPE_SOCKET_DATA, id, length);
+    }
+
+    String name()
+    {
+        return name;
+    }
+
+    boolean hasPoller()
+    {
+        return ownPoller;
+    }
+
+    /** One duty cycle by the calling thread, which holds the lock (selectors without a poller thread). */
+    int cycleLocked()
+    {
+        return cycle(System.nanoTime());
+    }
+}
