@@ -87,6 +87,14 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
     private ReceiveBuffer receiveBuffer;
     private CreditWindow receiveCredit;
     private long grantedLimit;
+    /** Bytes of DATA ever received, whether placed in {@link #postedDst} or buffered: what the credit limits. */
+    private long receivedPosition;
+    /**
+     * The buffer of a reader blocked with nothing buffered: DATA arriving meanwhile is copied straight into it from
+     * the received frame (one copy instead of two through the receive buffer). Set and cleared under the stack lock.
+     */
+    private ByteBuffer postedDst;
+    private int postedBytes;
     private boolean inputShutdown;
 
     // Sending: what was sent and what the proxy allows.
@@ -294,12 +302,28 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
                 checkReadable(false);
                 return 0;
             }
-            final int ready = awaitReadable();
-            if (ready <= 0)
+            if (blocking && 0 == receiveBuffer.readable())
+            {
+                postedDst = dst;
+                postedBytes = 0;
+            }
+            final int ready;
+            final int direct;
+            try
+            {
+                ready = awaitReadable();
+            }
+            finally
+            {
+                direct = postedBytes;
+                postedDst = null;
+                postedBytes = 0;
+            }
+            if (ready <= 0 && 0 == direct)
             {
                 return ready;
             }
-            final int n = receiveBuffer.readInto(dst);
+            final int n = direct + receiveBuffer.readInto(dst);
             consumed(n);
             return n;
         }
@@ -365,6 +389,10 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
         while (true)
         {
             checkReadable(waited);
+            if (postedBytes > 0)
+            {
+                return postedBytes;
+            }
             final int readable = receiveBuffer.readable();
             if (readable > 0)
             {
@@ -1311,12 +1339,25 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
             // Failed already (a reset crossing our abort): what was in flight has nowhere to go.
             return true;
         }
-        if (inputShutdown || receiveBuffer.writePosition() + length > grantedLimit)
+        if (inputShutdown || receivedPosition + length > grantedLimit)
         {
             fail(EPROTO, "Protocol error: the proxy sent DATA past the credit granted (" + this + ")");
             return false;
         }
-        receiveBuffer.append(memory, offset, length);
+        receivedPosition += length;
+        int placed = 0;
+        if (null != postedDst && 0 == receiveBuffer.readable())
+        {
+            placed = Math.min(length, postedDst.remaining());
+            final int at = postedDst.position();
+            postedDst.put(at, stack.viewOf(memory), (int)offset, placed);
+            postedDst.position(at + placed);
+            postedBytes += placed;
+        }
+        if (placed < length)
+        {
+            receiveBuffer.append(memory, offset + placed, length - placed);
+        }
         signal();
         return true;
     }

@@ -105,6 +105,8 @@ public final class XtsStack implements AutoCloseable
     private final LinkCounters linkCounters;
     final SocketCounters counters;
     private final boolean ownPoller;
+    private MemorySegment viewedMemory;
+    private java.nio.ByteBuffer memoryView;
     private final AgentRunner runner;
     private final Thread pollerThread;
     final int receiveWindow;
@@ -697,6 +699,21 @@ public final class XtsStack implements AutoCloseable
             linkProgress.signalAll();
         }
         return work;
+    }
+
+    /**
+     * @param memory the link's memory (the transport's frames), where received message bodies are.
+     * @return a ByteBuffer view of it, made once: bodies are copied into the app's buffers through it without a
+     *         view per message.
+     */
+    java.nio.ByteBuffer viewOf(final MemorySegment memory)
+    {
+        if (memory != viewedMemory)
+        {
+            memoryView = memory.asByteBuffer();
+            viewedMemory = memory;
+        }
+        return memoryView;
     }
 
     /**

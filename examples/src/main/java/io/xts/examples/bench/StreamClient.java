@@ -94,7 +94,7 @@ public final class StreamClient implements Callable<Integer>
     {
         final ByteBuffer buffer = ByteBuffer.allocateDirect(ioSize);
         final boolean send = "tx".equals(direction);
-        final long cpuBefore = cpuTicks();
+        final long[] before = cpuTicks();
         final long start = System.nanoTime();
         final long end = start + (long)(duration * 1e9);
         long bytes = 0;
@@ -110,21 +110,23 @@ public final class StreamClient implements Callable<Integer>
             bytes += n;
             now = System.nanoTime();
         }
-        final long cpuAfter = cpuTicks();
+        final long[] after = cpuTicks();
         final double seconds = (now - start) / 1e9;
-        final double cpu = (cpuAfter - cpuBefore) / CLOCK_TICKS;
+        final double user = (after[0] - before[0]) / CLOCK_TICKS;
+        final double sys = (after[1] - before[1]) / CLOCK_TICKS;
+        final double cpu = user + sys;
         final double gb = bytes / 1e9;
         System.out.printf(Locale.ROOT, "stream-client mode=%s direction=%s bytes=%d seconds=%.3f gbps=%.3f " +
-            "cpu_s=%.2f cpu_s_per_gb=%.4f%n", mode, direction, bytes, seconds, bytes * 8 / seconds / 1e9, cpu,
-            gb > 0 ? cpu / gb : 0);
+            "cpu_s=%.2f cpu_s_per_gb=%.4f user_s=%.2f sys_s=%.2f%n", mode, direction, bytes, seconds,
+            bytes * 8 / seconds / 1e9, cpu, gb > 0 ? cpu / gb : 0, user, sys);
         return 0;
     }
 
-    /** utime + stime of the whole process, in clock ticks (fields 14 and 15 of /proc/self/stat). */
-    private static long cpuTicks() throws IOException
+    /** utime and stime of the whole process, in clock ticks (fields 14 and 15 of /proc/self/stat). */
+    private static long[] cpuTicks() throws IOException
     {
         final String stat = Files.readString(Path.of("/proc/self/stat"));
         final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        return new long[] {Long.parseLong(fields[11]), Long.parseLong(fields[12])};
     }
 }

@@ -29,6 +29,12 @@ public final class StackOptions
         description = "seconds to wait for the link to the proxy to come up (default ${DEFAULT-VALUE})")
     double linkTimeout;
 
+    @Option(names = "--poll", defaultValue = "thread",
+        description = {"who drives the link: thread (a poller thread of the stack, default) or app (the threads " +
+            "blocked in socket calls drive it themselves: no poller thread and no hand-off between threads; for one " +
+            "busy connection, as a benchmark has)"})
+    String poll;
+
     @Option(names = "--receive-window", defaultValue = "262144",
         description = "bytes each socket buffers on this host, the proxy's credit (default ${DEFAULT-VALUE})")
     int receiveWindow;
@@ -51,7 +57,12 @@ public final class StackOptions
         {
             throw new IllegalArgumentException("--link-timeout must be positive, got " + linkTimeout);
         }
+        if (!"thread".equals(poll) && !"app".equals(poll))
+        {
+            throw new IllegalArgumentException("--poll must be thread or app, got '" + poll + "'");
+        }
         return XtsStack.builder()
+            .ownPoller("thread".equals(poll))
             .iface(iface)
             .queue(queue)
             .attach(AttachMode.parse(attach))
