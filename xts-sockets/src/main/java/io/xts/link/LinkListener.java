@@ -23,6 +23,16 @@ public interface LinkListener
     boolean onMessage(int type, int streamId, MemorySegment memory, long offset, int length);
 
     /**
+     * The link has delivered every message it will deliver in this duty cycle. The bodies of all messages delivered
+     * since the previous call stay valid until this returns (their frames go back to the receive pool only
+     * afterwards), so a listener may collect them and act on them together, e.g. write several DATA bodies for one
+     * TCP socket with one gathering write; it must not touch them after returning.
+     */
+    default void onDeliveryBatchEnd()
+    {
+    }
+
+    /**
      * The handshake completed.
      *
      * @param peerEpoch the peer's epoch.

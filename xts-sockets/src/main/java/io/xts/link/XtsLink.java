@@ -127,6 +127,9 @@ public final class XtsLink implements AutoCloseable
     private int heldHead;
     private int heldCount;
     private int heldDelivered;
+    /** Frames whose messages were all delivered this duty cycle: recycled after the listener's batch end. */
+    private final long[] delivered;
+    private int deliveredCount;
 
     private long nowNs;
     private long lastSentNs;
@@ -169,6 +172,7 @@ public final class XtsLink implements AutoCloseable
         }
         heldFrame = new long[receiveCapacity];
         heldLength = new int[receiveCapacity];
+        delivered = new long[receiveCapacity];
         this.nowNs = nowNs;
         lastReceivedNs = nowNs;
         lastHelloNs = nowNs - config.heartbeatIntervalNs();
@@ -536,6 +540,7 @@ public final class XtsLink implements AutoCloseable
         {
             work += deliverHeld();
         }
+        finishDeliveries();
         if (LinkState.CONNECTING == state)
         {
             if (now - lastHelloNs >= config.heartbeatIntervalNs())
@@ -595,7 +600,7 @@ public final class XtsLink implements AutoCloseable
 
     private int grantLimit()
     {
-        final int free = receiveCapacity - heldCount - config.creditReserve();
+        final int free = receiveCapacity - heldCount - deliveredCount - config.creditReserve();
         final int limit = nextExpected + Math.max(free, 0);
         if (serialAfter(limit, grantedLimit))
         {
@@ -983,12 +988,35 @@ public final class XtsLink implements AutoCloseable
                 heldDelivered++;
                 delivered++;
             }
-            transport.recycle(frame);
+            this.delivered[deliveredCount++] = frame;
             heldHead = (heldHead + 1) % heldFrame.length;
             heldCount--;
             heldDelivered = 0;
         }
         return delivered;
+    }
+
+    /**
+     * Tell the listener the cycle's deliveries are complete, then give their frames back to the receive pool.
+     */
+    private void finishDeliveries()
+    {
+        if (0 == deliveredCount)
+        {
+            return;
+        }
+        try
+        {
+            listener.onDeliveryBatchEnd();
+        }
+        finally
+        {
+            for (int i = 0; i < deliveredCount; i++)
+            {
+                transport.recycle(this.delivered[i]);
+            }
+            deliveredCount = 0;
+        }
     }
 
     private static boolean isKnownType(final int type)

@@ -55,6 +55,11 @@ class XtsLinkTest
         final List<Integer> types = new ArrayList<>();
         int ups;
         boolean refuse;
+        /** Bodies of this duty cycle's STREAM_DATA messages, read again at the batch end. */
+        final List<Long> pendingOffsets = new ArrayList<>();
+        MemorySegment pendingMemory;
+        final List<Long> readAtBatchEnd = new ArrayList<>();
+        int batchEnds;
 
         @Override
         public boolean onMessage(
@@ -68,8 +73,21 @@ class XtsLinkTest
             if (XtsFrameDescriptor.TYPE_STREAM_DATA == type)
             {
                 values.add(memory.get(ValueLayout.JAVA_LONG_UNALIGNED, offset));
+                pendingOffsets.add(offset);
+                pendingMemory = memory;
             }
             return true;
+        }
+
+        @Override
+        public void onDeliveryBatchEnd()
+        {
+            batchEnds++;
+            for (final long offset : pendingOffsets)
+            {
+                readAtBatchEnd.add(pendingMemory.get(ValueLayout.JAVA_LONG_UNALIGNED, offset));
+            }
+            pendingOffsets.clear();
         }
 
         @Override
@@ -212,6 +230,18 @@ class XtsLinkTest
         assertEquals(LinkState.UP, b.state(), "b up after all");
         stream(1000, 100_000);
         assertEquals(1000, rb.values.size());
+    }
+
+    @Test
+    void shouldKeepDeliveredBodiesValidUntilTheBatchEnds()
+    {
+        up();
+        stream(5_000, 100_000);
+        assertTrue(rb.batchEnds > 0, "batch ends were signalled");
+        assertTrue(rb.batchEnds < 5_000, "once per duty cycle, not per message: " + rb.batchEnds);
+        assertEquals(rb.values, rb.readAtBatchEnd, "every body still held its bytes at the batch end");
+        stream(5_000, 100_000);
+        assertEquals(10_000, rb.readAtBatchEnd.size(), "frames went back to the pool: a second round got through");
     }
 
     @Test
