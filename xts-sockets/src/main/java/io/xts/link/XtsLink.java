@@ -58,6 +58,8 @@ public final class XtsLink implements AutoCloseable
     private static final int RECEIVE_ROUNDS = 8;
     /** Smallest send window after losses, in frames. */
     private static final int MIN_WINDOW = 16;
+    /** Most frames one {@link #claimBulk} reserves. */
+    public static final int MAX_BULK = 32;
 
     private final FrameTransport transport;
     private final LinkConfig config;
@@ -130,6 +132,12 @@ public final class XtsLink implements AutoCloseable
     /** Frames whose messages were all delivered this duty cycle: recycled after the listener's batch end. */
     private final long[] delivered;
     private int deliveredCount;
+    /** A {@link #claimBulk} reservation: frames not yet numbered, and the room of each. */
+    private final long[] bulkFrames = new long[MAX_BULK];
+    private final int[] bulkRoom = new int[MAX_BULK];
+    private int bulkCount;
+    private int bulkType;
+    private int bulkStreamId;
 
     private long nowNs;
     private long lastSentNs;
@@ -352,6 +360,100 @@ public final class XtsLink implements AutoCloseable
         buildingMessages++;
         counters.messagesSent.increment();
         return body;
+    }
+
+    /**
+     * Zero-copy bulk send for a byte stream: reserve up to {@code bodyOffsets.length} DATA frames, each to carry one
+     * message of {@code type} for {@code streamId} filling the frame, together at most {@code maxBytes} bytes of
+     * body, so that the caller can fill them with one scattering read (a socket's {@code readv} straight into the
+     * frames) and then {@link #commitBulk} what it got. The frame being filled is sent first, so the stream's bytes
+     * keep their order. Nothing else may be called on this link between the two calls.
+     *
+     * @param type        message type.
+     * @param streamId    stream id.
+     * @param maxBytes    most body bytes wanted in all.
+     * @param bodyOffsets filled with where each body goes in {@link #memory()}.
+     * @param bodyLengths filled with the room of each body.
+     * @return frames reserved, 0 when the link cannot take any now (not up, no credit, window or free frame).
+     */
+    public int claimBulk(
+        final int type, final int streamId, final int maxBytes, final long[] bodyOffsets, final int[] bodyLengths)
+    {
+        if (LinkState.UP != state || maxBytes <= 0)
+        {
+            return 0;
+        }
+        sendBuilding();
+        final int room = maxMessageLength();
+        int left = maxBytes;
+        int count = 0;
+        while (count < Math.min(bodyOffsets.length, MAX_BULK) && left > 0)
+        {
+            final int seq = nextSeq + count;
+            if (!serialBefore(seq, peerLimit) || seq - ackedSeq >= RETENTION)
+            {
+                counters.creditStalls.increment();
+                break;
+            }
+            if (seq - ackedSeq >= sendWindow)
+            {
+                counters.windowStalls.increment();
+                break;
+            }
+            final long frame = transport.acquire();
+            if (-1 == frame)
+            {
+                counters.txFrameStalls.increment();
+                break;
+            }
+            bulkFrames[count] = frame;
+            bodyOffsets[count] = frame + FRAME_OVERHEAD + io.xts.protocol.XtsFrameDescriptor.MESSAGE_HEADER_LENGTH;
+            bodyLengths[count] = Math.min(room, left);
+            left -= bodyLengths[count];
+            count++;
+        }
+        bulkType = type;
+        bulkStreamId = streamId;
+        bulkCount = count;
+        System.arraycopy(bodyLengths, 0, bulkRoom, 0, count);
+        return count;
+    }
+
+    /**
+     * Send what a {@link #claimBulk} reservation received: the first frames full, the next one cut to what is left,
+     * the rest given back unsent.
+     *
+     * @param bytes body bytes written, in order, into the reserved bodies; at most their total room.
+     */
+    public void commitBulk(final int bytes)
+    {
+        int left = bytes;
+        final int frameLength = Math.min(maxFrame, transport.maxFrameLength());
+        for (int i = 0; i < bulkCount; i++)
+        {
+            final long frame = bulkFrames[i];
+            final int n = Math.min(left, bulkRoom[i]);
+            if (0 == n)
+            {
+                transport.release(frame);
+                continue;
+            }
+            left -= n;
+            tx.wrap(memory, frame, frameLength).writeHeader(
+                config.dstMac(), config.srcMac(), KIND_DATA, 0, 0, epoch, nextSeq, nextExpected, grantLimit());
+            writer.wrap(memory, frame, frameLength);
+            // The body is in place already: the claim rewrites only the message header and padding after it.
+            writer.claim(bulkType, bulkStreamId, n);
+            building = frame;
+            buildingMessages = 1;
+            counters.messagesSent.increment();
+            sendBuilding();
+        }
+        bulkCount = 0;
+        if (left > 0)
+        {
+            throw new IllegalArgumentException("committed " + bytes + " bytes, " + left + " more than reserved");
+        }
     }
 
     /**

@@ -60,6 +60,7 @@ class XtsLinkTest
         MemorySegment pendingMemory;
         final List<Long> readAtBatchEnd = new ArrayList<>();
         int batchEnds;
+        final List<byte[]> socketData = new ArrayList<>();
 
         @Override
         public boolean onMessage(
@@ -75,6 +76,10 @@ class XtsLinkTest
                 values.add(memory.get(ValueLayout.JAVA_LONG_UNALIGNED, offset));
                 pendingOffsets.add(offset);
                 pendingMemory = memory;
+            }
+            else if (XtsFrameDescriptor.TYPE_SOCKET_DATA == type)
+            {
+                socketData.add(memory.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE));
             }
             return true;
         }
@@ -230,6 +235,49 @@ class XtsLinkTest
         assertEquals(LinkState.UP, b.state(), "b up after all");
         stream(1000, 100_000);
         assertEquals(1000, rb.values.size());
+    }
+
+    @Test
+    void bulkClaimFillsWholeFramesCutsTheLastAndGivesBackTheRest()
+    {
+        up();
+        final MemorySegment frames = a.memory();
+        final long[] offsets = new long[8];
+        final int[] lengths = new int[8];
+        final int room = a.maxMessageLength();
+        final int reserved = a.claimBulk(XtsFrameDescriptor.TYPE_SOCKET_DATA, 5, 3 * room + 10, offsets, lengths);
+        assertEquals(4, reserved, "three full frames and one for the last 10 bytes");
+        assertEquals(10, lengths[3]);
+        // Write a counting pattern across the bodies, as a scattering read would, but only 2 frames and 7 bytes.
+        final int written = 2 * room + 7;
+        int k = 0;
+        for (int i = 0; i < reserved && k < written; i++)
+        {
+            for (int j = 0; j < lengths[i] && k < written; j++, k++)
+            {
+                frames.set(ValueLayout.JAVA_BYTE, offsets[i] + j, (byte)k);
+            }
+        }
+        final int seqBefore = a.nextSeq();
+        a.commitBulk(written);
+        assertEquals(seqBefore + 3, a.nextSeq(), "three frames numbered, the fourth given back");
+        final List<byte[]> bodies = rb.socketData;
+        run(20, 1_000);
+        assertEquals(3, bodies.size(), "three messages");
+        assertEquals(room, bodies.get(0).length);
+        assertEquals(room, bodies.get(1).length);
+        assertEquals(7, bodies.get(2).length);
+        int expected = 0;
+        for (final byte[] body : bodies)
+        {
+            for (final byte v : body)
+            {
+                assertEquals((byte)expected++, v, "stream byte " + (expected - 1));
+            }
+        }
+        assertTrue(a.claimBulk(XtsFrameDescriptor.TYPE_SOCKET_DATA, 5, 10, offsets, lengths) > 0,
+            "the given-back frame is reusable");
+        a.commitBulk(0);
     }
 
     @Test
