@@ -1,8 +1,6 @@
 package io.xts.proxy;
 
 import io.xts.link.LinkListener;
-import io.xts.link.LinkState;
-import io.xts.link.XtsLink;
 import io.xts.protocol.ConnectFlyweight;
 import io.xts.protocol.EstablishedFlyweight;
 import io.xts.protocol.ListenFlyweight;
@@ -21,9 +19,11 @@ import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
+import java.util.function.Consumer;
 
 import static io.xts.protocol.SocketMessages.EACCES;
 import static io.xts.protocol.SocketMessages.EBADF;
@@ -60,7 +60,14 @@ import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_SHUTDOWN;
  * Replies are claimed on the link before anything is done, so a message the link cannot answer now is refused
  * ({@code onMessage} returns false, the link re-delivers it) with no side effect to repeat. Messages a socket owes
  * later (connect results, credit, SHUTDOWN, RESET) are flags on the socket, flushed by {@link #doSocketWork} as the
- * link has room. Single-threaded: everything runs on the agent thread that drives the link and the selector.
+ * link has room.
+ * <p>
+ * Messages to the app go through an {@link AppPort}: the link itself in the one-thread mode ({@link LinkPort}), the
+ * {@code toLink} ring in the two-thread mode ({@link RingPort}). Messages from the app arrive by {@link #onMessage}
+ * with the memory they are in (the link's receive frames, or the {@code toTcp} ring): bodies are read from that
+ * memory, and DATA is written to TCP from it through one {@link ByteBuffer} view per memory region, made once.
+ * Single-threaded: everything runs on the thread that owns the selector (the only agent in the one-thread mode, the
+ * TCP agent in the two-thread mode).
  */
 public final class LinkSession implements LinkListener
 {
@@ -78,10 +85,20 @@ public final class LinkSession implements LinkListener
     final ProxyCounters counters;
     final Selector selector;
     private final ProxyEvents events;
-    XtsLink link;
+    private final Consumer<SelectionKey> onReady = this::onReady;
+    /** Where messages to the app are claimed. */
+    AppPort port;
+    /** The memory claims point into ({@code port.memory()}). */
     MemorySegment memory;
-    /** One view of the whole link memory, positioned per read or write: no buffer is made per message. */
+    /** One view of the whole claim memory, positioned per read: no buffer is made per message. */
     ByteBuffer view;
+    /** The memory of the message being handled, and its view (positioned per write to TCP). */
+    private MemorySegment rxMemory;
+    ByteBuffer rxView;
+    /** Views made so far, one per memory region messages arrived in (a link's frames, a ring). */
+    private final MemorySegment[] regions = new MemorySegment[4];
+    private final ByteBuffer[] regionViews = new ByteBuffer[4];
+    private int regionCount;
     long nowNs;
     private int connectsThisCycle;
 
@@ -127,26 +144,48 @@ public final class LinkSession implements LinkListener
     }
 
     /**
-     * Attach the link this session serves (the link needs the session as its listener, so it is made in between).
+     * Attach the port messages to the app go through (the link needs the session as its listener, so the port is
+     * made in between).
      *
-     * @param link the link.
+     * @param port the link, or the ring toward the link agent.
      */
-    public void attach(final XtsLink link)
+    void attach(final AppPort port)
     {
-        if (link.memory().byteSize() > Integer.MAX_VALUE)
-        {
-            throw new IllegalArgumentException("link memory of " + link.memory().byteSize() +
-                " bytes is larger than one ByteBuffer view can address (2 GiB)");
-        }
-        this.link = link;
-        this.memory = link.memory();
-        this.view = memory.asByteBuffer();
+        this.port = port;
+        this.memory = port.memory();
+        this.view = viewOf(memory);
     }
 
-    /** @return the link. */
-    public XtsLink link()
+    /**
+     * @return the view of a memory region, made the first time the region is seen (a handful over the proxy's
+     *         life: the link's memory, a ring), so no view is made per message.
+     */
+    private ByteBuffer viewOf(final MemorySegment region)
     {
-        return link;
+        for (int i = 0; i < regionCount; i++)
+        {
+            final MemorySegment r = regions[i];
+            if (r == region || (r.address() == region.address() && r.byteSize() == region.byteSize()))
+            {
+                return regionViews[i];
+            }
+        }
+        if (region.byteSize() > Integer.MAX_VALUE)
+        {
+            throw new IllegalArgumentException("memory of " + region.byteSize() +
+                " bytes is larger than one ByteBuffer view can address (2 GiB)");
+        }
+        final ByteBuffer regionView = region.asByteBuffer();
+        final int slot = regionCount < regions.length ? regionCount++ : regions.length - 1;
+        regions[slot] = region;
+        regionViews[slot] = regionView;
+        return regionView;
+    }
+
+    /** @return the port messages to the app go through. */
+    AppPort port()
+    {
+        return port;
     }
 
     /** @return connections the link holds (connecting, open or closing). */
@@ -168,16 +207,46 @@ public final class LinkSession implements LinkListener
     }
 
     /**
-     * Drive the link: receive and act on the app's messages, send what is queued.
+     * Start a duty cycle: the time for deadlines set while handling the app's messages, and a fresh budget of
+     * connects.
      *
      * @param now the time.
-     * @return work done.
      */
-    public int doLinkWork(final long now)
+    public void beginCycle(final long now)
     {
         nowNs = now;
         connectsThisCycle = 0;
-        return link.doWork(now);
+    }
+
+    /**
+     * Poll every kernel socket once ({@code selectNow}) and hand each ready one to its owner (the key's attachment).
+     *
+     * @return sockets that were ready.
+     * @throws IOException when the selector fails.
+     */
+    public int poll() throws IOException
+    {
+        return selector.selectNow(onReady);
+    }
+
+    private void onReady(final SelectionKey key)
+    {
+        if (!key.isValid())
+        {
+            // Closed by an earlier callback of this same select.
+            return;
+        }
+        final ProxySocket socket = (ProxySocket)key.attachment();
+        try
+        {
+            socket.onReady(key);
+        }
+        catch (final RuntimeException ex)
+        {
+            // One socket's failure must not stop the others: drop it, say so.
+            events.event("internal-error id=" + Integer.toUnsignedString(socket.id) + " error=" + ex);
+            free(socket, true);
+        }
     }
 
     /**
@@ -352,7 +421,7 @@ public final class LinkSession implements LinkListener
      */
     public int flushGoodbyes()
     {
-        while (!goodbyes.isEmpty() && LinkState.UP == link.state())
+        while (!goodbyes.isEmpty() && port.isUp())
         {
             final int id = goodbyes.getInt(goodbyes.size() - 1);
             if (!sendReset(id, goodbyeErrno))
@@ -361,7 +430,7 @@ public final class LinkSession implements LinkListener
             }
             goodbyes.removeAt(goodbyes.size() - 1);
         }
-        return LinkState.UP == link.state() ? goodbyes.size() : 0;
+        return port.isUp() ? goodbyes.size() : 0;
     }
 
     // ---- messages from the app ----
@@ -370,6 +439,11 @@ public final class LinkSession implements LinkListener
     public boolean onMessage(
         final int type, final int id, final MemorySegment memory, final long offset, final int length)
     {
+        if (memory != rxMemory)
+        {
+            rxMemory = memory;
+            rxView = viewOf(memory);
+        }
         try
         {
             return dispatch(type, id, offset, length);
@@ -460,7 +534,7 @@ public final class LinkSession implements LinkListener
             return null == s ? unknownId(id, TYPE_SOCKET_CREDIT) :
                 sendError(id, EINVAL, TYPE_SOCKET_CREDIT, "CREDIT on listener " + Integer.toUnsignedString(id));
         }
-        credit.wrap(memory, offset, length);
+        credit.wrap(rxMemory, offset, length);
         if (!credit.isComplete())
         {
             return sendError(id, EINVAL, TYPE_SOCKET_CREDIT, "CREDIT body of " + length + " bytes, expected " +
@@ -486,7 +560,7 @@ public final class LinkSession implements LinkListener
             return false;
         }
         connectsThisCycle++;
-        connect.wrap(memory, offset, length);
+        connect.wrap(rxMemory, offset, length);
         int errno = 0;
         String why = null;
         if (!connect.isComplete())
@@ -597,7 +671,7 @@ public final class LinkSession implements LinkListener
 
     private boolean onListen(final int id, final long offset, final int length)
     {
-        listen.wrap(memory, offset, length);
+        listen.wrap(rxMemory, offset, length);
         int errno = 0;
         String why = null;
         if (!listen.isComplete())
@@ -619,7 +693,7 @@ public final class LinkSession implements LinkListener
             errno = EINVAL;
             why = "receive window " + listen.receiveWindow() + " or backlog " + listen.backlog() + " out of range";
         }
-        final long body = link.claim(TYPE_SOCKET_LISTEN_RESULT, id, ListenResultFlyweight.LENGTH);
+        final long body = port.claim(TYPE_SOCKET_LISTEN_RESULT, id, ListenResultFlyweight.LENGTH);
         if (body < 0)
         {
             return false;
@@ -717,7 +791,7 @@ public final class LinkSession implements LinkListener
         {
             return unknownId(id, TYPE_SOCKET_SET_OPTION);
         }
-        setOption.wrap(memory, offset, length);
+        setOption.wrap(rxMemory, offset, length);
         if (!setOption.isComplete())
         {
             return sendError(id, EINVAL, TYPE_SOCKET_SET_OPTION, "SET_OPTION body of " + length +
@@ -725,7 +799,7 @@ public final class LinkSession implements LinkListener
         }
         final int option = setOption.option();
         final long value = setOption.value();
-        final long body = link.claim(TYPE_SOCKET_OPTION_RESULT, id, OptionResultFlyweight.LENGTH);
+        final long body = port.claim(TYPE_SOCKET_OPTION_RESULT, id, OptionResultFlyweight.LENGTH);
         if (body < 0)
         {
             return false;
@@ -881,7 +955,7 @@ public final class LinkSession implements LinkListener
         final int id, final int errno, final int sendWindow, final InetSocketAddress local,
         final InetSocketAddress remote)
     {
-        final long body = link.claim(TYPE_SOCKET_CONNECT_RESULT, id, EstablishedFlyweight.LENGTH);
+        final long body = port.claim(TYPE_SOCKET_CONNECT_RESULT, id, EstablishedFlyweight.LENGTH);
         if (body < 0)
         {
             return false;
@@ -893,7 +967,7 @@ public final class LinkSession implements LinkListener
 
     boolean sendCredit(final int id, final long position, final int window)
     {
-        final long body = link.claim(TYPE_SOCKET_CREDIT, id, StreamCreditFlyweight.LENGTH);
+        final long body = port.claim(TYPE_SOCKET_CREDIT, id, StreamCreditFlyweight.LENGTH);
         if (body < 0)
         {
             return false;
@@ -904,12 +978,12 @@ public final class LinkSession implements LinkListener
 
     boolean sendEmpty(final int type, final int id)
     {
-        return link.claim(type, id, 0) >= 0;
+        return port.claim(type, id, 0) >= 0;
     }
 
     boolean sendReset(final int id, final int errno)
     {
-        final long body = link.claim(TYPE_SOCKET_RESET, id, SocketResetFlyweight.LENGTH);
+        final long body = port.claim(TYPE_SOCKET_RESET, id, SocketResetFlyweight.LENGTH);
         if (body < 0)
         {
             return false;
@@ -923,7 +997,7 @@ public final class LinkSession implements LinkListener
     private boolean sendError(final int id, final int errno, final int type, final String text)
     {
         final int length = SocketErrorFlyweight.lengthFor(text);
-        final long body = link.claim(TYPE_SOCKET_ERROR, id, length);
+        final long body = port.claim(TYPE_SOCKET_ERROR, id, length);
         if (body < 0)
         {
             return false;
@@ -942,6 +1016,6 @@ public final class LinkSession implements LinkListener
     public String toString()
     {
         return "LinkSession[connections=" + connections + ", listeners=" + listeners + ", bytesInFlight=" +
-            bytesInFlight + ", link=" + (null == link ? "none" : link.state()) + "]";
+            bytesInFlight + ", up=" + up + "]";
     }
 }

@@ -10,18 +10,18 @@ import org.agrona.concurrent.NanoClock;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.util.function.Consumer;
 
 import static io.xts.protocol.SocketMessages.ECONNABORTED;
 
 /**
- * The proxy's duty cycle as an Agrona {@link Agent}: drive the XTS link (receive the app's messages and act on them,
- * send what is queued), poll every kernel socket once with {@code selectNow} (connects completing, bytes to read
- * into DATA messages, room to write pending bytes, connections to accept), then send what sockets owe the app. One
- * thread does all of it, so the link, the socket table and the sockets need no locks and the hot paths no hand-off;
- * run it with an {@link org.agrona.concurrent.AgentRunner} and the idle strategy of the command line.
+ * The one-thread mode's duty cycle as an Agrona {@link Agent}: drive the XTS link (receive the app's messages and act
+ * on them, send what is queued), poll every kernel socket once with {@code selectNow} (connects completing, bytes to
+ * read into DATA messages, room to write pending bytes, connections to accept), then send what sockets owe the app. One
+ * thread does all of it, so the link, the socket table and the sockets need no locks and the hot paths no hand-off
+ * (the session's {@link AppPort} is the link itself, {@link LinkPort}); run it with an
+ * {@link org.agrona.concurrent.AgentRunner} and the idle strategy of the command line. The two-thread mode splits the
+ * same work between a {@link LinkAgent} and a {@link TcpAgent}.
  * <p>
  * {@link #onClose()} is the orderly stop (SIGTERM): every TCP connection closed with FIN, every app socket told with
  * RESET ECONNABORTED, the link closed (RESET SHUTDOWN) so the app host sees the proxy go, and every kernel socket
@@ -30,13 +30,12 @@ import static io.xts.protocol.SocketMessages.ECONNABORTED;
 public final class ProxyAgent implements Agent
 {
     /** How long the stop waits for the app host to acknowledge the RESETs before closing the link. */
-    private static final long GOODBYE_TIMEOUT_NS = 1_000_000_000L;
+    static final long GOODBYE_TIMEOUT_NS = 1_000_000_000L;
 
     private final NanoClock clock;
     private final Selector selector;
     private final LinkSession session;
     private final XtsLink link;
-    private final Consumer<SelectionKey> onReady = this::onReady;
     private final ProxyEvents events;
     private boolean closed;
     private long goodbyeTimeoutNs = GOODBYE_TIMEOUT_NS;
@@ -66,7 +65,7 @@ public final class ProxyAgent implements Agent
         }
         session = new LinkSession(config, counters, selector, events);
         link = new XtsLink(transport, linkConfig, session, linkCounters, clock.nanoTime());
-        session.attach(link);
+        session.attach(new LinkPort(link));
     }
 
     /**
@@ -98,30 +97,11 @@ public final class ProxyAgent implements Agent
             return 0;
         }
         final long now = clock.nanoTime();
-        int work = session.doLinkWork(now);
-        work += selector.selectNow(onReady);
+        session.beginCycle(now);
+        int work = link.doWork(now);
+        work += session.poll();
         work += session.doSocketWork(now);
         return work;
-    }
-
-    private void onReady(final SelectionKey key)
-    {
-        if (!key.isValid())
-        {
-            // Closed by an earlier callback of this same select.
-            return;
-        }
-        final ProxySocket socket = (ProxySocket)key.attachment();
-        try
-        {
-            socket.onReady(key);
-        }
-        catch (final RuntimeException ex)
-        {
-            // One socket's failure must not stop the others: drop it, say so.
-            events.event("internal-error id=" + Integer.toUnsignedString(socket.id) + " error=" + ex);
-            session.free(socket, true);
-        }
     }
 
     @Override

@@ -25,8 +25,10 @@ import java.util.concurrent.Callable;
 /**
  * {@code xts proxy}: the offload proxy as a process. It opens the XTS link on an AF_XDP socket of one interface queue
  * ({@link XskLinkEndpoint}), serves the app host's socket operations with kernel TCP sockets on one agent thread
- * ({@link ProxyAgent} under an Agrona {@link AgentRunner}), keeps its counters in a memory-mapped file for
- * {@code xts stat}, and reports what an operator or a system test waits for as {@code proxy-event} lines on stdout.
+ * ({@link ProxyAgent} under an Agrona {@link AgentRunner}) or two ({@code --threads 2}: a {@link LinkAgent} and a
+ * {@link TcpAgent}, each under its own runner, handing messages over through the {@link ProxyRings}), keeps its
+ * counters in a memory-mapped file for {@code xts stat}, and reports what an operator or a system test waits for as
+ * {@code proxy-event} lines on stdout.
  * SIGTERM stops it in order: FIN on every TCP connection, RESET ECONNABORTED to the app host for each socket, the link
  * closed so the app host sees it, the AF_XDP socket and UMEM released and the XDP program detached; then it exits 0.
  */
@@ -37,7 +39,19 @@ import java.util.concurrent.Callable;
         "then 'proxy-event link-up ...' and 'proxy-event link-down ... reason=...' as app",
         "hosts come and go. SIGTERM closes every TCP connection with FIN, tells the app",
         "host (RESET ECONNABORTED per socket, then the link is closed), releases AF_XDP,",
-        "detaches the XDP program and exits 0.", ""})
+        "detaches the XDP program and exits 0.", ""},
+    footer = {"", "Threads:",
+        "  --threads 1 (default): one agent thread drives the link, the sockets and",
+        "    the TCP syscalls. No copy in user space (TCP reads and writes go straight",
+        "    to and from the link's frames) and no hand-off. Pick it on small machines",
+        "    (2 cores or fewer, or cores shared with the app) and whenever the proxy",
+        "    is not the bottleneck.",
+        "  --threads 2: a link thread (the link, its frames and kicks) and a TCP",
+        "    thread (selector, sockets, syscalls), joined by two 8 MiB rings. One",
+        "    copy each way through the rings, a second busy core. Pays with spare",
+        "    cores and heavy traffic, when the link's own TX work (in AF_XDP copy",
+        "    mode the kernel copies every frame at the kick) and the TCP syscalls",
+        "    each fill a core."})
 public final class ProxyCommand implements Callable<Integer>
 {
     /** Where XTS processes put their counters files (the directory {@code xts stat} reads). */
@@ -66,8 +80,13 @@ public final class ProxyCommand implements Callable<Integer>
                 "flight (sum of send windows) -> ENOBUFS."})
     Path configFile;
 
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "1|2",
+        description = "Agent threads: 1 (link and TCP on one thread) or 2 (a link thread and a TCP thread with a " +
+            "ring-buffer hand-off). Default ${DEFAULT-VALUE}; see Threads below.")
+    int threads;
+
     @Option(names = "--idle", defaultValue = "backoff", paramLabel = "busy|backoff|sleep",
-        description = {"What the agent thread does when there is no work: busy (spin, lowest latency, one core at " +
+        description = {"What each agent thread does when there is no work: busy (spin, lowest latency, one core at " +
             "100%%), backoff (spin, yield, then park up to 1 ms), sleep (sleep 1 ms; least CPU, most latency). " +
             "Default ${DEFAULT-VALUE}."})
     String idle;
@@ -85,6 +104,10 @@ public final class ProxyCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
+        if (1 != threads && 2 != threads)
+        {
+            throw new IllegalArgumentException("--threads must be 1 or 2, got " + threads);
+        }
         final IdleStrategy idleStrategy = idleStrategy(idle);
         final AttachMode mode = AttachMode.parse(attach);
         final ProxyConfig config = null == configFile ? ProxyConfig.defaults() : ProxyConfig.load(configFile);
@@ -105,17 +128,40 @@ public final class ProxyCommand implements Callable<Integer>
             closeQuietly(countersFile);
             throw ex;
         }
-        final ProxyAgent agent = new ProxyAgent(endpoint.transport(), endpoint.linkConfig(), config,
-            new ProxyCounters(countersManager, name), new LinkCounters(countersManager, name),
-            ProxyCommand::event, new SystemNanoClock());
-        final AgentRunner runner = new AgentRunner(idleStrategy,
-            ex -> event("error " + ex.getClass().getSimpleName() + ": " + ex.getMessage()), null, agent);
-        // SIGTERM (or Ctrl-C): stop the agent (its onClose says goodbye on the link and closes every socket), then
+        final ProxyCounters proxyCounters = new ProxyCounters(countersManager, name);
+        final LinkCounters linkCounters = new LinkCounters(countersManager, name);
+        final org.agrona.ErrorHandler errors =
+            ex -> event("error " + ex.getClass().getSimpleName() + ": " + ex.getMessage());
+        // The runners in stop order: the TCP agent first (FIN to every peer, RESETs for the app into the ring),
+        // then the link agent (sends them, waits for the acknowledgements, closes the link).
+        final AgentRunner[] runners;
+        if (1 == threads)
+        {
+            final ProxyAgent agent = new ProxyAgent(endpoint.transport(), endpoint.linkConfig(), config,
+                proxyCounters, linkCounters, ProxyCommand::event, new SystemNanoClock());
+            runners = new AgentRunner[] {new AgentRunner(idleStrategy, errors, null, agent)};
+        }
+        else
+        {
+            // Not freed at exit: the process ends right after, and a runner that timed out closing could still
+            // touch the rings.
+            final ProxyRings rings = new ProxyRings(ProxyRings.DEFAULT_CAPACITY);
+            final TcpAgent tcp = new TcpAgent(rings, config, proxyCounters, ProxyCommand::event,
+                new SystemNanoClock());
+            final LinkAgent link = new LinkAgent(endpoint.transport(), endpoint.linkConfig(), rings, proxyCounters,
+                linkCounters, ProxyCommand::event, new SystemNanoClock());
+            runners = new AgentRunner[] {new AgentRunner(idleStrategy, errors, null, tcp),
+                new AgentRunner(idleStrategy(idle), errors, null, link)};
+        }
+        // SIGTERM (or Ctrl-C): stop the agents (their onClose say goodbye on the link and close every socket), then
         // release AF_XDP and the counters. halt(0) because a JVM stopped by a signal otherwise exits 143, and the
         // stop is orderly, so the status says success.
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {
-            runner.close();
+            for (final AgentRunner runner : runners)
+            {
+                runner.close();
+            }
             try
             {
                 endpoint.close();
@@ -129,11 +175,18 @@ public final class ProxyCommand implements Callable<Integer>
             System.out.flush();
             Runtime.getRuntime().halt(0);
         }, "xts-proxy-stop"));
-        final Thread thread = AgentRunner.startOnThread(runner);
-        event(String.format(Locale.ROOT, "ready iface=%s queue=%d pid=%d attach=%s idle=%s counters=%s", iface, queue,
-            ProcessHandle.current().pid(), mode.name().toLowerCase(Locale.ROOT), idle,
+        final Thread[] started = new Thread[runners.length];
+        for (int i = 0; i < runners.length; i++)
+        {
+            started[i] = AgentRunner.startOnThread(runners[i]);
+        }
+        event(String.format(Locale.ROOT, "ready iface=%s queue=%d pid=%d attach=%s idle=%s threads=%d counters=%s",
+            iface, queue, ProcessHandle.current().pid(), mode.name().toLowerCase(Locale.ROOT), idle, threads,
             null == countersFile ? "none" : countersFile.path()));
-        thread.join();
+        for (final Thread thread : started)
+        {
+            thread.join();
+        }
         return 0;
     }
 

@@ -6,9 +6,11 @@ import org.agrona.concurrent.status.CountersManager;
 /**
  * The proxy's counters, allocated in an Agrona {@link CountersManager} (in production the one in the proxy's
  * memory-mapped counters file, so {@code xts stat} reads them live): links and sockets open now (gauges), connects,
- * accepts, bytes and DATA messages each way, errors sent by kind, refusals by reason and resets each way. Each
- * counter has exactly one writer, the proxy's agent thread, so updates are plain release stores, not atomic
- * read-modify-writes. Labels are "proxy &lt;name&gt; &lt;counter&gt;", the names in the docs.
+ * accepts, bytes and DATA messages each way, errors sent by kind, refusals by reason and resets each way, and the
+ * two-thread mode's hand-off rings found full. Each counter has exactly one writer (the agent thread in the one-thread
+ * mode; in the two-thread mode the link agent for {@code ring-full-to-tcp}, the TCP agent for every other), so updates
+ * are plain release stores, not atomic read-modify-writes. Labels are "proxy &lt;name&gt; &lt;counter&gt;", the names
+ * in the docs.
  */
 public final class ProxyCounters implements AutoCloseable
 {
@@ -39,6 +41,10 @@ public final class ProxyCounters implements AutoCloseable
     final AtomicCounter resetsReceived;
     final AtomicCounter tcpAborts;
     final AtomicCounter linkDownAborts;
+    /** Two-thread mode: a message from the app found the toTcp ring full (the link held its frame). */
+    final AtomicCounter ringFullToTcp;
+    /** Two-thread mode: a message to the app found the toLink ring full (the claim was refused). */
+    final AtomicCounter ringFullToLink;
     private final AtomicCounter[] all;
 
     /**
@@ -72,10 +78,12 @@ public final class ProxyCounters implements AutoCloseable
         resetsReceived = counters.newCounter(p + "resets-received", TYPE_ID);
         tcpAborts = counters.newCounter(p + "tcp-aborts", TYPE_ID);
         linkDownAborts = counters.newCounter(p + "link-down-aborts", TYPE_ID);
+        ringFullToTcp = counters.newCounter(p + "ring-full-to-tcp", TYPE_ID);
+        ringFullToLink = counters.newCounter(p + "ring-full-to-link", TYPE_ID);
         all = new AtomicCounter[] {linksUp, socketsOpen, listenersOpen, bytesInFlight, pendingBuffers, connectsOk,
             connectsFailed, connectTimeouts, accepted, bytesAppToTcp, bytesTcpToApp, dataAppToTcp, dataTcpToApp,
             errorsEbadf, errorsEinval, errorsEproto, refusedAllowList, refusedSocketLimit, refusedListenerLimit,
-            refusedBytesInFlight, resetsSent, resetsReceived, tcpAborts, linkDownAborts};
+            refusedBytesInFlight, resetsSent, resetsReceived, tcpAborts, linkDownAborts, ringFullToTcp, ringFullToLink};
     }
 
     static void add(final AtomicCounter counter, final long delta)

@@ -1,7 +1,6 @@
 package io.xts.proxy;
 
 import io.xts.link.CreditWindow;
-import io.xts.link.XtsLink;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -30,15 +29,16 @@ import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_DATA;
 
 /**
  * One TCP connection the proxy terminates for an app host: a non-blocking {@link SocketChannel} and the two byte
- * windows of the XTS socket protocol. App to peer, DATA is written from the link's receive frame straight into the
- * kernel; what the kernel does not take waits in a pending buffer of exactly the send window (allocated off-heap only
- * when first needed, freed at close; it can never overflow because the app may not send past the credit, and credit
- * is returned only as bytes reach the kernel). Peer to app, bytes are read from the kernel straight into a DATA
- * message claimed in a link TX frame, never more than the app's credit, and OP_READ is dropped while there is no
- * credit, so a slow app closes the real TCP window on the peer. The messages the connection owes the app (the connect
- * result, a credit update, SHUTDOWN, RESET) are flags, sent in that order by {@link #flush()} when the link has room,
- * so nothing queues without bound. Memory per connection: the send window (only while the kernel refuses data) plus
- * this object's fixed state. Nothing on the DATA paths allocates.
+ * windows of the XTS socket protocol. App to peer, DATA is written from the memory it arrived in (the link's receive
+ * frame, or the two-thread mode's ring) straight into the kernel; what the kernel does not take waits in a pending
+ * buffer of exactly the send window (allocated off-heap only when first needed, freed at close; it can never overflow
+ * because the app may not send past the credit, and credit is returned only as bytes reach the kernel). Peer to app,
+ * bytes are read from the kernel straight into a DATA message claimed through the session's {@link AppPort} (a link TX
+ * frame, or a ring record), never more than the app's credit, and OP_READ is dropped while there is no credit, so a
+ * slow app closes the real TCP window on the peer. The messages the connection owes the app (the connect result, a
+ * credit update, SHUTDOWN, RESET) are flags, sent in that order by {@link #flush()} when the link has room, so nothing
+ * queues without bound. Memory per connection: the send window (only while the kernel refuses data) plus this object's
+ * fixed state. Nothing on the DATA paths allocates.
  */
 final class TcpConnection extends ProxySocket
 {
@@ -322,7 +322,7 @@ final class TcpConnection extends ProxySocket
      */
     private void readToApp()
     {
-        final XtsLink link = session.link;
+        final AppPort link = session.port;
         final ByteBuffer view = session.view;
         for (int messages = 0; messages < READ_BURST; messages++)
         {
@@ -381,7 +381,8 @@ final class TcpConnection extends ProxySocket
     // ---- messages from the app ----
 
     /**
-     * DATA from the app: write it from the receive frame straight to the kernel; keep the rest.
+     * DATA from the app: write it from the memory it arrived in (the link's receive frame, or the ring of the
+     * two-thread mode) straight to the kernel; keep the rest.
      */
     void onData(final long offset, final int length)
     {
@@ -403,7 +404,7 @@ final class TcpConnection extends ProxySocket
         receivedFromApp += length;
         ProxyCounters.add(session.counters.bytesAppToTcp, length);
         ProxyCounters.increment(session.counters.dataAppToTcp);
-        final ByteBuffer view = session.view;
+        final ByteBuffer view = session.rxView;
         view.limit((int)offset + length).position((int)offset);
         if (null == pending || 0 == pending.position())
         {

@@ -1,6 +1,5 @@
 package io.xts.proxy;
 
-import io.xts.link.XtsLink;
 import io.xts.protocol.EstablishedFlyweight;
 
 import java.io.IOException;
@@ -97,7 +96,7 @@ final class TcpListener extends ProxySocket
     @Override
     void onReady(final SelectionKey readyKey)
     {
-        final XtsLink link = session.link;
+        final AppPort link = session.port;
         for (int i = 0; i < ACCEPT_BURST; i++)
         {
             final int newId = session.nextAcceptedId();

@@ -1,6 +1,7 @@
 package io.xts.proxy;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,19 +19,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The DATA paths allocate nothing: with bytes streaming both ways through an established connection, the proxy's
  * duty cycles (link, selector, sockets) allocate no heap memory per message, measured by the JVM's per-thread
- * allocation counter around the agent's calls only (the app-host double on the same thread allocates freely).
+ * allocation counter around the agent's calls only (the app-host double on the same thread allocates freely). In the
+ * two-thread mode, the link agent's calls on the test's thread plus everything the TCP agent's thread allocates
+ * meanwhile.
  */
 class HotPathAllocationTest
 {
     private static final com.sun.management.ThreadMXBean THREADS =
         (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
 
-    @Test
-    void steadyStateDataBothWaysAllocatesNothing() throws Exception
+    @ParameterizedTest
+    @EnumSource(ProxyHarness.Mode.class)
+    void steadyStateDataBothWaysAllocatesNothing(final ProxyHarness.Mode mode) throws Exception
     {
         final int chunk = 64 * 1024;
         try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
-            ProxyHarness h = new ProxyHarness(ProxyHarness.loopback(null)))
+            ProxyHarness h = new ProxyHarness(mode, ProxyHarness.loopback(null)))
         {
             final CompletableFuture<Long> peer = CompletableFuture.supplyAsync(() ->
             {
@@ -71,14 +75,20 @@ class HotPathAllocationTest
             final long tcpToAppBefore = h.counters.get("bytes-tcp-to-app");
             final long dataInBefore = h.counters.get("data-msgs-app-to-tcp");
             final long dataOutBefore = h.counters.get("data-msgs-tcp-to-app");
+            final long tcpThreadId = null == h.tcpThread ? -1 : h.tcpThread.threadId();
+            final long tcpBefore = -1 == tcpThreadId ? 0 : THREADS.getThreadAllocatedBytes(tcpThreadId);
             while (s.receivedBytes() < total * 3 / 4)
             {
                 final long before = THREADS.getThreadAllocatedBytes(threadId);
-                h.agent.doWork();
+                h.stepProxy();
                 allocated += THREADS.getThreadAllocatedBytes(threadId) - before - overhead;
                 cycles++;
                 h.host.pump();
                 h.app.doWork(System.nanoTime());
+            }
+            if (-1 != tcpThreadId)
+            {
+                allocated += THREADS.getThreadAllocatedBytes(tcpThreadId) - tcpBefore;
             }
             final long movedIn = h.counters.get("bytes-app-to-tcp") - appToTcpBefore;
             final long movedOut = h.counters.get("bytes-tcp-to-app") - tcpToAppBefore;

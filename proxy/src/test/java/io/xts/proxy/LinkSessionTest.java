@@ -2,9 +2,9 @@ package io.xts.proxy;
 
 import io.xts.protocol.ConnectFlyweight;
 import io.xts.protocol.SocketMessages;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,9 +45,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The proxy's socket operations end to end: an app host on the in-process link, the proxy's agent, and real TCP
- * peers on loopback (IPv4 and IPv6), driven by the test's thread. Each test checks what the app host receives, what
- * the TCP peer sees, and the counters.
+ * The proxy's socket operations end to end: an app host on the in-process link, the proxy, and real TCP peers on
+ * loopback (IPv4 and IPv6). Every test runs in both modes: one agent driven by the test's thread, and two agents (the
+ * link agent on the test's thread, the TCP agent on a thread of its own, every message crossing through the rings).
+ * Each test checks what the app host receives, what the TCP peer sees, and the counters.
  */
 class LinkSessionTest
 {
@@ -72,14 +73,15 @@ class LinkSessionTest
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"127.0.0.1", "::1"})
-    void connectsAndCarriesMegabytesBothWaysByteExact(final String loopback) throws Exception
+    @CsvSource({"ONE_THREAD, 127.0.0.1", "ONE_THREAD, ::1", "TWO_THREADS, 127.0.0.1", "TWO_THREADS, ::1"})
+    void connectsAndCarriesMegabytesBothWaysByteExact(final ProxyHarness.Mode mode, final String loopback)
+        throws Exception
     {
         final int size = 3 << 20;
         final byte[] toPeer = pattern(size, 1);
         final byte[] toApp = pattern(size, 2);
         try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getByName(loopback));
-            ProxyHarness h = new ProxyHarness(ProxyHarness.loopback(null)))
+            ProxyHarness h = new ProxyHarness(mode, ProxyHarness.loopback(null)))
         {
             final CompletableFuture<byte[]> peerReceived = CompletableFuture.supplyAsync(() ->
             {
@@ -111,7 +113,7 @@ class LinkSessionTest
             final AppHost.Socket s = h.connected(1, address(server), WINDOW);
             assertEquals(address(server), s.remote, "CONNECT_RESULT names the peer");
             assertEquals(InetAddress.getByName(loopback), s.local.getAddress(), "local address of the same family");
-            assertEquals(h.agent.session().config.limits().sendWindow(), s.sendLimit, "first send window");
+            assertEquals(h.config.limits().sendWindow(), s.sendLimit, "first send window");
             h.host.send(1, toPeer, true);
             h.await("all peer bytes and SHUTDOWN at the app", () -> s.peerShutdown && s.receivedBytes() == size);
             h.await("the peer read everything", peerReceived::isDone);
@@ -126,38 +128,40 @@ class LinkSessionTest
             assertEquals(1, h.counters.get("connects-ok"));
             assertEquals(1, h.counters.get("sockets-open"));
             h.offer("CLOSE", () -> h.host.empty(TYPE_SOCKET_CLOSE, 1));
-            h.await("socket freed", () -> 0 == h.agent.session().connections());
+            h.await("socket freed", () -> 0 == h.connections());
             assertEquals(0, h.counters.get("sockets-open"));
             assertEquals(0, h.counters.get("bytes-in-flight-granted"));
             assertTrue(h.host.errors.isEmpty(), "no errors: " + h.host.errors);
         }
     }
 
-    @Test
-    void connectToClosedPortIsRefused() throws Exception
+    @ParameterizedTest
+    @EnumSource(ProxyHarness.Mode.class)
+    void connectToClosedPortIsRefused(final ProxyHarness.Mode mode) throws Exception
     {
         final InetSocketAddress closed;
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
         {
             closed = address(server);
         }
-        try (ProxyHarness h = new ProxyHarness(ProxyHarness.loopback(null)))
+        try (ProxyHarness h = new ProxyHarness(mode, ProxyHarness.loopback(null)))
         {
             h.up();
             h.offer("CONNECT", () -> h.host.connect(1, closed, WINDOW, 0));
             h.await("CONNECT_RESULT", () -> h.host.socket(1).connectErrno >= 0);
             assertEquals(ECONNREFUSED, h.host.socket(1).connectErrno);
             assertEquals(1, h.counters.get("connects-failed"));
-            assertEquals(0, h.agent.session().connections(), "failed socket freed");
-            assertEquals(0, h.agent.session().bytesInFlight(), "its window released");
+            assertEquals(0, h.connections(), "failed socket freed");
+            assertEquals(0, h.bytesInFlight(), "its window released");
         }
     }
 
-    @Test
-    void destinationOutsideTheAllowListIsRefusedWithEaccesAndCounted() throws Exception
+    @ParameterizedTest
+    @EnumSource(ProxyHarness.Mode.class)
+    void destinationOutsideTheAllowListIsRefusedWithEaccesAndCounted(final ProxyHarness.Mode mode) throws Exception
     {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-            ProxyHarness h = new ProxyHarness(ProxyConfig.defaults()))
+            ProxyHarness h = new ProxyHarness(mode, ProxyConfig.defaults()))
         {
             h.up();
             h.offer("CONNECT", () -> h.host.connect(1, address(server), WINDOW, 0));
@@ -171,16 +175,17 @@ class LinkSessionTest
             h.await("LISTEN_RESULT", () -> h.host.socket(2).listenErrno >= 0);
             assertEquals(EACCES, h.host.socket(2).listenErrno);
             assertEquals(2, h.counters.get("refused-allow-list"));
-            assertEquals(0, h.agent.session().connections() + h.agent.session().listeners());
+            assertEquals(0, h.connections() + h.listeners());
         }
     }
 
-    @Test
-    void socketLimitRefusesWithEmfile() throws Exception
+    @ParameterizedTest
+    @EnumSource(ProxyHarness.Mode.class)
+    void socketLimitRefusesWithEmfile(final ProxyHarness.Mode mode) throws Exception
     {
         final int limit = 2;
         try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
-            ProxyHarness h = new ProxyHarness(ProxyHarness.loopback("{\"socketsPerLink\": " + limit + "}")))
+            ProxyHarness h = new ProxyHarness(mode, ProxyHarness.loopback("{\"socketsPerLink\": " + limit + "}")))
         {
             h.up();
             for (int id = 1; id <= limit; id++)
@@ -192,17 +197,18 @@ class LinkSessionTest
             h.await("CONNECT_RESULT", () -> h.host.socket(over).connectErrno >= 0);
             assertEquals(EMFILE, h.host.socket(over).connectErrno);
             assertEquals(1, h.counters.get("refused-socket-limit"));
-            assertEquals(limit, h.agent.session().connections());
+            assertEquals(limit, h.connections());
         }
     }
 
-    @Test
-    void bytesInFlightLimitRefusesWithEnobufs() throws Exception
+    @ParameterizedTest
+    @EnumSource(ProxyHarness.Mode.class)
+    void bytesInFlightLimitRefusesWithEnobufs(final ProxyHarness.Mode mode) throws Exception
     {
         final int window = ProxyConfig.MIN_SEND_WINDOW * 4;
         final int fits = 2;
         try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
-            ProxyHarness h = new ProxyHarness(ProxyHarness.loopback("{\"sendWindow\": " + window +
+            ProxyHarness h = new ProxyHarness(mode, ProxyHarness.loopback("{\"sendWindow\": " + window +
                 ", \"bytesInFlightPerLink\": " + (long)window * fits + "}")))
         {
             h.up();
@@ -218,10 +224,11 @@ class LinkSessionTest
         }
     }
 
-    @Test
-    void listenerLimitRefusesWithEmfile() throws Exception
+    @ParameterizedTest
+    @EnumSource(ProxyHarness.Mode.class)
+    void listenerLimitRefusesWithEmfile(final ProxyHarness.Mode mode) throws Exception
     {
-        try (ProxyHarness h = new ProxyHarness(ProxyHarness.loopback("{\"listenersPerLink\": 1}")))
+        try (ProxyHarness h = new ProxyHarness(mode, ProxyHarness.loopback("{\"listenersPerLink\": 1}")))
         {
             h.up();
             final InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
@@ -235,10 +242,11 @@ class LinkSessionTest
         }
     }
 
-    @Test
-    void messageForUnknownIdGetsEbadf() throws Exception
+    @ParameterizedTest
+    @EnumSource(ProxyHarness.Mode.class)
+    void messageForUnknownIdGetsEbadf(final ProxyHarness.Mode mode) throws Exception
     {
-        try (ProxyHarness h = new ProxyHarness(ProxyHarness.loopback(null)))
+        try (ProxyHarness h = new ProxyHarness(mode, ProxyHarness.loopback(null)))
         {
             h.up();
             final int unknown = 77;
@@ -253,10 +261,11 @@ class LinkSessionTest
         }
     }
 
-    @Test
-    void malformedConnectGetsEinval() throws Exception
+    @ParameterizedTest
+    @EnumSource(ProxyHarness.Mode.class)
+    void malformedConnectGetsEinval(final ProxyHarness.Mode mode) throws Exception
     {
-        try (ProxyHarness h = new ProxyHarness(ProxyHarness.loopback(null));
+        try (ProxyHarness h = new ProxyHarness(mode, ProxyHarness.loopback(null));
             Arena arena = Arena.ofConfined())
         {
             h.up();
@@ -271,15 +280,16 @@ class LinkSessionTest
             assertEquals(EINVAL, h.host.socket(1).connectErrno, "short body");
             assertEquals(EINVAL, h.host.socket(2).connectErrno, "bad family");
             assertEquals(2, h.counters.get("errors-einval"));
-            assertEquals(0, h.agent.session().connections());
+            assertEquals(0, h.connections());
         }
     }
 
-    @Test
-    void peerResetBecomesResetEconnreset() throws Exception
+    @ParameterizedTest
+    @EnumSource(ProxyHarness.Mode.class)
+    void peerResetBecomesResetEconnreset(final ProxyHarness.Mode mode) throws Exception
     {
         try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
-            ProxyHarness h = new ProxyHarness(ProxyHarness.loopback(null)))
+            ProxyHarness h = new ProxyHarness(mode, ProxyHarness.loopback(null)))
         {
             final CompletableFuture<Void> connected = new CompletableFuture<>();
             final CompletableFuture<Void> peer = CompletableFuture.runAsync(() ->
@@ -301,7 +311,7 @@ class LinkSessionTest
             h.await("RESET", () -> s.resetErrno >= 0);
             assertEquals(ECONNRESET, s.resetErrno);
             assertEquals(1, h.counters.get("resets-sent"));
-            assertEquals(0, h.agent.session().connections(), "reset socket freed");
+            assertEquals(0, h.connections(), "reset socket freed");
             peer.get(PEER_WAIT_S, TimeUnit.SECONDS);
             // DATA the app had already sent for the id is dropped quietly, not answered with EBADF.
             h.offer("late DATA", () -> h.host.raw(TYPE_SOCKET_DATA, 1, new byte[] {1}));
@@ -310,13 +320,14 @@ class LinkSessionTest
         }
     }
 
-    @Test
-    void halfCloseWorksBothWays() throws Exception
+    @ParameterizedTest
+    @EnumSource(ProxyHarness.Mode.class)
+    void halfCloseWorksBothWays(final ProxyHarness.Mode mode) throws Exception
     {
         final byte[] request = pattern(100_000, 3);
         final byte[] response = pattern(200_000, 4);
         try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
-            ProxyHarness h = new ProxyHarness(ProxyHarness.loopback(null)))
+            ProxyHarness h = new ProxyHarness(mode, ProxyHarness.loopback(null)))
         {
             final CompletableFuture<byte[]> peer = CompletableFuture.supplyAsync(() ->
             {
@@ -344,12 +355,13 @@ class LinkSessionTest
         }
     }
 
-    @Test
-    void listenAcceptsAndAnnouncesWithProxyAllocatedIds() throws Exception
+    @ParameterizedTest
+    @EnumSource(ProxyHarness.Mode.class)
+    void listenAcceptsAndAnnouncesWithProxyAllocatedIds(final ProxyHarness.Mode mode) throws Exception
     {
         final byte[] hello = pattern(5000, 5);
         final byte[] answer = pattern(7000, 6);
-        try (ProxyHarness h = new ProxyHarness(ProxyHarness.loopback(null)))
+        try (ProxyHarness h = new ProxyHarness(mode, ProxyHarness.loopback(null)))
         {
             h.up();
             final int listenerId = 5;
@@ -390,10 +402,11 @@ class LinkSessionTest
         }
     }
 
-    @Test
-    void acceptedConnectionOverTheSocketLimitIsResetAndCounted() throws Exception
+    @ParameterizedTest
+    @EnumSource(ProxyHarness.Mode.class)
+    void acceptedConnectionOverTheSocketLimitIsResetAndCounted(final ProxyHarness.Mode mode) throws Exception
     {
-        try (ProxyHarness h = new ProxyHarness(ProxyHarness.loopback("{\"socketsPerLink\": 1}")))
+        try (ProxyHarness h = new ProxyHarness(mode, ProxyHarness.loopback("{\"socketsPerLink\": 1}")))
         {
             h.up();
             h.offer("LISTEN", () -> h.host.listen(1, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
@@ -412,20 +425,21 @@ class LinkSessionTest
                 }
                 h.run(20);
                 assertEquals(1, h.host.acceptedIds.size(), "only the first was announced");
-                assertEquals(1, h.agent.session().connections());
+                assertEquals(1, h.connections());
                 assertTrue(first.isConnected());
             }
         }
     }
 
-    @Test
-    void slowAppCreditIsNeverExceeded() throws Exception
+    @ParameterizedTest
+    @EnumSource(ProxyHarness.Mode.class)
+    void slowAppCreditIsNeverExceeded(final ProxyHarness.Mode mode) throws Exception
     {
         final int window = 64 * 1024;
         final int total = 1 << 20;
         final byte[] data = pattern(total, 7);
         try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
-            ProxyHarness h = new ProxyHarness(ProxyHarness.loopback(null)))
+            ProxyHarness h = new ProxyHarness(mode, ProxyHarness.loopback(null)))
         {
             final CompletableFuture<Void> peer = CompletableFuture.runAsync(() ->
             {
@@ -462,12 +476,13 @@ class LinkSessionTest
         }
     }
 
-    @Test
-    void dataPastCreditIsResetWithEproto() throws Exception
+    @ParameterizedTest
+    @EnumSource(ProxyHarness.Mode.class)
+    void dataPastCreditIsResetWithEproto(final ProxyHarness.Mode mode) throws Exception
     {
         final int window = ProxyConfig.MIN_SEND_WINDOW;
         try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
-            ProxyHarness h = new ProxyHarness(ProxyHarness.loopback("{\"sendWindow\": " + window + "}")))
+            ProxyHarness h = new ProxyHarness(mode, ProxyHarness.loopback("{\"sendWindow\": " + window + "}")))
         {
             final CompletableFuture<IOException> peer = CompletableFuture.supplyAsync(() ->
             {
@@ -493,12 +508,13 @@ class LinkSessionTest
         }
     }
 
-    @Test
-    void linkDownAbortsEverySocketOfTheLink() throws Exception
+    @ParameterizedTest
+    @EnumSource(ProxyHarness.Mode.class)
+    void linkDownAbortsEverySocketOfTheLink(final ProxyHarness.Mode mode) throws Exception
     {
         final int sockets = 3;
         try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
-            ProxyHarness h = new ProxyHarness(ProxyHarness.loopback(null)))
+            ProxyHarness h = new ProxyHarness(mode, ProxyHarness.loopback(null)))
         {
             @SuppressWarnings("unchecked")
             final CompletableFuture<IOException>[] peers = new CompletableFuture[sockets];
@@ -527,10 +543,10 @@ class LinkSessionTest
             h.await("LISTEN_RESULT", () -> h.host.socket(sockets + 1).listenErrno == 0);
             final InetSocketAddress listening = h.host.socket(sockets + 1).bound;
             h.app.close();
-            h.await("proxy sees the link down", () -> !h.agent.session().isUp());
+            h.await("proxy sees the link down", () -> !h.sessionUp());
             h.run(20);
-            assertEquals(0, h.agent.session().connections());
-            assertEquals(0, h.agent.session().listeners());
+            assertEquals(0, h.connections());
+            assertEquals(0, h.listeners());
             assertEquals(sockets + 1, h.counters.get("link-down-aborts"));
             assertEquals(0, h.counters.get("links-up"));
             assertTrue(h.events.stream().anyMatch(e -> e.startsWith("link-down ") && e.contains("reason=")), h.events.toString());
@@ -545,11 +561,12 @@ class LinkSessionTest
         }
     }
 
-    @Test
-    void setOptionAppliesAndReportsTheKernelsValue() throws Exception
+    @ParameterizedTest
+    @EnumSource(ProxyHarness.Mode.class)
+    void setOptionAppliesAndReportsTheKernelsValue(final ProxyHarness.Mode mode) throws Exception
     {
         try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
-            ProxyHarness h = new ProxyHarness(ProxyHarness.loopback(null)))
+            ProxyHarness h = new ProxyHarness(mode, ProxyHarness.loopback(null)))
         {
             h.up();
             final AppHost.Socket s = h.connected(1, address(server), WINDOW);
@@ -570,11 +587,12 @@ class LinkSessionTest
         }
     }
 
-    @Test
-    void stopClosesConnectionsWithFinAndTellsTheApp() throws Exception
+    @ParameterizedTest
+    @EnumSource(ProxyHarness.Mode.class)
+    void stopClosesConnectionsWithFinAndTellsTheApp(final ProxyHarness.Mode mode) throws Exception
     {
         try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
-            ProxyHarness h = new ProxyHarness(ProxyHarness.loopback(null)))
+            ProxyHarness h = new ProxyHarness(mode, ProxyHarness.loopback(null)))
         {
             final CompletableFuture<Integer> peer = CompletableFuture.supplyAsync(() ->
             {
@@ -589,7 +607,7 @@ class LinkSessionTest
             });
             h.up();
             final AppHost.Socket s = h.connected(1, address(server), WINDOW);
-            h.agent.onClose();
+            h.stopProxy();
             assertEquals(-1, peer.get(PEER_WAIT_S, TimeUnit.SECONDS), "the peer read end-of-stream (FIN)");
             h.await("the app heard", () -> s.resetErrno >= 0 && !h.host.linkDowns.isEmpty());
             assertEquals(ECONNABORTED, s.resetErrno);
@@ -597,13 +615,14 @@ class LinkSessionTest
         }
     }
 
-    @Test
-    void closeWritesPendingBytesThenFin() throws Exception
+    @ParameterizedTest
+    @EnumSource(ProxyHarness.Mode.class)
+    void closeWritesPendingBytesThenFin(final ProxyHarness.Mode mode) throws Exception
     {
         final byte[] data = pattern(2 << 20, 8);
         final int smallBuffer = 4096;
         try (ServerSocket server = new ServerSocket();
-            ProxyHarness h = new ProxyHarness(ProxyHarness.loopback(null)))
+            ProxyHarness h = new ProxyHarness(mode, ProxyHarness.loopback(null)))
         {
             // Small buffers on both sides, so the kernel soon refuses and the proxy must hold bytes itself.
             server.setReceiveBufferSize(smallBuffer);
@@ -644,7 +663,7 @@ class LinkSessionTest
             h.await("peer read to FIN", got::isDone);
             peer.close();
             assertTrue(Arrays.equals(data, got.get()), "every byte, pending ones included, before the FIN");
-            h.await("freed", () -> 0 == h.agent.session().connections());
+            h.await("freed", () -> 0 == h.connections());
             assertEquals(0, h.counters.get("pending-buffers"), "pending buffer freed");
         }
     }

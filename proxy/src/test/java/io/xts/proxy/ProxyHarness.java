@@ -5,6 +5,9 @@ import io.xts.link.LinkConfig;
 import io.xts.link.LinkCounters;
 import io.xts.link.LinkState;
 import io.xts.link.XtsLink;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
@@ -19,40 +22,120 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * A proxy ({@link ProxyAgent}) and an app host ({@link AppHost} on a plain {@link XtsLink}) joined by the in-process
- * transport pair, both driven by the test's thread on the real clock (the TCP peers are real sockets), so every
- * test runs unprivileged.
+ * A proxy and an app host ({@link AppHost} on a plain {@link XtsLink}) joined by the in-process transport pair, on
+ * the real clock (the TCP peers are real sockets), so every test runs unprivileged. Two modes:
+ * <ul>
+ * <li>{@link Mode#ONE_THREAD}: the {@link ProxyAgent}, driven by the test's thread with the app end.</li>
+ * <li>{@link Mode#TWO_THREADS}: the {@link LinkAgent} driven by the test's thread with the app end (the in-process
+ * transport pair is single-threaded), the {@link TcpAgent} on its own {@link AgentRunner} thread, so every message
+ * really crosses threads through the rings.</li>
+ * </ul>
+ * What the proxy's session knows is read through its counters (gauges of sockets, listeners, links up), which are
+ * safe to read from any thread.
  */
 final class ProxyHarness implements AutoCloseable
 {
+    enum Mode
+    {
+        ONE_THREAD,
+        TWO_THREADS
+    }
+
     static final int FRAME = 2048;
     static final int TX_FRAMES = 512;
     static final int RX_FRAMES = 256;
     static final long WAIT_MS = 10_000;
+    /** Small rings, so that tests also see them fill and wrap. */
+    static final int RING_CAPACITY = 256 * 1024;
 
+    final Mode mode;
+    final ProxyConfig config;
     final InProcessTransport proxyTransport;
     final InProcessTransport appTransport;
     final ProxyCounters counters;
+    /** One-thread mode's agent, else null. */
     final ProxyAgent agent;
+    /** Two-thread mode's agents and rings, else null. */
+    final LinkAgent linkAgent;
+    final TcpAgent tcpAgent;
+    final ProxyRings rings;
+    final AgentRunner tcpRunner;
+    final Thread tcpThread;
     final AppHost host = new AppHost();
     final XtsLink app;
     final List<String> events = Collections.synchronizedList(new ArrayList<>());
+    /** Two-thread mode: while set, the TCP agent's thread does no work (to fill the toTcp ring on purpose). */
+    volatile boolean tcpPaused;
+    private boolean stopped;
 
     ProxyHarness(final ProxyConfig config)
     {
+        this(Mode.ONE_THREAD, config);
+    }
+
+    ProxyHarness(final Mode mode, final ProxyConfig config)
+    {
+        this(mode, config, RING_CAPACITY);
+    }
+
+    ProxyHarness(final Mode mode, final ProxyConfig config, final int ringCapacity)
+    {
+        this.mode = mode;
+        this.config = config;
         final InProcessTransport[] pair = InProcessTransport.pair(FRAME, TX_FRAMES, RX_FRAMES, 1024);
         proxyTransport = pair[0];
         appTransport = pair[1];
         final CountersManager countersManager = new CountersManager(
             new UnsafeBuffer(ByteBuffer.allocateDirect(1 << 20)), new UnsafeBuffer(ByteBuffer.allocateDirect(1 << 18)));
         counters = new ProxyCounters(countersManager, "test");
-        agent = new ProxyAgent(proxyTransport, LinkConfig.defaults(), config, counters,
-            new LinkCounters(countersManager, "proxy"), events::add, new SystemNanoClock());
+        final LinkCounters linkCounters = new LinkCounters(countersManager, "proxy");
+        if (Mode.ONE_THREAD == mode)
+        {
+            agent = new ProxyAgent(proxyTransport, LinkConfig.defaults(), config, counters, linkCounters, events::add,
+                new SystemNanoClock());
+            // The app end cannot acknowledge while the proxy's stop runs on this same thread: do not wait for it.
+            agent.goodbyeTimeout(0);
+            linkAgent = null;
+            tcpAgent = null;
+            rings = null;
+            tcpRunner = null;
+            tcpThread = null;
+        }
+        else
+        {
+            agent = null;
+            rings = new ProxyRings(ringCapacity);
+            tcpAgent = new TcpAgent(rings, config, counters, events::add, new SystemNanoClock());
+            linkAgent = new LinkAgent(proxyTransport, LinkConfig.defaults(), rings, counters, linkCounters,
+                events::add, new SystemNanoClock());
+            tcpAgent.goodbyeTimeout(0);
+            linkAgent.goodbyeTimeout(0);
+            final Agent pausable = new Agent()
+            {
+                @Override
+                public int doWork() throws Exception
+                {
+                    return tcpPaused ? 0 : tcpAgent.doWork();
+                }
+
+                @Override
+                public void onClose()
+                {
+                    tcpAgent.onClose();
+                }
+
+                @Override
+                public String roleName()
+                {
+                    return tcpAgent.roleName();
+                }
+            };
+            tcpRunner = new AgentRunner(new BackoffIdleStrategy(), ex -> events.add("error " + ex), null, pausable);
+            tcpThread = AgentRunner.startOnThread(tcpRunner);
+        }
         app = new XtsLink(appTransport, LinkConfig.defaults(), host, new LinkCounters(countersManager, "app"),
             System.nanoTime());
         host.link = app;
-        // The app end cannot acknowledge while the proxy's stop runs on this same thread: do not wait for it.
-        agent.goodbyeTimeout(0);
     }
 
     /** Test configuration: loopback of both families allowed for connect and listen. */
@@ -63,23 +146,43 @@ final class ProxyHarness implements AutoCloseable
             (null == limits ? "" : ", \"limits\": " + limits) + "}");
     }
 
-    void step()
+    /** The proxy's link (driven by this thread in both modes). */
+    XtsLink proxyLink()
+    {
+        return Mode.ONE_THREAD == mode ? agent.link() : linkAgent.link();
+    }
+
+    /** One duty cycle of what this thread drives on the proxy: everything, or the link agent. */
+    void stepProxy()
     {
         try
         {
-            agent.doWork();
+            if (Mode.ONE_THREAD == mode)
+            {
+                agent.doWork();
+            }
+            else
+            {
+                linkAgent.doWork();
+            }
         }
         catch (final Exception ex)
         {
             throw new AssertionError(ex);
         }
+    }
+
+    void step()
+    {
+        stepProxy();
         host.pump();
         app.doWork(System.nanoTime());
     }
 
     void up()
     {
-        await("link up", () -> LinkState.UP == app.state() && LinkState.UP == agent.link().state());
+        await("link up", () -> LinkState.UP == app.state() && LinkState.UP == proxyLink().state() &&
+            1 == counters.get("links-up"));
     }
 
     void await(final String what, final BooleanSupplier condition)
@@ -120,12 +223,59 @@ final class ProxyHarness implements AutoCloseable
         return s;
     }
 
+    /** @return the proxy's connections on the link (its gauge). */
+    long connections()
+    {
+        return counters.get("sockets-open");
+    }
+
+    /** @return the proxy's listeners on the link (its gauge). */
+    long listeners()
+    {
+        return counters.get("listeners-open");
+    }
+
+    /** @return the send windows granted in total (its gauge). */
+    long bytesInFlight()
+    {
+        return counters.get("bytes-in-flight-granted");
+    }
+
+    /** @return whether the proxy's session has the link up (its gauge). */
+    boolean sessionUp()
+    {
+        return 1 == counters.get("links-up");
+    }
+
+    /** The orderly stop (SIGTERM), in the order the command runs it. */
+    void stopProxy()
+    {
+        if (stopped)
+        {
+            return;
+        }
+        stopped = true;
+        if (Mode.ONE_THREAD == mode)
+        {
+            agent.onClose();
+        }
+        else
+        {
+            tcpRunner.close();
+            linkAgent.onClose();
+        }
+    }
+
     @Override
     public void close()
     {
-        agent.onClose();
+        stopProxy();
         app.close();
         proxyTransport.close();
         appTransport.close();
+        if (null != rings)
+        {
+            rings.close();
+        }
     }
 }
