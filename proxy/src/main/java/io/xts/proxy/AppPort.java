@@ -53,4 +53,31 @@ interface AppPort
      *         link incarnation the session heard of).
      */
     boolean isUp();
+
+    /**
+     * Reserve several DATA messages, one per frame, for one scattering read (see
+     * {@link io.xts.link.XtsLink#claimBulk}); a port that cannot reserves none and the caller claims one at a time.
+     *
+     * @param type        message type.
+     * @param streamId    socket id.
+     * @param maxBytes    most body bytes wanted in all.
+     * @param bodyOffsets filled with where each body goes in {@link #memory()}.
+     * @param bodyLengths filled with the room of each body.
+     * @return messages reserved, 0 for none.
+     */
+    default int claimBulk(
+        final int type, final int streamId, final int maxBytes, final long[] bodyOffsets, final int[] bodyLengths)
+    {
+        return 0;
+    }
+
+    /**
+     * Send what a {@link #claimBulk} reservation received, in order; unused room is given back.
+     *
+     * @param bytes body bytes written.
+     */
+    default void commitBulk(final int bytes)
+    {
+        throw new IllegalStateException("this port reserves nothing in bulk");
+    }
 }

@@ -49,6 +49,19 @@ final class LinkPort implements AppPort
     }
 
     @Override
+    public int claimBulk(
+        final int type, final int streamId, final int maxBytes, final long[] bodyOffsets, final int[] bodyLengths)
+    {
+        return link.claimBulk(type, streamId, maxBytes, bodyOffsets, bodyLengths);
+    }
+
+    @Override
+    public void commitBulk(final int bytes)
+    {
+        link.commitBulk(bytes);
+    }
+
+    @Override
     public boolean isUp()
     {
         return LinkState.UP == link.state();

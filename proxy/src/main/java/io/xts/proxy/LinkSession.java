@@ -88,6 +88,15 @@ public final class LinkSession implements LinkListener
     private final Consumer<SelectionKey> onReady = this::onReady;
     /** Where messages to the app are claimed. */
     AppPort port;
+    /** Whether DATA from the app is gathered per connection and written at the end of each duty cycle. */
+    boolean gatherWrites;
+    /** Whether reads from TCP go straight into several frames at once (the link's claimBulk). */
+    boolean bulkReads;
+    private final java.util.ArrayList<TcpConnection> gatheringConnections = new java.util.ArrayList<>(256);
+    /** A bulk read's reservation: where each frame's body is, its room, and a view for the scattering read. */
+    final long[] bulkOffsets = new long[io.xts.link.XtsLink.MAX_BULK];
+    final int[] bulkLengths = new int[io.xts.link.XtsLink.MAX_BULK];
+    final ByteBuffer[] bulkViews = new ByteBuffer[io.xts.link.XtsLink.MAX_BULK];
     /** The memory claims point into ({@code port.memory()}). */
     MemorySegment memory;
     /** One view of the whole claim memory, positioned per read: no buffer is made per message. */
@@ -154,6 +163,36 @@ public final class LinkSession implements LinkListener
         this.port = port;
         this.memory = port.memory();
         this.view = viewOf(memory);
+        // One-thread mode: bodies delivered in a duty cycle stay valid until its end (the link recycles their frames
+        // after onDeliveryBatchEnd), so a socket's DATA can be written with one gathering write. In the two-thread
+        // mode they live in ring records released as they are read, so each is written at once.
+        this.gatherWrites = port instanceof LinkPort;
+        this.bulkReads = port instanceof LinkPort;
+        for (int i = 0; i < bulkViews.length; i++)
+        {
+            bulkViews[i] = view.duplicate();
+        }
+    }
+
+    /**
+     * A connection holds DATA to write at the end of the duty cycle.
+     *
+     * @param c the connection.
+     */
+    void gathering(final TcpConnection c)
+    {
+        gatheringConnections.add(c);
+    }
+
+    @Override
+    public void onDeliveryBatchEnd()
+    {
+        final int n = gatheringConnections.size();
+        for (int i = 0; i < n; i++)
+        {
+            gatheringConnections.get(i).flushGathered();
+        }
+        gatheringConnections.clear();
     }
 
     /**
@@ -175,7 +214,10 @@ public final class LinkSession implements LinkListener
             throw new IllegalArgumentException("memory of " + region.byteSize() +
                 " bytes is larger than one ByteBuffer view can address (2 GiB)");
         }
-        final ByteBuffer regionView = region.asByteBuffer();
+        // A view without the region's memory session: the JDK acquires the session of a segment-backed buffer in
+        // every scattering or gathering call, allocating each time. The region outlives every use here (the link
+        // and the rings are closed after the agents stop).
+        final ByteBuffer regionView = SessionFreeView.of(region);
         final int slot = regionCount < regions.length ? regionCount++ : regions.length - 1;
         regions[slot] = region;
         regionViews[slot] = regionView;

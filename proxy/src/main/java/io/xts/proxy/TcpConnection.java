@@ -46,6 +46,8 @@ final class TcpConnection extends ProxySocket
     private static final int READ_BURST = 16;
     /** Below this room in the frame being filled, a read claims a whole message's worth (a fresh frame) instead. */
     private static final int MIN_CLAIM = 512;
+    /** Most DATA bodies gathered into one write. */
+    private static final int GATHER_MAX = 64;
 
     enum State
     {
@@ -72,6 +74,9 @@ final class TcpConnection extends ProxySocket
     private long grantedToApp;
     private Arena pendingArena;
     private ByteBuffer pending;
+    /** This duty cycle's DATA bodies, still in the link's receive frames, for one gathering write at its end. */
+    private ByteBuffer[] gathered;
+    private int gatheredCount;
     private boolean appShutdown;
     private boolean outputShut;
     private boolean peerEof;
@@ -332,6 +337,15 @@ final class TcpConnection extends ProxySocket
                 updateInterest();
                 return;
             }
+            if (session.bulkReads && credit >= 2L * link.maxMessageLength())
+            {
+                final int bulk = readBulk(link, credit);
+                if (bulk <= 0)
+                {
+                    return;
+                }
+                continue;
+            }
             final int room = link.claimableInFrame();
             final int want = (int)Math.min(credit, room >= MIN_CLAIM ? room : link.maxMessageLength());
             final long body = link.claim(TYPE_SOCKET_DATA, id, want);
@@ -378,6 +392,65 @@ final class TcpConnection extends ProxySocket
         }
     }
 
+    /**
+     * One scattering read straight into several reserved frames (one read(2) for up to
+     * {@link io.xts.link.XtsLink#MAX_BULK} frames instead of one per frame).
+     *
+     * @return 1 when every reserved byte was filled (read again), 0 when the kernel had less or the port took
+     *         nothing, -1 when the connection ended or failed.
+     */
+    private int readBulk(final AppPort link, final long credit)
+    {
+        final int reserved = link.claimBulk(TYPE_SOCKET_DATA, id, (int)Math.min(credit, Integer.MAX_VALUE),
+            session.bulkOffsets, session.bulkLengths);
+        if (0 == reserved)
+        {
+            return 0;
+        }
+        final ByteBuffer[] views = session.bulkViews;
+        long room = 0;
+        for (int i = 0; i < reserved; i++)
+        {
+            final int at = (int)session.bulkOffsets[i];
+            views[i].clear().position(at).limit(at + session.bulkLengths[i]);
+            room += session.bulkLengths[i];
+        }
+        final long n;
+        try
+        {
+            n = channel.read(views, 0, reserved);
+        }
+        catch (final IOException ex)
+        {
+            link.commitBulk(0);
+            failEstablished(Errno.ofStream(ex));
+            return -1;
+        }
+        if (n <= 0)
+        {
+            link.commitBulk(0);
+            if (n < 0)
+            {
+                peerEof = true;
+                shutdownOwed = true;
+                updateInterest();
+                session.owe(this);
+                return -1;
+            }
+            return 0;
+        }
+        link.commitBulk((int)n);
+        toApp.take((int)n);
+        ProxyCounters.add(session.counters.bytesTcpToApp, n);
+        int messages = 0;
+        for (long left = n; left > 0 && messages < reserved; messages++)
+        {
+            left -= session.bulkLengths[messages];
+        }
+        ProxyCounters.add(session.counters.dataTcpToApp, messages);
+        return n == room ? 1 : 0;
+    }
+
     // ---- messages from the app ----
 
     /**
@@ -405,6 +478,31 @@ final class TcpConnection extends ProxySocket
         ProxyCounters.add(session.counters.bytesAppToTcp, length);
         ProxyCounters.increment(session.counters.dataAppToTcp);
         final ByteBuffer view = session.rxView;
+        if (session.gatherWrites && (null == pending || 0 == pending.position()))
+        {
+            if (null == gathered)
+            {
+                // Once per connection that ever sends: views of the receive memory, repositioned per body.
+                gathered = new ByteBuffer[GATHER_MAX];
+                for (int i = 0; i < GATHER_MAX; i++)
+                {
+                    gathered[i] = view.duplicate();
+                }
+            }
+            if (GATHER_MAX == gatheredCount)
+            {
+                flushGathered();
+            }
+            if (State.ESTABLISHED == state && (null == pending || 0 == pending.position()))
+            {
+                gathered[gatheredCount].clear().position((int)offset).limit((int)offset + length);
+                if (0 == gatheredCount++)
+                {
+                    session.gathering(this);
+                }
+                return;
+            }
+        }
         view.limit((int)offset + length).position((int)offset);
         if (null == pending || 0 == pending.position())
         {
@@ -425,6 +523,42 @@ final class TcpConnection extends ProxySocket
             }
         }
         keep(view);
+    }
+
+    /**
+     * Write the gathered bodies with one gathering write; keep what the kernel did not take. Called at the end of
+     * the duty cycle, and before anything that must follow the data (a full gather list, SHUTDOWN, CLOSE).
+     */
+    void flushGathered()
+    {
+        final int count = gatheredCount;
+        if (0 == count)
+        {
+            return;
+        }
+        gatheredCount = 0;
+        if (State.ESTABLISHED != state)
+        {
+            return;
+        }
+        final long n;
+        try
+        {
+            n = channel.write(gathered, 0, count);
+        }
+        catch (final IOException ex)
+        {
+            failEstablished(Errno.ofStream(ex));
+            return;
+        }
+        reachedKernel((int)n);
+        for (int i = 0; i < count; i++)
+        {
+            if (gathered[i].hasRemaining())
+            {
+                keep(gathered[i]);
+            }
+        }
     }
 
     private void keep(final ByteBuffer rest)
@@ -523,6 +657,7 @@ final class TcpConnection extends ProxySocket
         {
             return;
         }
+        flushGathered();
         appShutdown = true;
         if (State.ESTABLISHED == state && (null == pending || 0 == pending.position()))
         {
@@ -533,6 +668,7 @@ final class TcpConnection extends ProxySocket
     /** CLOSE from the app: write what is pending, FIN, free; the id is the app's no longer. */
     void onAppClose()
     {
+        flushGathered();
         if (State.ESTABLISHED != state)
         {
             // Nothing was ever sent on it (connecting) or it is gone already: just free it.
@@ -712,6 +848,7 @@ final class TcpConnection extends ProxySocket
 
     void releasePending()
     {
+        gatheredCount = 0;
         if (null != pendingArena)
         {
             pendingArena.close();
