@@ -9,6 +9,9 @@ import org.agrona.concurrent.status.CountersManager;
  * its memory-mapped counters file, readable live by a stats tool, as Aeron's CnC counters are). Every event the link
  * handles is counted: frames and bytes each way, credit stalls, retransmissions, duplicates, gaps, malformed frames by
  * reason, heartbeats, missed heartbeats, epochs, links up and down.
+ * <p>
+ * Each counter has one writer (the thread driving the link, or whoever holds the lock around it), so updates are
+ * release stores, not atomic read-modify-writes: readers in other processes still see every update in order.
  */
 public final class LinkCounters implements AutoCloseable
 {

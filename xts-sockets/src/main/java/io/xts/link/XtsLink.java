@@ -314,7 +314,7 @@ public final class XtsLink implements AutoCloseable
             }
         }
         buildingMessages++;
-        counters.messagesSent.increment();
+        counters.messagesSent.incrementRelease();
         return true;
     }
 
@@ -358,7 +358,7 @@ public final class XtsLink implements AutoCloseable
             }
         }
         buildingMessages++;
-        counters.messagesSent.increment();
+        counters.messagesSent.incrementRelease();
         return body;
     }
 
@@ -392,18 +392,18 @@ public final class XtsLink implements AutoCloseable
             final int seq = nextSeq + count;
             if (!serialBefore(seq, peerLimit) || seq - ackedSeq >= RETENTION)
             {
-                counters.creditStalls.increment();
+                counters.creditStalls.incrementRelease();
                 break;
             }
             if (seq - ackedSeq >= sendWindow)
             {
-                counters.windowStalls.increment();
+                counters.windowStalls.incrementRelease();
                 break;
             }
             final long frame = transport.acquire();
             if (-1 == frame)
             {
-                counters.txFrameStalls.increment();
+                counters.txFrameStalls.incrementRelease();
                 break;
             }
             bulkFrames[count] = frame;
@@ -446,7 +446,7 @@ public final class XtsLink implements AutoCloseable
             writer.claim(bulkType, bulkStreamId, n);
             building = frame;
             buildingMessages = 1;
-            counters.messagesSent.increment();
+            counters.messagesSent.incrementRelease();
             sendBuilding();
         }
         bulkCount = 0;
@@ -468,7 +468,7 @@ public final class XtsLink implements AutoCloseable
         if (0 == length)
         {
             buildingMessages--;
-            counters.messagesSent.decrement();
+            counters.messagesSent.decrementRelease();
         }
     }
 
@@ -493,18 +493,18 @@ public final class XtsLink implements AutoCloseable
     {
         if (!serialBefore(nextSeq, peerLimit) || nextSeq - ackedSeq >= RETENTION)
         {
-            counters.creditStalls.increment();
+            counters.creditStalls.incrementRelease();
             return false;
         }
         if (nextSeq - ackedSeq >= sendWindow)
         {
-            counters.windowStalls.increment();
+            counters.windowStalls.incrementRelease();
             return false;
         }
         final long frame = transport.acquire();
         if (-1 == frame)
         {
-            counters.txFrameStalls.increment();
+            counters.txFrameStalls.incrementRelease();
             return false;
         }
         building = frame;
@@ -575,7 +575,7 @@ public final class XtsLink implements AutoCloseable
             else
             {
                 retainedResent[slot] = true;
-                counters.retransmits.increment();
+                counters.retransmits.incrementRelease();
             }
             sendCursor++;
             sent++;
@@ -609,8 +609,8 @@ public final class XtsLink implements AutoCloseable
                 return false;
             }
         }
-        counters.framesSent.increment();
-        counters.bytesSent.getAndAdd(length);
+        counters.framesSent.incrementRelease();
+        counters.bytesSent.getAndAddRelease(length);
         lastSentNs = nowNs;
         return true;
     }
@@ -660,7 +660,7 @@ public final class XtsLink implements AutoCloseable
             }
             if (highWater != ackedSeq && now - lastProgressNs > retransmitTimeoutNs)
             {
-                counters.retransmitTimeouts.increment();
+                counters.retransmitTimeouts.incrementRelease();
                 goBack(false);
                 retransmitTimeoutNs = Math.min(retransmitTimeoutNs * 2, baseRetransmitTimeout() * MAX_BACKOFF);
                 work++;
@@ -675,12 +675,12 @@ public final class XtsLink implements AutoCloseable
             else if (now - lastSentNs >= config.heartbeatIntervalNs())
             {
                 sendControl(KIND_ACK, 0);
-                counters.heartbeatsSent.increment();
+                counters.heartbeatsSent.incrementRelease();
                 work++;
             }
             if (now - lastReceivedNs > config.deadTimeoutNs())
             {
-                counters.deadPeers.increment();
+                counters.deadPeers.incrementRelease();
                 linkDown("peer dead: no frame for " + (now - lastReceivedNs) / 1_000_000 + " ms (timeout " +
                     config.deadTimeoutNs() / 1_000_000 + " ms)");
                 work++;
@@ -726,7 +726,7 @@ public final class XtsLink implements AutoCloseable
             slowStartThreshold = Math.max(MIN_WINDOW, Math.min(sendWindow, highWater - ackedSeq) / 2);
             sendWindow = slowStartThreshold;
             recoveryUntil = highWater;
-            counters.windowReductions.increment();
+            counters.windowReductions.incrementRelease();
         }
     }
 
@@ -761,7 +761,7 @@ public final class XtsLink implements AutoCloseable
         final long frame = transport.acquire();
         if (-1 == frame)
         {
-            counters.txFrameStalls.increment();
+            counters.txFrameStalls.incrementRelease();
             return;
         }
         final int length = FRAME_OVERHEAD + HELLO_LENGTH;
@@ -787,7 +787,7 @@ public final class XtsLink implements AutoCloseable
         final long frame = transport.acquire();
         if (-1 == frame)
         {
-            counters.txFrameStalls.increment();
+            counters.txFrameStalls.incrementRelease();
             return;
         }
         tx.wrap(memory, frame, FRAME_OVERHEAD).writeHeader(
@@ -814,8 +814,8 @@ public final class XtsLink implements AutoCloseable
 
     private void onFrame(final MemorySegment mem, final long frame, final int length)
     {
-        counters.framesReceived.increment();
-        counters.bytesReceived.getAndAdd(length);
+        counters.framesReceived.incrementRelease();
+        counters.bytesReceived.getAndAddRelease(length);
         final MalformedReason reason = FrameValidator.validate(mem, frame, length);
         if (MalformedReason.NONE != reason)
         {
@@ -868,7 +868,7 @@ public final class XtsLink implements AutoCloseable
         final int agreed = Math.min(peerMax, config.maxVersion());
         if (agreed < Math.max(peerMin, config.minVersion()))
         {
-            counters.handshakeRefusals.increment();
+            counters.handshakeRefusals.incrementRelease();
             final String text = "handshake refused: peer speaks versions " + peerMin + ".." + peerMax +
                 ", we speak " + config.minVersion() + ".." + config.maxVersion();
             sendReset(RESET_VERSION_MISMATCH, text);
@@ -879,7 +879,7 @@ public final class XtsLink implements AutoCloseable
         {
             if (frameEpoch != peerEpoch)
             {
-                counters.epochChanges.increment();
+                counters.epochChanges.incrementRelease();
                 linkDown("peer restarted: epoch " + Integer.toUnsignedString(peerEpoch, 16) + " replaced by " +
                     Integer.toUnsignedString(frameEpoch, 16));
             }
@@ -909,7 +909,7 @@ public final class XtsLink implements AutoCloseable
             failure = null;
             lastProgressNs = nowNs;
             lastSentNs = nowNs;
-            counters.linkUps.increment();
+            counters.linkUps.incrementRelease();
             sendHello();
             listener.onLinkUp(peerEpoch, version);
         }
@@ -933,7 +933,7 @@ public final class XtsLink implements AutoCloseable
         }
         if (RESET_VERSION_MISMATCH == reason)
         {
-            counters.handshakeRefusals.increment();
+            counters.handshakeRefusals.incrementRelease();
             fail("peer refused the handshake: " + text);
         }
         else if (LinkState.UP == state)
@@ -1041,19 +1041,19 @@ public final class XtsLink implements AutoCloseable
         }
         else if (serialBefore(seq, nextExpected))
         {
-            counters.duplicates.increment();
+            counters.duplicates.incrementRelease();
             markAckDue();
             transport.recycle(frame);
         }
         else
         {
-            counters.outOfOrder.increment();
+            counters.outOfOrder.incrementRelease();
             transport.recycle(frame);
             if (gapNakFor != nextExpected || nowNs - gapNakNs > config.retransmitTimeoutNs())
             {
                 gapNakFor = nextExpected;
                 gapNakNs = nowNs;
-                counters.gapNaks.increment();
+                counters.gapNaks.incrementRelease();
                 sendControl(KIND_ACK, FLAG_GAP);
             }
         }
@@ -1077,7 +1077,7 @@ public final class XtsLink implements AutoCloseable
                 final int streamId = reader.streamId();
                 if (!isKnownType(type))
                 {
-                    counters.unknownMessages.increment();
+                    counters.unknownMessages.incrementRelease();
                     heldDelivered++;
                     replyUnknown(type, streamId);
                     continue;
@@ -1086,7 +1086,7 @@ public final class XtsLink implements AutoCloseable
                 {
                     return delivered;
                 }
-                counters.messagesReceived.increment();
+                counters.messagesReceived.incrementRelease();
                 heldDelivered++;
                 delivered++;
             }
@@ -1132,7 +1132,7 @@ public final class XtsLink implements AutoCloseable
         final long body = claim(TYPE_LINK_ERROR, 0, LinkErrorFlyweight.LENGTH);
         if (body < 0)
         {
-            counters.undeliverable.increment();
+            counters.undeliverable.incrementRelease();
             return;
         }
         linkError.wrap(memory, body, LinkErrorFlyweight.LENGTH).write(type, LINK_ERROR_UNKNOWN_TYPE, streamId);
@@ -1148,7 +1148,7 @@ public final class XtsLink implements AutoCloseable
         lastReceivedNs = nowNs;
         if (wasUp)
         {
-            counters.linkDowns.increment();
+            counters.linkDowns.incrementRelease();
         }
         listener.onLinkDown(reason);
     }
@@ -1161,7 +1161,7 @@ public final class XtsLink implements AutoCloseable
         failure = reason;
         if (wasUp)
         {
-            counters.linkDowns.increment();
+            counters.linkDowns.incrementRelease();
         }
         listener.onLinkDown(reason);
     }

@@ -337,7 +337,7 @@ public final class XtsServerSocket implements Closeable
     {
         if (State.PENDING != state)
         {
-            stack.counters.protocolErrors.increment();
+            stack.counters.protocolErrors.incrementRelease();
             return;
         }
         if (0 == errno)

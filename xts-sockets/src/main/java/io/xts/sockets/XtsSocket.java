@@ -215,7 +215,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
         openReceiveSide();
         state = State.CONNECTING;
         stack.sockets.put(id, this);
-        stack.counters.connects.increment();
+        stack.counters.connects.incrementRelease();
         try
         {
             final int flags = (tcpNoDelay ? FLAG_TCP_NODELAY : 0) | (keepAlive ? FLAG_SO_KEEPALIVE : 0) |
@@ -245,7 +245,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
         {
             if (State.CONNECTED != state)
             {
-                stack.counters.connectFailures.increment();
+                stack.counters.connectFailures.incrementRelease();
                 if (State.CLOSED != state)
                 {
                     release();
@@ -436,7 +436,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
     private void consumed(final int n)
     {
         receiveCredit.consumed(n);
-        stack.counters.bytesRead.getAndAdd(n);
+        stack.counters.bytesRead.getAndAddRelease(n);
         if (receiveCredit.updateDue() && wantsCredit())
         {
             stack.sendCredit(this);
@@ -549,7 +549,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
                 final long credit = sendLimit - sendPosition;
                 if (credit <= 0)
                 {
-                    stack.counters.sendCreditStalls.increment();
+                    stack.counters.sendCreditStalls.incrementRelease();
                     if (!block)
                     {
                         break;
@@ -587,7 +587,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
         {
             if (written > 0)
             {
-                stack.counters.bytesWritten.getAndAdd(written);
+                stack.counters.bytesWritten.getAndAddRelease(written);
                 stack.afterSend();
             }
         }
@@ -747,7 +747,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
             }
         }
         release();
-        stack.counters.closed.increment();
+        stack.counters.closed.incrementRelease();
     }
 
     /** Forget the socket locally: out of the table, memory returned, waiters woken. */
@@ -1305,7 +1305,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
     {
         if (State.CONNECTING != state)
         {
-            stack.counters.protocolErrors.increment();
+            stack.counters.protocolErrors.incrementRelease();
             return;
         }
         if (0 == errno)
@@ -1446,7 +1446,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
         }
         else
         {
-            stack.counters.protocolErrors.increment();
+            stack.counters.protocolErrors.incrementRelease();
         }
     }
 

@@ -849,7 +849,7 @@ public final class XtsStack implements AutoCloseable
         final long body = link.claim(type, id, length);
         if (body < 0)
         {
-            counters.linkStalls.increment();
+            counters.linkStalls.incrementRelease();
         }
         return body;
     }
@@ -936,7 +936,7 @@ public final class XtsStack implements AutoCloseable
         }
         final long position = socket.advertiseCredit();
         creditBody.wrap(linkMemory, body, StreamCreditFlyweight.LENGTH).write(position, receiveWindow);
-        counters.creditsSent.increment();
+        counters.creditsSent.incrementRelease();
         return true;
     }
 
@@ -974,7 +974,7 @@ public final class XtsStack implements AutoCloseable
         {
             // Only reachable if the link stays full while the app opens and closes tens of thousands of sockets; the
             // link will fail first. Dropping a message here leaves a socket on the proxy until the link goes down.
-            counters.linkStalls.increment();
+            counters.linkStalls.incrementRelease();
             return;
         }
         pendingControl.addLong(((long)type << 32) | (id & 0xFFFF_FFFFL));
@@ -1087,15 +1087,15 @@ public final class XtsStack implements AutoCloseable
                     case TYPE_SOCKET_RESET -> onReset(id, memory, offset, length);
                     case TYPE_SOCKET_ERROR -> onError(id, memory, offset, length);
                     case TYPE_SOCKET_OPTION_RESULT -> onOptionResult(id, memory, offset, length);
-                    case TYPE_LINK_ERROR -> counters.protocolErrors.increment();
+                    case TYPE_LINK_ERROR -> counters.protocolErrors.incrementRelease();
                     // Requests (CONNECT ...) go the other way; NVMe/TCP messages are not ours yet.
-                    default -> counters.protocolErrors.increment();
+                    default -> counters.protocolErrors.incrementRelease();
                 }
             }
             catch (final RuntimeException ex)
             {
                 // A message we cannot make sense of must not take the link down for every other socket.
-                counters.protocolErrors.increment();
+                counters.protocolErrors.incrementRelease();
                 onPollerError(ex);
             }
             return true;
@@ -1119,12 +1119,12 @@ public final class XtsStack implements AutoCloseable
             if (null == socket)
             {
                 // DATA already in flight when the app closed the socket: nobody wants it.
-                counters.unknownIds.increment();
+                counters.unknownIds.incrementRelease();
                 return;
             }
             if (!socket.onData(memory, offset, length))
             {
-                counters.protocolErrors.increment();
+                counters.protocolErrors.incrementRelease();
                 sendControl(TYPE_SOCKET_RESET, id);
             }
         }
@@ -1134,13 +1134,13 @@ public final class XtsStack implements AutoCloseable
             final XtsSocket socket = sockets.get(id);
             if (null == socket)
             {
-                counters.unknownIds.increment();
+                counters.unknownIds.incrementRelease();
                 return;
             }
             creditBody.wrap(memory, offset, length);
             if (!creditBody.isComplete() || creditBody.position() < 0)
             {
-                counters.protocolErrors.increment();
+                counters.protocolErrors.incrementRelease();
                 return;
             }
             socket.onCredit(creditBody.position(), creditBody.window());
@@ -1151,13 +1151,13 @@ public final class XtsStack implements AutoCloseable
             final XtsSocket socket = sockets.get(id);
             if (null == socket)
             {
-                counters.unknownIds.increment();
+                counters.unknownIds.incrementRelease();
                 return;
             }
             establishedBody.wrap(memory, offset, length);
             if (!establishedBody.isComplete())
             {
-                counters.protocolErrors.increment();
+                counters.protocolErrors.incrementRelease();
                 socket.onConnectResult(io.xts.protocol.SocketMessages.EPROTO, 0, null, null);
                 return;
             }
@@ -1170,7 +1170,7 @@ public final class XtsStack implements AutoCloseable
             establishedBody.wrap(memory, offset, length);
             if (!establishedBody.isComplete() || 0 == (id & PROXY_ALLOCATED_ID) || sockets.containsKey(id))
             {
-                counters.protocolErrors.increment();
+                counters.protocolErrors.incrementRelease();
                 sendControl(TYPE_SOCKET_RESET, id);
                 return;
             }
@@ -1178,14 +1178,14 @@ public final class XtsStack implements AutoCloseable
             if (null == server || !server.hasRoom())
             {
                 // Beyond the backlog (or for a listener closed meanwhile): refuse, as a kernel drops a SYN.
-                counters.acceptOverflows.increment();
+                counters.acceptOverflows.incrementRelease();
                 sendControl(TYPE_SOCKET_RESET, id);
                 return;
             }
             final XtsSocket socket = new XtsSocket(XtsStack.this, id, establishedBody.sendWindow(),
                 establishedBody.local(), establishedBody.remote());
             sockets.put(id, socket);
-            counters.accepted.increment();
+            counters.accepted.incrementRelease();
             server.onAccepted(socket);
         }
 
@@ -1194,13 +1194,13 @@ public final class XtsStack implements AutoCloseable
             final XtsServerSocket server = listeners.get(id);
             if (null == server)
             {
-                counters.unknownIds.increment();
+                counters.unknownIds.incrementRelease();
                 return;
             }
             listenResultBody.wrap(memory, offset, length);
             if (!listenResultBody.isComplete())
             {
-                counters.protocolErrors.increment();
+                counters.protocolErrors.incrementRelease();
                 server.onListenResult(io.xts.protocol.SocketMessages.EPROTO, null);
                 return;
             }
@@ -1212,7 +1212,7 @@ public final class XtsStack implements AutoCloseable
             final XtsSocket socket = sockets.get(id);
             if (null == socket)
             {
-                counters.unknownIds.increment();
+                counters.unknownIds.incrementRelease();
                 return;
             }
             socket.onShutdown();
@@ -1220,7 +1220,7 @@ public final class XtsStack implements AutoCloseable
 
         private void onReset(final int id, final MemorySegment memory, final long offset, final int length)
         {
-            counters.resetsReceived.increment();
+            counters.resetsReceived.incrementRelease();
             resetBody.wrap(memory, offset, length);
             final int errno = resetBody.isComplete() ? resetBody.errno() : io.xts.protocol.SocketMessages.ECONNRESET;
             final XtsSocket socket = sockets.get(id);
@@ -1236,16 +1236,16 @@ public final class XtsStack implements AutoCloseable
                 server.onReset(errno);
                 return;
             }
-            counters.unknownIds.increment();
+            counters.unknownIds.incrementRelease();
         }
 
         private void onError(final int id, final MemorySegment memory, final long offset, final int length)
         {
-            counters.proxyErrors.increment();
+            counters.proxyErrors.incrementRelease();
             errorBody.wrap(memory, offset, length);
             if (!errorBody.isComplete())
             {
-                counters.protocolErrors.increment();
+                counters.protocolErrors.incrementRelease();
                 return;
             }
             final int errno = errorBody.errno();
@@ -1268,13 +1268,13 @@ public final class XtsStack implements AutoCloseable
             final XtsSocket socket = sockets.get(id);
             if (null == socket)
             {
-                counters.unknownIds.increment();
+                counters.unknownIds.incrementRelease();
                 return;
             }
             optionResultBody.wrap(memory, offset, length);
             if (!optionResultBody.isComplete())
             {
-                counters.protocolErrors.increment();
+                counters.protocolErrors.incrementRelease();
                 socket.onOptionResult(-1, io.xts.protocol.SocketMessages.EPROTO, 0);
                 return;
             }
