@@ -53,10 +53,12 @@ import static org.junit.jupiter.api.Assertions.fail;
  * End-to-end system test of sockets through the proxy, in the three-namespace topology of the vision: the app host
  * (XTS commands, or an {@link XtsStack} opened inside this JVM on a thread that entered the app namespace), the
  * proxy ({@code xts proxy} on its end of the veth) and the peer with real programs: curl and ab against
- * {@code xts http-server}, {@code xts http-get} against python's http.server, {@code xts nc} against socat. It checks
- * byte-exact transfers (SHA-256), half-close in both directions, the exceptions of refused, unreachable, timed-out,
- * reset and policy-refused connects, 10,000 concurrent connections, and that killing either end frees everything
- * within the link's dead-peer timeout. The app namespace's interface carries one link at a time, so the app-host
+ * {@code xts http-server}, {@code xts http-get} against python's http.server, {@code xts nc} against socat (and
+ * {@code xts nc -l} reached by socat), {@code xts echo-server} (selector-driven) against three python clients at once.
+ * It checks byte-exact transfers (SHA-256), half-close in both directions, IPv6, the exceptions of refused,
+ * unreachable, timed-out, reset and policy-refused connects, 10,000 concurrent connections, that killing either end
+ * frees everything within the link's dead-peer timeout, and that SIGTERM makes the proxy close with FIN, tell the
+ * app and detach. The app namespace's interface carries one link at a time, so the app-host
  * programs run one after another. Needs root; see {@link Privileged}.
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
@@ -108,7 +110,8 @@ class SocketsSystemTest
         // for the 10,000-connection test.
         final Path config = LOGS.resolve("proxy.json");
         Files.writeString(config, """
-            {"allow": {"connect": [{"cidr": "198.18.0.0/15", "ports": "1-9999"}],
+            {"allow": {"connect": [{"cidr": "198.18.0.0/15", "ports": "1-9999"},
+                                   {"cidr": "fd00:c612::/32", "ports": "1-9999"}],
                        "listen": {"ports": "1024-65535"}},
              "limits": {"socketsPerLink": 12000, "listenersPerLink": 16, "sendWindow": 65536,
                         "bytesInFlightPerLink": 1073741824, "connectTimeoutMs": 10000}}
@@ -454,6 +457,112 @@ class SocketsSystemTest
         finally
         {
             net.exec(net.get("NS_PRX"), "ip", "link", "set", "dev", net.get("IF_PRX"), "xdp", "off");
+            proxy = startProxyProcess();
+        }
+    }
+
+    @Test
+    @Order(10)
+    void echoServerAndListeningNcServePeersThroughTheProxy() throws Exception
+    {
+        // The selector-driven echo server: three peers at once, each sends 1 MB and reads it back.
+        final String client = "import socket,sys,hashlib,threading\n" +
+            "def one(k):\n" +
+            "    d=bytes((i*7+k)%256 for i in range(1000000))\n" +
+            "    s=socket.create_connection(('" + net.get("IP_PRX_PEER") + "',7007)); s.settimeout(30)\n" +
+            "    t=threading.Thread(target=lambda: (s.sendall(d), s.shutdown(socket.SHUT_WR))); t.start()\n" +
+            "    got=b''\n" +
+            "    while True:\n" +
+            "        x=s.recv(65536)\n" +
+            "        if not x: break\n" +
+            "        got+=x\n" +
+            "    t.join(); print('echo', k, got==d, len(got), flush=True)\n" +
+            "ts=[threading.Thread(target=one,args=(k,)) for k in range(3)]\n" +
+            "[t.start() for t in ts]; [t.join() for t in ts]\n";
+        try (ChildProcess echo = xts("echo-server", "NS_APP", "echo-server", "--iface", net.get("IF_APP"), "7007"))
+        {
+            echo.awaitLine(line -> line.contains("listening on"), STARTUP);
+            final String out = net.exec(net.get("NS_PEER"), "python3", "-c", client);
+            System.out.print(out);
+            assertEquals(3, out.lines().filter(l -> l.startsWith("echo ") && l.contains(" True 1000000")).count(),
+                "every peer got its megabyte back: " + out);
+        }
+        // nc -l: the proxy listens for the app; a peer connects, sends a line and reads the answer.
+        final Path answer = LOGS.resolve("nc-l.in");
+        Files.writeString(answer, "hello from the app host\n");
+        final Path received = LOGS.resolve("nc-l.out");
+        try (ChildProcess nc = xtsRedirected("nc-listen", "NS_APP", answer, received, "nc", "--iface",
+            net.get("IF_APP"), "-l", "0.0.0.0", "7008"))
+        {
+            awaitListening("NS_PRX", 7008);
+            final String peerGot = net.exec(net.get("NS_PEER"), "sh", "-c", "printf 'hello from the peer\\n' | " +
+                "socat -t 5 - TCP:" + net.get("IP_PRX_PEER") + ":7008");
+            assertEquals(0, nc.awaitExit(Duration.ofSeconds(30)), nc.describe("nc -l exit"));
+            assertEquals("hello from the app host\n", peerGot, "the app's bytes reached the peer");
+            assertEquals("hello from the peer\n", Files.readString(received), "the peer's bytes reached the app");
+        }
+    }
+
+    @Test
+    @Order(11)
+    void ipv6ConnectsCarryData() throws Exception
+    {
+        final String v6 = net.get("IP6_PEER");
+        try (ChildProcess socat = ChildProcess.start("socat-v6", LOGS, List.of("ip", "netns", "exec",
+            net.get("NS_PEER"), "socat", "TCP6-LISTEN:9009,bind=[" + v6 + "],reuseaddr", "EXEC:cat"));
+            XtsStack stack = openStack(65_536))
+        {
+            awaitListening("NS_PEER", 9009);
+            try (XtsSocket socket = stack.connect(new InetSocketAddress(InetAddress.getByName(v6), 9009),
+                Duration.ofSeconds(5)))
+            {
+                socket.setSoTimeout(20_000);
+                System.out.println("IPv6 connection: local " + socket.getLocalAddress() + " remote " +
+                    socket.getRemoteAddress());
+                assertEquals(InetAddress.getByName(v6), socket.getRemoteAddress().getAddress());
+                final byte[] data = new byte[200_000];
+                new Random(6).nextBytes(data);
+                socket.getOutputStream().write(data);
+                socket.shutdownOutput();
+                final byte[] back = socket.getInputStream().readAllBytes();
+                assertEquals(data.length, back.length, "bytes echoed over IPv6");
+                assertTrue(java.util.Arrays.equals(data, back), "IPv6 echo byte-exact");
+            }
+        }
+    }
+
+    @Test
+    @Order(12)
+    void sigtermClosesConnectionsWithFinTellsTheAppAndDetaches() throws Exception
+    {
+        final Path peerSaw = LOGS.resolve("sigterm-peer");
+        Files.deleteIfExists(peerSaw);
+        final String script = "import socket\n" +
+            "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n" +
+            "s.bind(('" + net.get("IP_PEER") + "', 9010)); s.listen(1)\n" +
+            "c,_=s.accept()\n" +
+            "try:\n" +
+            "    r='eof' if c.recv(100)==b'' else 'data'\n" +
+            "except ConnectionResetError:\n" +
+            "    r='reset'\n" +
+            "open('" + peerSaw + "','w').write(r)\n";
+        try (ChildProcess peer = ChildProcess.start("python-sigterm", LOGS, List.of("ip", "netns", "exec",
+            net.get("NS_PEER"), "python3", "-c", script));
+            XtsStack stack = openStack(65_536))
+        {
+            awaitListening("NS_PEER", 9010);
+            final XtsSocket socket = stack.connect(peer(9010), Duration.ofSeconds(5));
+            socket.setSoTimeout(10_000);
+            assertEquals(0, proxy.terminate(Duration.ofSeconds(20)), proxy.describe("proxy exit on SIGTERM"));
+            awaitFile(peerSaw, "eof");
+            final IOException told = assertThrows(IOException.class, () -> socket.read(ByteBuffer.allocate(16)));
+            System.out.println("app after the proxy's SIGTERM: " + told);
+            final String xdp = net.exec(net.get("NS_PRX"), "ip", "link", "show", "dev", net.get("IF_PRX"));
+            assertTrue(!xdp.contains("xdp"), "the XDP program is detached: " + xdp);
+            assertTrue(!Files.exists(proxyCounters), "the counters file is removed");
+        }
+        finally
+        {
             proxy = startProxyProcess();
         }
     }
