@@ -1,0 +1,698 @@
+package io.xts.nvme;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import static io.xts.nvme.NvmeTcp.CH_LENGTH;
+import static io.xts.nvme.NvmeTcp.DIGEST_LENGTH;
+import static io.xts.nvme.NvmeTcp.FLAG_DDGSTF;
+import static io.xts.nvme.NvmeTcp.FLAG_HDGSTF;
+import static io.xts.nvme.NvmeTcp.FLAG_LAST_PDU;
+import static io.xts.nvme.NvmeTcp.FLAG_SUCCESS;
+import static io.xts.nvme.NvmeTcp.HLEN_IC;
+import static io.xts.nvme.NvmeTcp.LE_INT;
+import static io.xts.nvme.NvmeTcp.MAX_HLEN;
+import static io.xts.nvme.NvmeTcp.TERM_REQ_MAX_PLEN;
+import static io.xts.nvme.NvmeTcp.TYPE_C2H_DATA;
+import static io.xts.nvme.NvmeTcp.TYPE_C2H_TERM_REQ;
+import static io.xts.nvme.NvmeTcp.TYPE_CAPSULE_CMD;
+import static io.xts.nvme.NvmeTcp.TYPE_CAPSULE_RESP;
+import static io.xts.nvme.NvmeTcp.TYPE_H2C_DATA;
+import static io.xts.nvme.NvmeTcp.TYPE_H2C_TERM_REQ;
+import static io.xts.nvme.NvmeTcp.TYPE_IC_REQ;
+import static io.xts.nvme.NvmeTcp.TYPE_IC_RESP;
+import static io.xts.nvme.NvmeTcp.TYPE_R2T;
+
+/**
+ * Delineates the NVMe/TCP PDUs of one direction of a connection from its TCP byte stream, fed in chunks of any size
+ * and split (down to one byte at a time). PDUs are not aligned to segments, so the parser reassembles each header
+ * (CH + PSH + HDGST, at most 132 bytes) in a fixed internal buffer, checks it, and then hands the DATA over in the
+ * pieces in which it arrives, straight from the caller's memory: DATA is never buffered, however large the PDU, so
+ * memory stays bounded and a proxy can place it directly.
+ * <p>
+ * Checks, in header order so that the first error reported is the lowest-offset field: the type is defined, travels
+ * towards the configured {@link Side} and (unless disabled) ICReq/ICResp comes first and only once; FLAGS has only
+ * the type's bits, HDGSTF and DDGSTF match the negotiated digests (DDGSTF only with data), SUCCESS comes with
+ * LAST_PDU; HLEN is the type's fixed value; PDO is 0 where reserved and otherwise exactly the data offset the
+ * receive alignment gives; PLEN is the type's fixed length, or covers the header, digests and at least one data
+ * byte, within the configured data limit (TermReq: 24..152); HDGST matches; DATAL of H2CData/C2HData equals the data
+ * length. DDGST is computed incrementally over the pieces and compared at the end. Any failure is reported once to
+ * {@link PduHandler#onMalformed} and the parser then refuses all input: NVMe/TCP makes these fatal, the stream
+ * cannot be resynchronised (PLEN is no longer trustworthy), and the connection must end. A data digest mismatch is
+ * not a transport error (the command fails instead), so by default it is only reported in
+ * {@link PduHandler#onPduEnd}; {@link #dataDigestErrorFatal} makes it fatal as the Linux target does.
+ * <p>
+ * Digests and the receive alignment are negotiated by ICReq/ICResp, which never carry digests: set them with
+ * {@link #digests} and {@link #receivePda} from {@link PduHandler#onPduEnd} of the IC PDU (or before the first PDU
+ * after it); the next header is checked with the new settings. Nothing is allocated per PDU or per call, provided the
+ * caller passes the same {@link MemorySegment} instance for its buffer (see {@link Crc32c}). Not thread safe.
+ */
+public final class PduParser
+{
+    /** The side whose incoming stream a parser reads. */
+    public enum Side
+    {
+        /** A host: reads controller-to-host PDUs (ICResp, C2HTermReq, CapsuleResp, C2HData, R2T). */
+        HOST,
+        /** A controller: reads host-to-controller PDUs (ICReq, H2CTermReq, CapsuleCmd, H2CData). */
+        CONTROLLER
+    }
+
+    private static final int STATE_HEADER = 0;
+    private static final int STATE_PAD = 1;
+    private static final int STATE_DATA = 2;
+    private static final int STATE_DDGST = 3;
+    private static final int STATE_FAILED = 4;
+    // The received DDGST is gathered behind the longest header and its HDGST.
+    private static final int DDGST_AT = MAX_HLEN + DIGEST_LENGTH;
+    private static final String NO_ERROR = "no error";
+
+    private final Side side;
+    private final PduHandler handler;
+    private final MemorySegment buffer = Arena.ofAuto().allocate(DDGST_AT + DIGEST_LENGTH, 8);
+    private final Crc32c headerCrc = new Crc32c();
+    private final Crc32c dataCrc = new Crc32c();
+    private final PduHeader header = new PduHeader().wrap(buffer, 0);
+    private final ICReqPdu icReq = new ICReqPdu().wrap(buffer, 0);
+    private final ICRespPdu icResp = new ICRespPdu().wrap(buffer, 0);
+    private final TermReqPdu termReq = new TermReqPdu().wrap(buffer, 0);
+    private final CapsuleCmdPdu capsuleCmd = new CapsuleCmdPdu().wrap(buffer, 0);
+    private final CapsuleRespPdu capsuleResp = new CapsuleRespPdu().wrap(buffer, 0);
+    private final H2CDataPdu h2cData = new H2CDataPdu().wrap(buffer, 0);
+    private final C2HDataPdu c2hData = new C2HDataPdu().wrap(buffer, 0);
+    private final R2TPdu r2t = new R2TPdu().wrap(buffer, 0);
+
+    private boolean headerDigest;
+    private boolean dataDigest;
+    private int receivePda;
+    private long maxDataLength;
+    private boolean expectInitialization = true;
+    private boolean dataDigestErrorFatal;
+
+    private int state;
+    private boolean initialized;
+    private int have;
+    private int headerNeed;
+    private long skip;
+    private long dataLength;
+    private long dataPosition;
+    private boolean checkDataDigest;
+
+    private long position;
+    private long pduStart;
+    private long pdus;
+    private long dataDigestErrors;
+    private long malformed;
+    private PduError error = PduError.NONE;
+    private int errorType;
+    private long errorValue;
+    private long errorExpected;
+    private String errorText = NO_ERROR;
+
+    /**
+     * Create a parser at the start of a connection: digests off, alignment code 0, ICReq/ICResp expected first.
+     *
+     * @param side          the side whose incoming stream this is.
+     * @param maxDataLength most DATA bytes accepted in one PDU (MAXH2CDATA or the in-capsule limit for a controller,
+     *                      the largest transfer for a host).
+     * @param handler       what to report to.
+     */
+    public PduParser(final Side side, final long maxDataLength, final PduHandler handler)
+    {
+        this.side = side;
+        this.handler = handler;
+        maxDataLength(maxDataLength);
+        reset();
+    }
+
+    /**
+     * Start over for a new connection: state, counters and error cleared; settings kept, except that digests and
+     * alignment go back to their pre-negotiation values (off, 0).
+     *
+     * @return this.
+     */
+    public PduParser reset()
+    {
+        state = STATE_HEADER;
+        have = 0;
+        headerNeed = CH_LENGTH;
+        initialized = false;
+        headerDigest = false;
+        dataDigest = false;
+        receivePda = 0;
+        position = 0;
+        pduStart = 0;
+        pdus = 0;
+        dataDigestErrors = 0;
+        malformed = 0;
+        error = PduError.NONE;
+        errorText = NO_ERROR;
+        return this;
+    }
+
+    /**
+     * Set the negotiated digests; they apply from the next PDU header.
+     *
+     * @param header whether header digests are on.
+     * @param data   whether data digests are on.
+     * @return this.
+     */
+    public PduParser digests(final boolean header, final boolean data)
+    {
+        this.headerDigest = header;
+        this.dataDigest = data;
+        return this;
+    }
+
+    /**
+     * Set the alignment code this side asked for its received data: HPDA (sent in ICReq) for a host, CPDA (sent in
+     * ICResp) for a controller.
+     *
+     * @param pda 0's based dwords, 0..31.
+     * @return this.
+     */
+    public PduParser receivePda(final int pda)
+    {
+        NvmeTcp.alignment(pda);
+        this.receivePda = pda;
+        return this;
+    }
+
+    /**
+     * @param maxDataLength most DATA bytes accepted in one PDU.
+     * @return this.
+     */
+    public PduParser maxDataLength(final long maxDataLength)
+    {
+        if (maxDataLength < 0)
+        {
+            throw new IllegalArgumentException("maxDataLength " + maxDataLength);
+        }
+        this.maxDataLength = maxDataLength;
+        return this;
+    }
+
+    /**
+     * @param expect whether the first PDU must be ICReq (controller) or ICResp (host), and no other may be (true by
+     *               default; false for a stream joined after initialization, e.g. a test).
+     * @return this.
+     */
+    public PduParser expectInitialization(final boolean expect)
+    {
+        this.expectInitialization = expect;
+        return this;
+    }
+
+    /**
+     * @param fatal whether a data digest mismatch ends the stream ({@link PduError#DATA_DIGEST}) after
+     *              {@link PduHandler#onPduEnd} reported it (false by default: the specification makes it non-fatal).
+     * @return this.
+     */
+    public PduParser dataDigestErrorFatal(final boolean fatal)
+    {
+        this.dataDigestErrorFatal = fatal;
+        return this;
+    }
+
+    /**
+     * Consume a chunk of the stream.
+     *
+     * @param memory memory holding the chunk.
+     * @param offset its first byte.
+     * @param length its bytes.
+     * @return bytes consumed: {@code length}, or fewer when the stream turned out malformed (up to and including the
+     *         byte that completed the bad header or digest); 0 once failed.
+     */
+    public long feed(final MemorySegment memory, final long offset, final long length)
+    {
+        long at = offset;
+        final long end = offset + length;
+        while (at < end && STATE_FAILED != state)
+        {
+            switch (state)
+            {
+                case STATE_HEADER -> at = header(memory, at, end);
+                case STATE_PAD ->
+                {
+                    final long n = Math.min(skip, end - at);
+                    at += n;
+                    position += n;
+                    skip -= n;
+                    if (0 == skip)
+                    {
+                        afterPad();
+                    }
+                }
+                case STATE_DATA -> at = data(memory, at, end);
+                default -> at = dataDigest(memory, at, end);
+            }
+        }
+        return at - offset;
+    }
+
+    private long header(final MemorySegment memory, final long at, final long end)
+    {
+        final int n = (int)Math.min(headerNeed - have, end - at);
+        MemorySegment.copy(memory, at, buffer, have, n);
+        have += n;
+        position += n;
+        if (have == headerNeed)
+        {
+            if (CH_LENGTH == headerNeed)
+            {
+                if (checkCommonHeader())
+                {
+                    headerNeed = header.hlen() + (header.hasHeaderDigest() ? DIGEST_LENGTH : 0);
+                }
+            }
+            else if (checkWholeHeader())
+            {
+                startPdu();
+            }
+        }
+        return at + n;
+    }
+
+    private long data(final MemorySegment memory, final long at, final long end)
+    {
+        final int n = (int)Math.min(Math.min(dataLength - dataPosition, end - at), Integer.MAX_VALUE);
+        if (checkDataDigest)
+        {
+            dataCrc.update(memory, at, n);
+        }
+        handler.onData(header, dataPosition, memory, at, n);
+        dataPosition += n;
+        position += n;
+        if (dataPosition == dataLength)
+        {
+            if (checkDataDigest)
+            {
+                have = 0;
+                state = STATE_DDGST;
+            }
+            else
+            {
+                endPdu(true);
+            }
+        }
+        return at + n;
+    }
+
+    private long dataDigest(final MemorySegment memory, final long at, final long end)
+    {
+        final int n = (int)Math.min(DIGEST_LENGTH - have, end - at);
+        MemorySegment.copy(memory, at, buffer, DDGST_AT + have, n);
+        have += n;
+        position += n;
+        if (DIGEST_LENGTH == have)
+        {
+            endPdu(buffer.get(LE_INT, DDGST_AT) == dataCrc.value());
+        }
+        return at + n;
+    }
+
+    private boolean checkCommonHeader()
+    {
+        final int type = header.type();
+        if (!NvmeTcp.isKnownType(type))
+        {
+            return fail(PduError.UNKNOWN_TYPE, type, 0);
+        }
+        if (NvmeTcp.isControllerToHost(type) != (Side.HOST == side))
+        {
+            return fail(PduError.WRONG_DIRECTION, type, 0);
+        }
+        final boolean ic = TYPE_IC_REQ == type || TYPE_IC_RESP == type;
+        final boolean term = TYPE_H2C_TERM_REQ == type || TYPE_C2H_TERM_REQ == type;
+        if (expectInitialization && !term && ic == initialized)
+        {
+            return fail(PduError.UNEXPECTED_TYPE, type, 0);
+        }
+
+        final int flags = header.flags();
+        final int valid = NvmeTcp.validFlags(type);
+        if (0 != (flags & ~valid))
+        {
+            return fail(PduError.RESERVED_FLAGS, flags, valid);
+        }
+        final boolean hdgst = headerDigest && NvmeTcp.takesHeaderDigest(type);
+        if ((0 != (flags & FLAG_HDGSTF)) != hdgst)
+        {
+            return fail(PduError.HEADER_DIGEST_FLAG, flags & FLAG_HDGSTF, hdgst ? 1 : 0);
+        }
+        final int hlen = header.hlen();
+        final int headerEnd = hlen + (hdgst ? DIGEST_LENGTH : 0);
+        final long plen = header.plen();
+        if (NvmeTcp.takesDataDigest(type))
+        {
+            // A CapsuleCmd carries data only when PLEN says so; H2CData and C2HData always do.
+            final boolean ddgst = dataDigest && (TYPE_CAPSULE_CMD != type || plen > headerEnd);
+            if ((0 != (flags & FLAG_DDGSTF)) != ddgst)
+            {
+                return fail(PduError.DATA_DIGEST_FLAG, (flags & FLAG_DDGSTF) >>> 1, ddgst ? 1 : 0);
+            }
+        }
+        if (0 != (flags & FLAG_SUCCESS) && 0 == (flags & FLAG_LAST_PDU))
+        {
+            return fail(PduError.SUCCESS_WITHOUT_LAST, flags, 0);
+        }
+
+        final int expectedHlen = NvmeTcp.headerLength(type);
+        if (hlen != expectedHlen)
+        {
+            return fail(PduError.BAD_HLEN, hlen, expectedHlen);
+        }
+
+        final int pdo = header.pdo();
+        final int ddgst = 0 != (flags & FLAG_DDGSTF) ? DIGEST_LENGTH : 0;
+        final boolean carriesData = TYPE_H2C_DATA == type || TYPE_C2H_DATA == type ||
+            (TYPE_CAPSULE_CMD == type && plen > headerEnd);
+        final int expectedPdo = carriesData ? NvmeTcp.dataOffset(hlen, hdgst, receivePda) : 0;
+        if (pdo != expectedPdo)
+        {
+            return fail(PduError.BAD_PDO, pdo, expectedPdo);
+        }
+
+        if (plen < headerEnd)
+        {
+            return fail(PduError.PLEN_TOO_SHORT, plen, headerEnd);
+        }
+        switch (type)
+        {
+            case TYPE_IC_REQ, TYPE_IC_RESP ->
+            {
+                if (HLEN_IC != plen)
+                {
+                    return fail(PduError.PLEN_MISMATCH, plen, HLEN_IC);
+                }
+            }
+            case TYPE_CAPSULE_RESP, TYPE_R2T ->
+            {
+                if (headerEnd != plen)
+                {
+                    return fail(PduError.PLEN_MISMATCH, plen, headerEnd);
+                }
+            }
+            case TYPE_H2C_TERM_REQ, TYPE_C2H_TERM_REQ ->
+            {
+                if (plen > TERM_REQ_MAX_PLEN)
+                {
+                    return fail(PduError.PLEN_BEYOND_LIMIT, plen, TERM_REQ_MAX_PLEN);
+                }
+            }
+            default ->
+            {
+                if (carriesData)
+                {
+                    if (plen < (long)pdo + 1 + ddgst)
+                    {
+                        return fail(PduError.PLEN_TOO_SHORT, plen, pdo + 1 + ddgst);
+                    }
+                    if (plen - pdo - ddgst > maxDataLength)
+                    {
+                        return fail(PduError.PLEN_BEYOND_LIMIT, plen, pdo + maxDataLength + ddgst);
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    private boolean checkWholeHeader()
+    {
+        final int hlen = header.hlen();
+        if (header.hasHeaderDigest())
+        {
+            final int computed = headerCrc.reset().update(buffer, 0, hlen).value();
+            final int received = buffer.get(LE_INT, hlen);
+            if (computed != received)
+            {
+                return fail(PduError.HEADER_DIGEST, received & 0xFFFF_FFFFL, computed & 0xFFFF_FFFFL);
+            }
+        }
+        final int type = header.type();
+        if (TYPE_H2C_DATA == type || TYPE_C2H_DATA == type)
+        {
+            final long datal = c2hData.datal();
+            final long derived = header.dataLength();
+            if (datal != derived)
+            {
+                return fail(PduError.DATAL_MISMATCH, datal, derived);
+            }
+        }
+        return true;
+    }
+
+    private void startPdu()
+    {
+        final int headerEnd = header.headerLengthWithDigest();
+        dataLength = header.dataLength();
+        dataPosition = 0;
+        skip = dataLength > 0 ? header.dataOffset() - headerEnd : 0;
+        checkDataDigest = header.hasDataDigest();
+        if (checkDataDigest)
+        {
+            dataCrc.reset();
+        }
+        handler.onHeader(header);
+        if (STATE_FAILED == state)
+        {
+            return;
+        }
+        if (skip > 0)
+        {
+            state = STATE_PAD;
+        }
+        else
+        {
+            afterPad();
+        }
+    }
+
+    private void afterPad()
+    {
+        if (dataLength > 0)
+        {
+            state = STATE_DATA;
+        }
+        else
+        {
+            endPdu(true);
+        }
+    }
+
+    private void endPdu(final boolean dataDigestOk)
+    {
+        final int type = header.type();
+        if (TYPE_IC_REQ == type || TYPE_IC_RESP == type)
+        {
+            initialized = true;
+        }
+        pdus++;
+        state = STATE_HEADER;
+        have = 0;
+        headerNeed = CH_LENGTH;
+        pduStart = position;
+        if (!dataDigestOk)
+        {
+            dataDigestErrors++;
+        }
+        handler.onPduEnd(header, dataDigestOk);
+        if (!dataDigestOk && dataDigestErrorFatal)
+        {
+            fail(PduError.DATA_DIGEST, buffer.get(LE_INT, DDGST_AT) & 0xFFFF_FFFFL, dataCrc.value() & 0xFFFF_FFFFL);
+        }
+    }
+
+    private boolean fail(final PduError error, final long value, final long expected)
+    {
+        this.error = error;
+        this.errorType = header.type();
+        this.errorValue = value;
+        this.errorExpected = expected;
+        malformed++;
+        state = STATE_FAILED;
+        final String context = PduError.WRONG_DIRECTION == error ?
+            (Side.HOST == side ? "host" : "controller") :
+            (initialized ? "initialization is over" : "expected " + NvmeTcp.typeName(
+                Side.HOST == side ? TYPE_IC_RESP : TYPE_IC_REQ) + " first");
+        errorText = error.describe(NvmeTcp.typeName(errorType), value, expected, context);
+        handler.onMalformed(error, errorText);
+        return false;
+    }
+
+    // ---- state and results ----
+
+    /** @return whether the parser has refused the stream. */
+    public boolean isFailed()
+    {
+        return STATE_FAILED == state;
+    }
+
+    /** @return the error that stopped the stream, or {@link PduError#NONE}. */
+    public PduError error()
+    {
+        return error;
+    }
+
+    /** @return the error worded with values, e.g. "HLEN 20 for CapsuleResp, expected 24". */
+    public String errorText()
+    {
+        return errorText;
+    }
+
+    /** @return the value of the offending field. */
+    public long errorValue()
+    {
+        return errorValue;
+    }
+
+    /** @return what the offending field should have held. */
+    public long errorExpected()
+    {
+        return errorExpected;
+    }
+
+    /**
+     * @return the FES for the TermReq to send: the error's, except that DATA beyond the limit in an H2CData is Data
+     *         Transfer Limit Exceeded (05h).
+     */
+    public int errorFes()
+    {
+        if (PduError.PLEN_BEYOND_LIMIT == error && TYPE_H2C_DATA == errorType)
+        {
+            return NvmeTcp.FES_DATA_LIMIT_EXCEEDED;
+        }
+        return error.fes();
+    }
+
+    /** @return the FEI for the TermReq to send: the field offset, or the received HDGST for a digest error. */
+    public long errorFei()
+    {
+        return switch (error)
+        {
+            case HEADER_DIGEST -> errorValue;
+            default -> NvmeTcp.FES_INVALID_HEADER_FIELD == errorFes() ? error.fieldOffset() : 0;
+        };
+    }
+
+    /** @return the memory holding the current (or offending) header: a TermReq carries it as DATA. */
+    public MemorySegment headerBuffer()
+    {
+        return buffer;
+    }
+
+    /** @return bytes of the current header received so far (up to HLEN + HDGST). */
+    public int headerBytes()
+    {
+        return STATE_HEADER == state || STATE_FAILED == state ? have : header.headerLengthWithDigest();
+    }
+
+    /** @return 1 once the stream was refused, else 0 (cleared by {@link #reset}). */
+    public long malformedCount()
+    {
+        return malformed;
+    }
+
+    /** @return PDUs consumed completely. */
+    public long pduCount()
+    {
+        return pdus;
+    }
+
+    /** @return PDUs whose data digest did not match. */
+    public long dataDigestErrors()
+    {
+        return dataDigestErrors;
+    }
+
+    /** @return bytes of the stream consumed. */
+    public long position()
+    {
+        return position;
+    }
+
+    /** @return stream offset of the current PDU's first byte. */
+    public long pduStart()
+    {
+        return pduStart;
+    }
+
+    /** @return whether the ICReq/ICResp has been consumed. */
+    public boolean isInitialized()
+    {
+        return initialized;
+    }
+
+    /** @return the current header through its common header. */
+    public PduHeader header()
+    {
+        return header;
+    }
+
+    /** @return the current header as ICReq. */
+    public ICReqPdu icReq()
+    {
+        return icReq;
+    }
+
+    /** @return the current header as ICResp. */
+    public ICRespPdu icResp()
+    {
+        return icResp;
+    }
+
+    /** @return the current header as a TermReq. */
+    public TermReqPdu termReq()
+    {
+        return termReq;
+    }
+
+    /** @return the current header as CapsuleCmd. */
+    public CapsuleCmdPdu capsuleCmd()
+    {
+        return capsuleCmd;
+    }
+
+    /** @return the current header as CapsuleResp. */
+    public CapsuleRespPdu capsuleResp()
+    {
+        return capsuleResp;
+    }
+
+    /** @return the current header as H2CData. */
+    public H2CDataPdu h2cData()
+    {
+        return h2cData;
+    }
+
+    /** @return the current header as C2HData. */
+    public C2HDataPdu c2hData()
+    {
+        return c2hData;
+    }
+
+    /** @return the current header as R2T. */
+    public R2TPdu r2t()
+    {
+        return r2t;
+    }
+
+    /** @return whether header digests are expected. */
+    public boolean headerDigest()
+    {
+        return headerDigest;
+    }
+
+    /** @return whether data digests are expected. */
+    public boolean dataDigest()
+    {
+        return dataDigest;
+    }
+
+    /** @return the side configured. */
+    public Side side()
+    {
+        return side;
+    }
+}
