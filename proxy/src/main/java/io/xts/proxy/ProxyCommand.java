@@ -101,6 +101,11 @@ public final class ProxyCommand implements Callable<Integer>
             "/proxy-<iface>-<pid>.counters, removed at exit); 'none' keeps the counters in memory only.")
     String countersPath;
 
+    /** How often the main thread checks that the interface still exists. */
+    private static final long INTERFACE_CHECK_MS = 1_000;
+    /** The status the stop hook exits with: 0 for SIGTERM, 1 when the interface vanished. */
+    private static volatile int exitStatus;
+
     @Override
     public Integer call() throws Exception
     {
@@ -130,8 +135,7 @@ public final class ProxyCommand implements Callable<Integer>
         }
         final ProxyCounters proxyCounters = new ProxyCounters(countersManager, name);
         final LinkCounters linkCounters = new LinkCounters(countersManager, name);
-        final org.agrona.ErrorHandler errors =
-            ex -> event("error " + ex.getClass().getSimpleName() + ": " + ex.getMessage());
+        final org.agrona.ErrorHandler errors = new RepeatLimitedErrors();
         // The runners in stop order: the TCP agent first (FIN to every peer, RESETs for the app into the ring),
         // then the link agent (sends them, waits for the acknowledgements, closes the link).
         final AgentRunner[] runners;
@@ -171,9 +175,9 @@ public final class ProxyCommand implements Callable<Integer>
                 event("release-failed error=" + ex.getMessage());
             }
             closeQuietly(countersFile);
-            event("exit status=0");
+            event("exit status=" + exitStatus);
             System.out.flush();
-            Runtime.getRuntime().halt(0);
+            Runtime.getRuntime().halt(exitStatus);
         }, "xts-proxy-stop"));
         final Thread[] started = new Thread[runners.length];
         for (int i = 0; i < runners.length; i++)
@@ -183,11 +187,58 @@ public final class ProxyCommand implements Callable<Integer>
         event(String.format(Locale.ROOT, "ready iface=%s queue=%d pid=%d attach=%s idle=%s threads=%d counters=%s",
             iface, queue, ProcessHandle.current().pid(), mode.name().toLowerCase(Locale.ROOT), idle, threads,
             null == countersFile ? "none" : countersFile.path()));
-        for (final Thread thread : started)
+        // The interface can vanish under a running proxy (its namespace or the veth deleted): nothing can reach it
+        // any more, so stop as on SIGTERM, with a failure status, instead of running on unreachable.
+        while (true)
         {
-            thread.join();
+            boolean running = false;
+            for (final Thread thread : started)
+            {
+                thread.join(INTERFACE_CHECK_MS);
+                running |= thread.isAlive();
+            }
+            if (!running)
+            {
+                return 0;
+            }
+            if (null == java.net.NetworkInterface.getByName(iface))
+            {
+                event("interface-gone iface=" + iface + " reason=the interface no longer exists; stopping");
+                exitStatus = 1;
+                System.exit(1);
+            }
         }
-        return 0;
+    }
+
+    /**
+     * Prints agent errors as events, but the same error again within a second only as a count: an error that
+     * repeats every duty cycle (a vanished interface fails every kick) must not flood the log.
+     */
+    private static final class RepeatLimitedErrors implements org.agrona.ErrorHandler
+    {
+        private String last;
+        private long lastPrintedNs;
+        private long repeats;
+
+        @Override
+        public synchronized void onError(final Throwable ex)
+        {
+            final String text = ex.getClass().getSimpleName() + ": " + ex.getMessage();
+            final long now = System.nanoTime();
+            if (text.equals(last) && now - lastPrintedNs < 1_000_000_000L)
+            {
+                repeats++;
+                return;
+            }
+            if (repeats > 0)
+            {
+                event("error-repeated times=" + repeats + " error=" + last);
+            }
+            event("error " + text);
+            last = text;
+            lastPrintedNs = now;
+            repeats = 0;
+        }
     }
 
     static IdleStrategy idleStrategy(final String name)
