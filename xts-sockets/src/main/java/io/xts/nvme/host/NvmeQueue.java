@@ -1,0 +1,98 @@
+package io.xts.nvme.host;
+
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * An NVMe I/O queue pair: up to {@link #depth()} reads and writes in flight, completed by a {@link CompletionHandler},
+ * a {@link CompletableFuture}, or by {@link #poll()}ing on the caller's thread (completion mode
+ * {@link NvmeController.CompletionMode#POLL}). Submission is thread safe; buffers must stay untouched until the
+ * command completes. Transport neutral: the software transport frames PDUs and digests in this JVM; an offload
+ * transport implements the same interface.
+ */
+public interface NvmeQueue extends AutoCloseable
+{
+    /** @return the queue id (1.. for I/O queues). */
+    int qid();
+
+    /** @return most commands in flight. */
+    int depth();
+
+    /** @return commands in flight now. */
+    int inFlight();
+
+    /**
+     * Read {@code blocks} logical blocks into {@code dst}.
+     *
+     * @param nsid       namespace.
+     * @param lba        first block.
+     * @param blocks     1..65536 blocks.
+     * @param dst        where the data goes ({@code blocks x block size} bytes from {@code dstOffset}).
+     * @param dstOffset  first byte in {@code dst}.
+     * @param handler    completion.
+     * @param attachment passed back to the handler.
+     * @return true if submitted (the handler will be called exactly once, immediately if the queue has failed);
+     *         false if {@link #depth()} commands are in flight (nothing sent, handler not called).
+     */
+    boolean read(long nsid, long lba, int blocks, MemorySegment dst, long dstOffset, CompletionHandler handler,
+        Object attachment);
+
+    /**
+     * Write {@code blocks} logical blocks from {@code src}: in the capsule up to the controller's in-capsule size,
+     * else after R2T in H2CData PDUs.
+     *
+     * @param nsid       namespace.
+     * @param lba        first block.
+     * @param blocks     1..65536 blocks.
+     * @param src        the data.
+     * @param srcOffset  first byte in {@code src}.
+     * @param handler    completion.
+     * @param attachment passed back to the handler.
+     * @return as {@link #read(long, long, int, MemorySegment, long, CompletionHandler, Object)}.
+     */
+    boolean write(long nsid, long lba, int blocks, MemorySegment src, long srcOffset, CompletionHandler handler,
+        Object attachment);
+
+    /**
+     * Read, completing a future: normally on success, exceptionally with an {@link NvmeException} naming the status
+     * otherwise (also {@link NvmeStatus#QUEUE_FULL}). In POLL mode someone must {@link #poll()} for it to complete.
+     *
+     * @param nsid      namespace.
+     * @param lba       first block.
+     * @param blocks    1..65536 blocks.
+     * @param dst       where the data goes.
+     * @param dstOffset first byte in {@code dst}.
+     * @return the completion.
+     */
+    CompletableFuture<Void> read(long nsid, long lba, int blocks, MemorySegment dst, long dstOffset);
+
+    /**
+     * Write, completing a future (see {@link #read(long, long, int, MemorySegment, long)}).
+     *
+     * @param nsid      namespace.
+     * @param lba       first block.
+     * @param blocks    1..65536 blocks.
+     * @param src       the data.
+     * @param srcOffset first byte in {@code src}.
+     * @return the completion.
+     */
+    CompletableFuture<Void> write(long nsid, long lba, int blocks, MemorySegment src, long srcOffset);
+
+    /**
+     * Receive what the controller sent, without blocking, and run the completions on this thread (POLL mode only;
+     * not from a completion handler).
+     *
+     * @return commands completed.
+     */
+    int poll();
+
+    /** @return null while the queue works; else why it failed (every command outstanding then completed with it). */
+    NvmeException failure();
+
+    /** @return C2HData PDUs whose data digest did not match. */
+    long dataDigestErrors();
+
+    /** Close the connection; outstanding commands complete with {@link NvmeStatus#QUEUE_CLOSED}. */
+    @Override
+    void close();
+}

@@ -1,0 +1,1085 @@
+package io.xts.nvme.host;
+
+import io.xts.nvme.C2HDataPdu;
+import io.xts.nvme.CapsuleCmdPdu;
+import io.xts.nvme.Cqe;
+import io.xts.nvme.Crc32c;
+import io.xts.nvme.H2CDataPdu;
+import io.xts.nvme.ICReqPdu;
+import io.xts.nvme.ICRespPdu;
+import io.xts.nvme.NvmeTcp;
+import io.xts.nvme.PduError;
+import io.xts.nvme.PduHandler;
+import io.xts.nvme.PduHeader;
+import io.xts.nvme.PduParser;
+import io.xts.nvme.R2TPdu;
+import io.xts.nvme.Sqe;
+import io.xts.nvme.TermReqPdu;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+import static io.xts.nvme.NvmeTcp.TYPE_C2H_DATA;
+import static io.xts.nvme.NvmeTcp.TYPE_C2H_TERM_REQ;
+import static io.xts.nvme.NvmeTcp.TYPE_CAPSULE_RESP;
+import static io.xts.nvme.NvmeTcp.TYPE_IC_RESP;
+import static io.xts.nvme.NvmeTcp.TYPE_R2T;
+
+/**
+ * One NVMe/TCP queue over kernel TCP (the software transport): its own TCP connection, ICReq/ICResp, then capsules.
+ * Used for the admin queue (by {@link NvmeController}) and for I/O queues.
+ * <p>
+ * Receive: one loop ({@link #receive}) reads the non-blocking channel into one direct buffer and feeds a
+ * {@link PduParser}, which delineates PDUs and checks headers and digests; this class, its {@link PduHandler}, looks
+ * commands up by CID, places C2HData straight into the command's buffer at DATAO (any interleaving across commands),
+ * answers R2Ts with H2CData and completes commands. In THREAD mode a dedicated reader thread per queue runs that loop
+ * over a blocking channel (a blocking read costs nothing while idle, needs no selector and keeps the completion
+ * latency of one wake-up); in POLL mode the channel is non-blocking and the application's thread runs it through
+ * {@link #poll()}, so there is no thread at all (run to completion, as the rest of XTS-J).
+ * <p>
+ * Send: submitters (any thread) and the receive loop (H2CData) assemble each PDU in one direct send buffer under a
+ * lock and write it out; data is copied once into that buffer, where the data digest is computed. Command state lives
+ * in preallocated slots indexed by the low bits of the CID (a 4-bit generation in bits 15:12 catches stale CIDs); the
+ * data path allocates nothing except the futures of the convenience methods.
+ */
+final class TcpQueue implements NvmeQueue, PduHandler
+{
+    /** Fills the SQE of an administrative command. */
+    @FunctionalInterface
+    interface SqeWriter
+    {
+        void write(Sqe sqe, int cid);
+    }
+
+    private static final System.Logger LOG = System.getLogger(TcpQueue.class.getName());
+    private static final int FREE = 0;
+    private static final int ACTIVE = 1;
+    private static final int COMPLETING = 2;
+    private static final int KIND_ADMIN = 0;
+    private static final int KIND_READ = 1;
+    private static final int KIND_WRITE = 2;
+    private static final int RECEIVE_BUFFER = 256 * 1024;
+    /** Largest DATA of one H2CData PDU we assemble (further capped by MAXH2CDATA). */
+    static final int H2C_CHUNK = 128 * 1024;
+    /** Largest in-capsule data we send, whatever IOCCSZ allows. */
+    static final int IN_CAPSULE_CAP = 128 * 1024;
+    private static final int HEADROOM = 256;
+
+    private static final class Command
+    {
+        final AtomicInteger state = new AtomicInteger(FREE);
+        final int slot;
+        int generation;
+        int cid;
+        MemorySegment buffer;
+        long bufferOffset;
+        long length;
+        boolean toController;
+        boolean inCapsule;
+        long c2hReceived;
+        long h2cSent;
+        boolean digestError;
+        CompletionHandler handler;
+        Object attachment;
+
+        Command(final int slot)
+        {
+            this.slot = slot;
+        }
+    }
+
+    private final String name;
+    private final int qid;
+    private final int depth;
+    private final boolean polled;
+    private final long timeoutNanos;
+    private final Map<Long, Namespace> namespaces;
+    private final long maxTransfer;
+    private final SocketChannel channel;
+    private final Command[] commands;
+    private final int[] free;
+    private int freeTop;
+    private final Object freeLock = new Object();
+    private final AtomicInteger inFlight = new AtomicInteger();
+
+    // Send side, under sendLock.
+    private final ReentrantLock sendLock = new ReentrantLock();
+    private final ByteBuffer sendBuffer;
+    private final MemorySegment sendSegment;
+    private final Crc32c sendCrc = new Crc32c();
+    private final CapsuleCmdPdu capsule = new CapsuleCmdPdu();
+    private final H2CDataPdu h2c = new H2CDataPdu();
+    private final TermReqPdu termReq = new TermReqPdu();
+
+    // Receive side, one thread at a time (receiveLock).
+    private final ReentrantLock receiveLock = new ReentrantLock();
+    private final ByteBuffer receiveBuffer = ByteBuffer.allocateDirect(RECEIVE_BUFFER);
+    private final MemorySegment receiveSegment = MemorySegment.ofBuffer(receiveBuffer);
+    private final PduParser parser;
+    private boolean inReceive;
+    private Command dataCommand;
+    private long dataBase;
+    private Command r2tCommand;
+    private int r2tTag;
+    private long r2tOffset;
+    private long r2tLength;
+    private int completedInReceive;
+    private long dataDigestErrors;
+
+    // Negotiated by ICReq/ICResp.
+    private final boolean headerDigest;
+    private final boolean dataDigest;
+    private int cpda;
+    private long maxH2cData;
+    private long inCapsuleLimit;
+    private boolean icDone;
+
+    private final Object failLock = new Object();
+    private volatile NvmeException failure;
+    private volatile boolean closed;
+    private Thread reader;
+    private final FutureAdapter futures = new FutureAdapter();
+
+    /**
+     * Connect and initialize: TCP connect, ICReq, ICResp checked; the Fabrics Connect is the caller's.
+     *
+     * @param address        the controller.
+     * @param qid            queue id.
+     * @param depth          command slots (CIDs).
+     * @param headerDigest   whether to ask for header digests.
+     * @param dataDigest     whether to ask for data digests.
+     * @param inCapsuleLimit bytes of in-capsule data allowed (8192 for admin; IOCCSZ x 16 - 64 for I/O).
+     * @param polled         POLL mode (no reader thread) rather than THREAD mode.
+     * @param timeoutNanos   time allowed for the connection, ICResp and synchronous commands.
+     * @param namespaces     block sizes by namespace.
+     * @param maxTransfer    most bytes of one command (MDTS), 0 for no limit.
+     */
+    TcpQueue(final InetSocketAddress address, final int qid, final int depth, final boolean headerDigest,
+        final boolean dataDigest, final long inCapsuleLimit, final boolean polled, final long timeoutNanos,
+        final Map<Long, Namespace> namespaces, final long maxTransfer)
+    {
+        if (depth < 1 || depth > 4096)
+        {
+            throw new IllegalArgumentException("queue depth " + depth);
+        }
+        this.name = "nvme-tcp q" + qid + " " + address;
+        this.qid = qid;
+        this.depth = depth;
+        this.polled = polled;
+        this.timeoutNanos = timeoutNanos;
+        this.namespaces = namespaces;
+        this.maxTransfer = maxTransfer;
+        this.headerDigest = headerDigest;
+        this.dataDigest = dataDigest;
+        this.inCapsuleLimit = Math.min(inCapsuleLimit, IN_CAPSULE_CAP);
+        this.commands = new Command[depth];
+        this.free = new int[depth];
+        for (int i = 0; i < depth; i++)
+        {
+            commands[i] = new Command(i);
+            free[i] = depth - 1 - i;
+        }
+        freeTop = depth;
+        sendBuffer = ByteBuffer.allocateDirect(HEADROOM + (int)Math.max(this.inCapsuleLimit, H2C_CHUNK) + 8);
+        sendSegment = MemorySegment.ofBuffer(sendBuffer);
+        capsule.wrap(sendSegment, 0);
+        h2c.wrap(sendSegment, 0);
+        termReq.wrap(sendSegment, 0);
+        parser = new PduParser(PduParser.Side.HOST, Integer.MAX_VALUE, this);
+
+        SocketChannel ch = null;
+        try
+        {
+            ch = SocketChannel.open();
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            ch.socket().connect(address, (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
+            this.channel = ch;
+            initialize();
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            if (null != ch)
+            {
+                try
+                {
+                    ch.close();
+                }
+                catch (final IOException ignored)
+                {
+                    // Closing after a failure.
+                }
+            }
+            if (e instanceof NvmeException ne)
+            {
+                throw ne;
+            }
+            throw new NvmeException(NvmeStatus.QUEUE_FAILED, name + ": connection set-up failed: " + e, e);
+        }
+    }
+
+    private void initialize() throws IOException
+    {
+        // ICReq: HPDA 0, MAXR2T 0 (one R2T per command at a time), digests as configured (as Linux does).
+        new ICReqPdu().wrap(sendSegment, 0).write(0, headerDigest, dataDigest, 0);
+        sendBuffer.clear().limit(ICReqPdu.LENGTH);
+        while (sendBuffer.hasRemaining())
+        {
+            channel.write(sendBuffer);
+        }
+        // Read exactly the ICResp (nothing else may come before the Connect answer), bounded in time.
+        channel.socket().setSoTimeout((int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
+        final ByteBuffer one = ByteBuffer.allocateDirect(ICRespPdu.LENGTH);
+        final java.io.InputStream in = channel.socket().getInputStream();
+        final byte[] bytes = new byte[ICRespPdu.LENGTH];
+        int got = 0;
+        try
+        {
+            while (got < bytes.length)
+            {
+                final int n = in.read(bytes, got, bytes.length - got);
+                if (n < 0)
+                {
+                    throw new NvmeException(NvmeStatus.QUEUE_FAILED,
+                        name + ": controller closed the connection before ICResp (" + got + " bytes received)");
+                }
+                got += n;
+            }
+        }
+        catch (final java.net.SocketTimeoutException e)
+        {
+            throw new NvmeException(NvmeStatus.TIMEOUT, name + ": no ICResp within the timeout", e);
+        }
+        one.put(bytes).flip();
+        final MemorySegment icSegment = MemorySegment.ofBuffer(one);
+        parser.feed(icSegment, 0, ICRespPdu.LENGTH);
+        if (parser.isFailed())
+        {
+            throw new NvmeException(NvmeStatus.QUEUE_FAILED, name + ": bad ICResp: " + parser.errorText());
+        }
+        if (!icDone)
+        {
+            throw new NvmeException(NvmeStatus.QUEUE_FAILED, name + ": no ICResp");
+        }
+        parser.digests(headerDigest, dataDigest).receivePda(0);
+        if (polled)
+        {
+            channel.configureBlocking(false);
+        }
+        else
+        {
+            // Blocking channel: the reader thread blocks in read; writers block until the kernel took the bytes.
+            reader = Thread.ofPlatform().daemon().name(name + " reader").start(this::readLoop);
+        }
+    }
+
+    private void checkIcResp(final ICRespPdu ic)
+    {
+        if (0 != ic.pfv())
+        {
+            throw new NvmeException(NvmeStatus.QUEUE_FAILED, name + ": ICResp PFV " + ic.pfv() + ", expected 0");
+        }
+        if (ic.headerDigest() != headerDigest || ic.dataDigest() != dataDigest)
+        {
+            throw new NvmeException(NvmeStatus.QUEUE_FAILED, String.format(
+                "%s: ICResp digests header %b data %b, asked for header %b data %b (must be echoed)", name,
+                ic.headerDigest(), ic.dataDigest(), headerDigest, dataDigest));
+        }
+        final long max = ic.maxH2cData();
+        if (max < NvmeTcp.MIN_MAXH2CDATA || 0 != (max & 3))
+        {
+            throw new NvmeException(NvmeStatus.QUEUE_FAILED,
+                name + ": ICResp MAXH2CDATA " + max + ", expected a dword multiple of at least 4096");
+        }
+        cpda = ic.cpda();
+        maxH2cData = max;
+        icDone = true;
+    }
+
+    // ---- public API ----
+
+    @Override
+    public int qid()
+    {
+        return qid;
+    }
+
+    @Override
+    public int depth()
+    {
+        return depth;
+    }
+
+    @Override
+    public int inFlight()
+    {
+        return inFlight.get();
+    }
+
+    @Override
+    public NvmeException failure()
+    {
+        return failure;
+    }
+
+    @Override
+    public long dataDigestErrors()
+    {
+        return dataDigestErrors;
+    }
+
+    /** @return MAXH2CDATA from ICResp. */
+    long maxH2cData()
+    {
+        return maxH2cData;
+    }
+
+    /** @return CPDA from ICResp. */
+    int cpda()
+    {
+        return cpda;
+    }
+
+    /** @return bytes of write data sent in the capsule at most. */
+    long inCapsuleLimit()
+    {
+        return inCapsuleLimit;
+    }
+
+    /** @return whether this queue is polled. */
+    boolean isPolled()
+    {
+        return polled;
+    }
+
+    @Override
+    public boolean read(final long nsid, final long lba, final int blocks, final MemorySegment dst,
+        final long dstOffset, final CompletionHandler handler, final Object attachment)
+    {
+        final long length = transferLength(nsid, blocks, dst, dstOffset);
+        return submit(KIND_READ, null, nsid, lba, blocks - 1, dst, dstOffset, length, false, handler, attachment);
+    }
+
+    @Override
+    public boolean write(final long nsid, final long lba, final int blocks, final MemorySegment src,
+        final long srcOffset, final CompletionHandler handler, final Object attachment)
+    {
+        final long length = transferLength(nsid, blocks, src, srcOffset);
+        return submit(KIND_WRITE, null, nsid, lba, blocks - 1, src, srcOffset, length, true, handler, attachment);
+    }
+
+    @Override
+    public CompletableFuture<Void> read(final long nsid, final long lba, final int blocks, final MemorySegment dst,
+        final long dstOffset)
+    {
+        final CompletableFuture<Void> future = new CompletableFuture<>();
+        if (!read(nsid, lba, blocks, dst, dstOffset, futures, future))
+        {
+            futures.onCompletion(NvmeStatus.QUEUE_FULL, 0, future);
+        }
+        return future;
+    }
+
+    @Override
+    public CompletableFuture<Void> write(final long nsid, final long lba, final int blocks, final MemorySegment src,
+        final long srcOffset)
+    {
+        final CompletableFuture<Void> future = new CompletableFuture<>();
+        if (!write(nsid, lba, blocks, src, srcOffset, futures, future))
+        {
+            futures.onCompletion(NvmeStatus.QUEUE_FULL, 0, future);
+        }
+        return future;
+    }
+
+    private long transferLength(final long nsid, final int blocks, final MemorySegment buffer, final long offset)
+    {
+        final Namespace ns = namespaces.get(nsid);
+        if (null == ns)
+        {
+            throw new IllegalArgumentException("namespace " + nsid + " not identified (NvmeController.namespace)");
+        }
+        if (blocks < 1 || blocks > 65536)
+        {
+            throw new IllegalArgumentException("blocks " + blocks + " outside 1..65536");
+        }
+        final long length = (long)blocks * ns.blockSize();
+        if (maxTransfer > 0 && length > maxTransfer)
+        {
+            throw new IllegalArgumentException("transfer of " + length + " bytes beyond the controller's MDTS limit " +
+                maxTransfer);
+        }
+        if (offset < 0 || offset + length > buffer.byteSize())
+        {
+            throw new IndexOutOfBoundsException("buffer of " + buffer.byteSize() + " bytes cannot hold " + length +
+                " bytes at " + offset);
+        }
+        return length;
+    }
+
+    /**
+     * Submit an administrative (or any) command whose SQE the writer fills, SGL included.
+     *
+     * @param writer       fills the SQE.
+     * @param buffer       data buffer (null when none).
+     * @param length       bytes of data.
+     * @param toController data direction.
+     * @param handler      completion.
+     * @param attachment   passed back.
+     * @return false when no CID is free.
+     */
+    boolean submit(final SqeWriter writer, final MemorySegment buffer, final long length,
+        final boolean toController, final CompletionHandler handler, final Object attachment)
+    {
+        return submit(KIND_ADMIN, writer, 0, 0, 0, buffer, 0, length, toController, handler, attachment);
+    }
+
+    /**
+     * Run a command and wait for it: in THREAD mode on the future, in POLL mode by polling on this thread.
+     *
+     * @return CQE DW1:DW0.
+     * @throws NvmeException on an error status, failure or timeout.
+     */
+    long execute(final String what, final SqeWriter writer, final MemorySegment buffer, final long length,
+        final boolean toController)
+    {
+        final CompletableFuture<Long> future = new CompletableFuture<>();
+        final CompletionHandler h = (status, result, attachment) ->
+        {
+            if (NvmeStatus.isSuccess(status))
+            {
+                future.complete(result);
+            }
+            else
+            {
+                future.completeExceptionally(new NvmeException(status, name + ": " + what + " failed: " +
+                    NvmeStatus.describe(status) + (NvmeStatus.QUEUE_FAILED == status ? ": " + failureText() : "")));
+            }
+        };
+        if (!submit(writer, buffer, length, toController, h, null))
+        {
+            throw new NvmeException(NvmeStatus.QUEUE_FULL, name + ": " + what + ": no free command identifier");
+        }
+        return await(what, future);
+    }
+
+    <T> T await(final String what, final CompletableFuture<T> future)
+    {
+        final long deadline = System.nanoTime() + timeoutNanos;
+        try
+        {
+            if (polled)
+            {
+                while (!future.isDone())
+                {
+                    if (0 == poll())
+                    {
+                        if (System.nanoTime() - deadline > 0)
+                        {
+                            throw new TimeoutException();
+                        }
+                        LockSupport.parkNanos(20_000);
+                    }
+                }
+                return future.get();
+            }
+            return future.get(timeoutNanos, TimeUnit.NANOSECONDS);
+        }
+        catch (final ExecutionException e)
+        {
+            if (e.getCause() instanceof NvmeException ne)
+            {
+                throw ne;
+            }
+            throw new NvmeException(NvmeStatus.QUEUE_FAILED, name + ": " + what + ": " + e.getCause(), e.getCause());
+        }
+        catch (final TimeoutException e)
+        {
+            throw new NvmeException(NvmeStatus.TIMEOUT, name + ": " + what + ": no completion within " +
+                TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            throw new NvmeException(NvmeStatus.TIMEOUT, name + ": " + what + ": interrupted");
+        }
+    }
+
+    private Command acquire()
+    {
+        synchronized (freeLock)
+        {
+            if (0 == freeTop)
+            {
+                return null;
+            }
+            return commands[free[--freeTop]];
+        }
+    }
+
+    private void release(final Command cmd)
+    {
+        cmd.buffer = null;
+        cmd.handler = null;
+        cmd.attachment = null;
+        cmd.state.set(FREE);
+        synchronized (freeLock)
+        {
+            free[freeTop++] = cmd.slot;
+        }
+    }
+
+    private boolean submit(final int kind, final SqeWriter writer, final long nsid, final long slba, final int nlb,
+        final MemorySegment buffer, final long offset, final long length, final boolean toController,
+        final CompletionHandler handler, final Object attachment)
+    {
+        if (null == handler)
+        {
+            throw new NullPointerException("handler");
+        }
+        final NvmeException failed = failure;
+        if (null != failed)
+        {
+            handler.onCompletion(closed ? NvmeStatus.QUEUE_CLOSED : NvmeStatus.QUEUE_FAILED, 0, attachment);
+            return true;
+        }
+        final Command cmd = acquire();
+        if (null == cmd)
+        {
+            return false;
+        }
+        cmd.generation = (cmd.generation + 1) & 0xF;
+        final int cid = cmd.generation << 12 | cmd.slot;
+        cmd.cid = cid;
+        cmd.buffer = buffer;
+        cmd.bufferOffset = offset;
+        cmd.length = length;
+        cmd.toController = toController;
+        cmd.inCapsule = toController && length > 0 && length <= inCapsuleLimit;
+        cmd.c2hReceived = 0;
+        cmd.h2cSent = 0;
+        cmd.digestError = false;
+        cmd.handler = handler;
+        cmd.attachment = attachment;
+        inFlight.incrementAndGet();
+        cmd.state.set(ACTIVE); // publishes the fields above to the receive loop
+        if (null != failure)
+        {
+            finish(cmd, closed ? NvmeStatus.QUEUE_CLOSED : NvmeStatus.QUEUE_FAILED, 0);
+            return true;
+        }
+
+        sendLock.lock();
+        try
+        {
+            capsule.writeHeader(headerDigest, dataDigest, cpda, cmd.inCapsule ? length : 0);
+            final Sqe sqe = capsule.sqe();
+            switch (kind)
+            {
+                case KIND_READ -> sqe.writeRead(cid, nsid, slba, nlb, length);
+                case KIND_WRITE -> sqe.writeWrite(cid, nsid, slba, nlb, length, cmd.inCapsule);
+                default -> writer.write(sqe, cid);
+            }
+            capsule.writeHeaderDigest(sendCrc);
+            if (cmd.inCapsule)
+            {
+                MemorySegment.copy(buffer, offset, sendSegment, capsule.dataOffset(), length);
+                capsule.writeDataDigest(sendCrc);
+            }
+            writeFully((int)capsule.plen());
+        }
+        catch (final IOException e)
+        {
+            fail(name + ": sending a command capsule failed: " + e, e);
+        }
+        finally
+        {
+            sendLock.unlock();
+        }
+        return true;
+    }
+
+    private void writeFully(final int length) throws IOException
+    {
+        sendBuffer.clear().limit(length);
+        long deadline = 0;
+        while (sendBuffer.hasRemaining())
+        {
+            if (0 == channel.write(sendBuffer))
+            {
+                // POLL mode only (the channel is non-blocking): the socket buffer is full; wait for the peer.
+                if (0 == deadline)
+                {
+                    deadline = System.nanoTime() + timeoutNanos;
+                }
+                else if (System.nanoTime() - deadline > 0)
+                {
+                    throw new IOException("send stalled for " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
+                }
+                LockSupport.parkNanos(10_000);
+            }
+        }
+    }
+
+    // ---- receive ----
+
+    @Override
+    public int poll()
+    {
+        if (!polled)
+        {
+            throw new IllegalStateException(name + ": poll() is for CompletionMode.POLL queues");
+        }
+        if (!receiveLock.tryLock())
+        {
+            return 0;
+        }
+        try
+        {
+            if (inReceive)
+            {
+                throw new IllegalStateException(name + ": poll() from a completion handler");
+            }
+            return receive(8);
+        }
+        finally
+        {
+            receiveLock.unlock();
+        }
+    }
+
+    private void readLoop()
+    {
+        while (!closed && null == failure)
+        {
+            receiveLock.lock();
+            try
+            {
+                receive(1);
+            }
+            finally
+            {
+                receiveLock.unlock();
+            }
+        }
+    }
+
+    /** Read up to {@code reads} times (stopping when nothing is there) and process it; returns completions. */
+    private int receive(final int reads)
+    {
+        if (null != failure)
+        {
+            return 0;
+        }
+        completedInReceive = 0;
+        inReceive = true;
+        try
+        {
+            for (int i = 0; i < reads && null == failure; i++)
+            {
+                receiveBuffer.clear();
+                final int n = channel.read(receiveBuffer);
+                if (n < 0)
+                {
+                    fail(name + ": the controller closed the connection", null);
+                    break;
+                }
+                if (0 == n)
+                {
+                    break;
+                }
+                parser.feed(receiveSegment, 0, n);
+            }
+        }
+        catch (final IOException e)
+        {
+            if (!closed)
+            {
+                fail(name + ": receive failed: " + e, e);
+            }
+        }
+        finally
+        {
+            inReceive = false;
+        }
+        return completedInReceive;
+    }
+
+    private Command lookup(final int cid, final String what)
+    {
+        final int slot = cid & 0xFFF;
+        if (slot < depth)
+        {
+            final Command cmd = commands[slot];
+            if (ACTIVE == cmd.state.get() && cmd.cid == cid)
+            {
+                return cmd;
+            }
+        }
+        protocolError(String.format("%s for CID %04Xh, which is not outstanding", what, cid));
+        return null;
+    }
+
+    @Override
+    public void onHeader(final PduHeader header)
+    {
+        if (null != failure)
+        {
+            return;
+        }
+        switch (header.type())
+        {
+            case TYPE_IC_RESP -> checkIcResp(parser.icResp());
+            case TYPE_CAPSULE_RESP -> onCapsuleResp(parser.capsuleResp().cqe());
+            case TYPE_C2H_DATA -> onC2HDataHeader(parser.c2hData());
+            case TYPE_R2T -> onR2T(parser.r2t());
+            case TYPE_C2H_TERM_REQ ->
+            {
+                final TermReqPdu t = parser.termReq();
+                fail(String.format("%s: the controller sent C2HTermReq FES %02Xh (%s) FEI %d", name, t.fes(),
+                    fesName(t.fes()), t.fei()), null);
+            }
+            default -> protocolError("unexpected " + header.typeName());
+        }
+    }
+
+    private void onCapsuleResp(final Cqe cqe)
+    {
+        final Command cmd = lookup(cqe.cid(), "CapsuleResp");
+        if (null == cmd)
+        {
+            return;
+        }
+        int status = NvmeStatus.fromCqe(cqe.status());
+        if (NvmeStatus.isSuccess(status))
+        {
+            if (cmd.digestError)
+            {
+                status = NvmeStatus.DATA_DIGEST_ERROR;
+            }
+            else if (!cmd.toController && cmd.c2hReceived != cmd.length)
+            {
+                status = NvmeStatus.SHORT_TRANSFER;
+            }
+        }
+        finish(cmd, status, cqe.result64());
+    }
+
+    private void onC2HDataHeader(final C2HDataPdu c2h)
+    {
+        final Command cmd = lookup(c2h.cccid(), "C2HData");
+        if (null == cmd)
+        {
+            return;
+        }
+        final long datao = c2h.datao();
+        final long datal = c2h.datal();
+        if (cmd.toController || 0 == cmd.length)
+        {
+            protocolError(String.format("C2HData for CID %04Xh, which expects no data from the controller",
+                cmd.cid));
+        }
+        else if (datao != cmd.c2hReceived)
+        {
+            protocolError(String.format("C2HData DATAO %d for CID %04Xh, expected %d (data must be contiguous)",
+                datao, cmd.cid, cmd.c2hReceived));
+        }
+        else if (datao + datal > cmd.length)
+        {
+            protocolError(String.format("C2HData DATAO %d DATAL %d for CID %04Xh, beyond its %d-byte buffer",
+                datao, datal, cmd.cid, cmd.length));
+        }
+        else
+        {
+            dataCommand = cmd;
+            dataBase = cmd.bufferOffset + datao;
+        }
+    }
+
+    private void onR2T(final R2TPdu r2t)
+    {
+        final Command cmd = lookup(r2t.cccid(), "R2T");
+        if (null == cmd)
+        {
+            return;
+        }
+        final long r2to = r2t.r2to();
+        final long r2tl = r2t.r2tl();
+        if (!cmd.toController || cmd.inCapsule)
+        {
+            protocolError(String.format("R2T for CID %04Xh, which has no data awaiting R2T", cmd.cid));
+        }
+        else if (r2to != cmd.h2cSent)
+        {
+            protocolError(String.format("R2T R2TO %d for CID %04Xh, expected %d (R2Ts must be contiguous)",
+                r2to, cmd.cid, cmd.h2cSent));
+        }
+        else if (0 == r2tl || r2to + r2tl > cmd.length)
+        {
+            protocolError(String.format("R2T R2TO %d R2TL %d for CID %04Xh outside its %d-byte buffer",
+                r2to, r2tl, cmd.cid, cmd.length));
+        }
+        else
+        {
+            r2tCommand = cmd;
+            r2tTag = r2t.ttag();
+            r2tOffset = r2to;
+            r2tLength = r2tl;
+        }
+    }
+
+    @Override
+    public void onData(final PduHeader header, final long dataOffset, final MemorySegment memory, final long offset,
+        final int length)
+    {
+        if (TYPE_C2H_DATA == header.type() && null != dataCommand && null == failure)
+        {
+            MemorySegment.copy(memory, offset, dataCommand.buffer, dataBase + dataOffset, length);
+        }
+    }
+
+    @Override
+    public void onPduEnd(final PduHeader header, final boolean dataDigestOk)
+    {
+        if (null != failure)
+        {
+            return;
+        }
+        final int type = header.type();
+        if (TYPE_C2H_DATA == type)
+        {
+            final Command cmd = dataCommand;
+            dataCommand = null;
+            if (null == cmd)
+            {
+                return;
+            }
+            if (!dataDigestOk)
+            {
+                // Non-fatal by the specification: the command fails when it completes, never silently.
+                cmd.digestError = true;
+                dataDigestErrors++;
+            }
+            cmd.c2hReceived += header.dataLength();
+            if (header.isLastPdu() && header.isSuccess())
+            {
+                final int status = cmd.digestError ? NvmeStatus.DATA_DIGEST_ERROR :
+                    cmd.c2hReceived != cmd.length ? NvmeStatus.SHORT_TRANSFER : NvmeStatus.SUCCESS;
+                finish(cmd, status, 0);
+            }
+        }
+        else if (TYPE_R2T == type && null != r2tCommand)
+        {
+            final Command cmd = r2tCommand;
+            r2tCommand = null;
+            sendH2CData(cmd, r2tTag, r2tOffset, r2tLength);
+        }
+    }
+
+    private void sendH2CData(final Command cmd, final int ttag, final long r2to, final long r2tl)
+    {
+        final long chunk = Math.min(maxH2cData, H2C_CHUNK);
+        final long end = r2to + r2tl;
+        sendLock.lock();
+        try
+        {
+            long at = r2to;
+            while (at < end)
+            {
+                final long n = Math.min(chunk, end - at);
+                h2c.write(headerDigest, dataDigest, cpda, cmd.cid, ttag, at, n, at + n == end);
+                h2c.writeHeaderDigest(sendCrc);
+                MemorySegment.copy(cmd.buffer, cmd.bufferOffset + at, sendSegment, h2c.dataOffset(), n);
+                h2c.writeDataDigest(sendCrc);
+                writeFully((int)h2c.plen());
+                at += n;
+            }
+            cmd.h2cSent = end;
+        }
+        catch (final IOException e)
+        {
+            fail(name + ": sending H2CData failed: " + e, e);
+        }
+        finally
+        {
+            sendLock.unlock();
+        }
+    }
+
+    @Override
+    public void onMalformed(final PduError error, final String reason)
+    {
+        final String text = String.format("%s: malformed PDU from the controller at stream offset %d: %s", name,
+            parser.pduStart(), reason);
+        sendTermReq(parser.errorFes(), parser.errorFei(), parser.headerBuffer(), parser.headerBytes());
+        fail(text, null);
+    }
+
+    private void protocolError(final String what)
+    {
+        final String text = String.format("%s: protocol error at stream offset %d: %s", name, parser.pduStart(), what);
+        sendTermReq(NvmeTcp.FES_SEQUENCE_ERROR, 0, parser.headerBuffer(), parser.header().headerLengthWithDigest());
+        fail(text, null);
+    }
+
+    private void sendTermReq(final int fes, final long fei, final MemorySegment header, final int headerBytes)
+    {
+        // Best effort: the connection ends anyway.
+        try
+        {
+            if (sendLock.tryLock(100, TimeUnit.MILLISECONDS))
+            {
+                try
+                {
+                    termReq.write(NvmeTcp.TYPE_H2C_TERM_REQ, fes, fei, header, 0, headerBytes);
+                    writeFully((int)termReq.plen());
+                }
+                finally
+                {
+                    sendLock.unlock();
+                }
+            }
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            LOG.log(System.Logger.Level.DEBUG, "{0}: H2CTermReq not sent: {1}", name, e);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String fesName(final int fes)
+    {
+        return switch (fes)
+        {
+            case NvmeTcp.FES_INVALID_HEADER_FIELD -> "Invalid PDU Header Field";
+            case NvmeTcp.FES_SEQUENCE_ERROR -> "PDU Sequence Error";
+            case NvmeTcp.FES_HEADER_DIGEST_ERROR -> "Header Digest Error";
+            case NvmeTcp.FES_DATA_OUT_OF_RANGE -> "Data Transfer Out of Range";
+            case NvmeTcp.FES_DATA_LIMIT_EXCEEDED -> "Data Transfer Limit Exceeded / R2T Limit Exceeded";
+            case NvmeTcp.FES_UNSUPPORTED_PARAMETER -> "Unsupported Parameter";
+            default -> "reserved";
+        };
+    }
+
+    // ---- completion and failure ----
+
+    private void finish(final Command cmd, final int status, final long result)
+    {
+        if (!cmd.state.compareAndSet(ACTIVE, COMPLETING))
+        {
+            return;
+        }
+        final CompletionHandler handler = cmd.handler;
+        final Object attachment = cmd.attachment;
+        release(cmd);
+        inFlight.decrementAndGet();
+        completedInReceive++;
+        try
+        {
+            handler.onCompletion(status, result, attachment);
+        }
+        catch (final RuntimeException e)
+        {
+            LOG.log(System.Logger.Level.WARNING, name + ": completion handler threw", e);
+        }
+    }
+
+    String failureText()
+    {
+        final NvmeException f = failure;
+        return null == f ? "no failure" : f.getMessage();
+    }
+
+    void fail(final String reason, final Throwable cause)
+    {
+        synchronized (failLock)
+        {
+            if (null != failure)
+            {
+                return;
+            }
+            failure = new NvmeException(closed ? NvmeStatus.QUEUE_CLOSED : NvmeStatus.QUEUE_FAILED, reason, cause);
+        }
+        if (!closed)
+        {
+            LOG.log(System.Logger.Level.WARNING, reason);
+        }
+        try
+        {
+            channel.close();
+        }
+        catch (final IOException ignored)
+        {
+            // Failing anyway.
+        }
+        final int status = closed ? NvmeStatus.QUEUE_CLOSED : NvmeStatus.QUEUE_FAILED;
+        for (final Command cmd : commands)
+        {
+            if (ACTIVE == cmd.state.get())
+            {
+                finish(cmd, status, 0);
+            }
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        closed = true;
+        fail(name + ": closed", null);
+        final Thread t = reader;
+        if (null != t && t != Thread.currentThread())
+        {
+            try
+            {
+                t.join(TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
+            }
+            catch (final InterruptedException e)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return name;
+    }
+
+    /** Completes the future passed as attachment; one per queue, so futures cost only themselves. */
+    private final class FutureAdapter implements CompletionHandler
+    {
+        @Override
+        @SuppressWarnings("unchecked")
+        public void onCompletion(final int status, final long result, final Object attachment)
+        {
+            final CompletableFuture<Void> future = (CompletableFuture<Void>)attachment;
+            if (NvmeStatus.isSuccess(status))
+            {
+                future.complete(null);
+            }
+            else
+            {
+                final String detail = NvmeStatus.QUEUE_FAILED == status || NvmeStatus.QUEUE_CLOSED == status ?
+                    ": " + failureText() : "";
+                future.completeExceptionally(new NvmeException(status, name + ": " + NvmeStatus.describe(status) +
+                    detail));
+            }
+        }
+    }
+}
