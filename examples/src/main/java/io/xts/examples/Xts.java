@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
     description = "XTS-J: TCP and NVMe/TCP offload through AF_XDP, in Java.",
     subcommands = {XskBench.class, LinkStream.class, Stat.class, Nc.class, EchoServer.class, HttpServer.class,
         HttpGet.class, StreamClient.class, CommandLine.HelpCommand.class,
-        io.xts.proxy.ProxyCommand.class, io.xts.examples.nvme.NvmeTarget.class})
+        io.xts.proxy.ProxyCommand.class, io.xts.examples.nvme.NvmeTarget.class,
+        io.xts.examples.nvme.NvmeBench.class})
 public final class Xts implements Runnable
 {
     @CommandLine.Spec

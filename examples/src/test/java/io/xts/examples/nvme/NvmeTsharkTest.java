@@ -53,7 +53,7 @@ class NvmeTsharkTest
                 pcap.toString()).redirectError(err.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             try
             {
-                awaitCapturing(capture, err);
+                awaitCapturing(capture, err, pcap, port);
                 try (NvmeController controller = NvmeController.builder()
                     .address(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))
                     .subsystemNqn(TargetConfig.DEFAULT_NQN)
@@ -144,20 +144,39 @@ class NvmeTsharkTest
         return "1".equals(status) || status.toLowerCase(java.util.Locale.ROOT).contains("good");
     }
 
-    private static void awaitCapturing(final Process capture, final Path err) throws Exception
+    /**
+     * Wait until tshark really captures: its "Capturing on" line comes before the capture is live, so knock on the
+     * target's port (a connection that is closed at once) until the capture file grows past its header.
+     */
+    private static void awaitCapturing(final Process capture, final Path err, final Path pcap, final int port)
+        throws Exception
     {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long headerSize = -1;
         while (System.nanoTime() - deadline < 0)
         {
-            if (Files.exists(err) && Files.readString(err).contains("Capturing on"))
-            {
-                return;
-            }
             if (!capture.isAlive())
             {
                 fail("tshark exited: " + Files.readString(err));
             }
-            Thread.sleep(50);
+            if (Files.exists(err) && Files.readString(err).contains("Capturing on") && Files.exists(pcap))
+            {
+                final long size = Files.size(pcap);
+                if (headerSize < 0)
+                {
+                    headerSize = size;
+                }
+                else if (size > headerSize)
+                {
+                    return;
+                }
+                try (java.nio.channels.SocketChannel knock = java.nio.channels.SocketChannel.open(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), port)))
+                {
+                    knock.finishConnect();
+                }
+            }
+            Thread.sleep(100);
         }
         fail("tshark did not start capturing: " + Files.readString(err));
     }
