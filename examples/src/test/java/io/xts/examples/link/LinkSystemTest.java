@@ -1,5 +1,6 @@
 package io.xts.examples.link;
 
+import io.xts.examples.ChildProcess;
 import io.xts.test.Privileged;
 import io.xts.test.TestNetwork;
 import org.junit.jupiter.api.AfterAll;
@@ -10,10 +11,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -168,7 +166,7 @@ class LinkSystemTest
         {
             final String receiverEpoch = receiver.epoch();
             final String firstEpoch;
-            final Line down;
+            final ChildProcess.Line down;
             final long killedAt;
             try (LinkEnd sender = startEnd("restart-send-1", "NS_APP", "send", "--iface", net.get("IF_APP"),
                 "--duration", "60"))
@@ -203,7 +201,7 @@ class LinkSystemTest
             {
                 final String secondEpoch = sender.epoch();
                 assertNotEquals(firstEpoch, secondEpoch, "the restarted sender's epoch");
-                final Line up = receiver.awaitLine(line -> line.contains(" up peer_epoch=" + secondEpoch + " "),
+                final ChildProcess.Line up = receiver.awaitLine(line -> line.contains(" up peer_epoch=" + secondEpoch + " "),
                     STARTUP);
                 System.out.printf(Locale.ROOT, "relinked: %s (old epoch %s)%n", up.text(), firstEpoch);
                 sender.awaitLine(line -> line.contains(" up peer_epoch=" + receiverEpoch + " "), STARTUP);
@@ -253,98 +251,34 @@ class LinkSystemTest
         final int child = CHILDREN.incrementAndGet();
         // Counters files go next to the logs, not to /dev/shm: a killed child cannot remove its own.
         command.addAll(List.of("--counters", LOGS.resolve(child + "-" + name + ".counters").toAbsolutePath().toString()));
-        final Path stderr = LOGS.resolve(child + "-" + name + ".err");
-        final Process process = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
-        return new LinkEnd(name, process, stderr);
+        return new LinkEnd(ChildProcess.start(child + "-" + name, LOGS, command));
     }
 
     /**
-     * A line a child printed and when the test read it.
-     *
-     * @param atNs {@link System#nanoTime()} when it was read.
-     * @param text the line.
-     */
-    private record Line(long atNs, String text)
-    {
-    }
-
-    /**
-     * One {@code xts link-stream} child: its standard output read on a thread into a list of lines that can be
-     * awaited, its standard error in a file for failure messages. Closing kills it if it still runs.
+     * One {@code xts link-stream} child ({@link ChildProcess}: output lines to await, standard error in a file, killed
+     * when closed) and what its lines say: its epoch and its result line.
      */
     private static final class LinkEnd implements AutoCloseable
     {
         private static final String RESULT = "link-stream role=";
 
-        private final String name;
+        private final ChildProcess child;
         private final Process process;
-        private final Path stderr;
-        private final List<Line> lines = new ArrayList<>();
-        private final Thread reader;
 
-        LinkEnd(final String name, final Process process, final Path stderr)
+        LinkEnd(final ChildProcess child)
         {
-            this.name = name;
-            this.process = process;
-            this.stderr = stderr;
-            reader = Thread.ofPlatform().daemon().name("stdout-" + name).start(this::readOutput);
+            this.child = child;
+            this.process = child.process();
         }
 
-        private void readOutput()
+        ChildProcess.Line awaitLine(final Predicate<String> match, final Duration timeout) throws InterruptedException
         {
-            try (BufferedReader in = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
-            {
-                String text;
-                while (null != (text = in.readLine()))
-                {
-                    final Line line = new Line(System.nanoTime(), text);
-                    System.out.println("[" + name + "] " + text);
-                    synchronized (lines)
-                    {
-                        lines.add(line);
-                        lines.notifyAll();
-                    }
-                }
-            }
-            catch (final IOException ex)
-            {
-                System.out.println("[" + name + "] stdout closed: " + ex);
-            }
-        }
-
-        Line awaitLine(final Predicate<String> match, final Duration timeout) throws InterruptedException
-        {
-            final long deadline = System.nanoTime() + timeout.toNanos();
-            synchronized (lines)
-            {
-                while (true)
-                {
-                    for (final Line line : lines)
-                    {
-                        if (match.test(line.text()))
-                        {
-                            return line;
-                        }
-                    }
-                    final long left = deadline - System.nanoTime();
-                    if (left <= 0 || (!process.isAlive() && !reader.isAlive()))
-                    {
-                        break;
-                    }
-                    TimeUnit.NANOSECONDS.timedWait(lines, Math.min(left, 100_000_000L));
-                }
-            }
-            fail(describe("awaited line not printed within " + timeout.toMillis() + " ms"));
-            return null;
+            return child.awaitLine(match, timeout);
         }
 
         boolean anyLine(final Predicate<String> match)
         {
-            synchronized (lines)
-            {
-                return lines.stream().anyMatch(line -> match.test(line.text()));
-            }
+            return child.anyLine(match);
         }
 
         String epoch() throws InterruptedException
@@ -355,35 +289,21 @@ class LinkSystemTest
 
         int awaitExit(final Duration timeout) throws InterruptedException
         {
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS))
-            {
-                fail(describe("still running after " + timeout.toMillis() + " ms"));
-            }
-            reader.join(5_000);
-            return process.exitValue();
+            return child.awaitExit(timeout);
         }
 
         int kill() throws InterruptedException
         {
-            process.destroyForcibly();
-            if (!process.waitFor(10, TimeUnit.SECONDS))
-            {
-                fail(describe("did not die of SIGKILL within 10 s"));
-            }
-            reader.join(5_000);
-            return process.exitValue();
+            return child.kill();
         }
 
         String resultLine()
         {
-            synchronized (lines)
+            for (final String line : child.lines())
             {
-                for (final Line line : lines)
+                if (line.startsWith(RESULT))
                 {
-                    if (line.text().startsWith(RESULT))
-                    {
-                        return line.text();
-                    }
+                    return line;
                 }
             }
             fail(describe("no result line"));
@@ -406,35 +326,13 @@ class LinkSystemTest
 
         String describe(final String what)
         {
-            final StringBuilder text = new StringBuilder(name).append(": ").append(what)
-                .append(process.isAlive() ? " (running)" : " (exit " + process.exitValue() + ")").append("\nstdout:");
-            synchronized (lines)
-            {
-                lines.forEach(line -> text.append("\n  ").append(line.text()));
-            }
-            text.append("\nstderr (").append(stderr).append("):");
-            try
-            {
-                final List<String> errors = Files.readAllLines(stderr, StandardCharsets.UTF_8);
-                errors.subList(Math.max(0, errors.size() - 40), errors.size())
-                    .forEach(line -> text.append("\n  ").append(line));
-            }
-            catch (final IOException ex)
-            {
-                text.append(" unreadable: ").append(ex);
-            }
-            return text.toString();
+            return child.describe(what);
         }
 
         @Override
         public void close() throws InterruptedException
         {
-            if (process.isAlive())
-            {
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
-            }
-            reader.join(5_000);
+            child.close();
         }
     }
 }
