@@ -121,6 +121,12 @@ public abstract class SocketBodyFlyweight<T extends SocketBodyFlyweight<T>> exte
         return segment.get(ValueLayout.JAVA_BYTE, offset + at) & 0xFF;
     }
 
+    /** @param at field offset. @param value the low 8 bits are written. */
+    protected final void u8(final int at, final int value)
+    {
+        segment.set(ValueLayout.JAVA_BYTE, offset + at, (byte)value);
+    }
+
     /** @param at field offset. @return the u16. */
     protected final int u16(final int at)
     {

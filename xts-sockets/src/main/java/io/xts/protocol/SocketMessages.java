@@ -158,6 +158,10 @@ public final class SocketMessages
     public static final int ENETUNREACH = 101;
     /** Connection aborted. */
     public static final int ECONNABORTED = 103;
+    /** errno: a malformed NVMe/TCP PDU or header digest error ended an offloaded queue. */
+    public static final int EBADMSG = 74;
+    /** errno: the proxy does not offload this ULP (configuration, limits or thread mode). */
+    public static final int EOPNOTSUPP = 95;
     /** Connection reset by peer. */
     public static final int ECONNRESET = 104;
     /** No buffer space (a per-link byte limit). */
