@@ -45,6 +45,48 @@ public final class StackOptions
      */
     public XtsStack open() throws IOException
     {
+        validate();
+        return XtsStack.builder()
+            .ownPoller("thread".equals(poll))
+            .iface(iface)
+            .queue(queue)
+            .attach(AttachMode.parse(attach))
+            .receiveWindow(receiveWindow)
+            .linkTimeout(Duration.ofMillis((long)(linkTimeout * 1000)))
+            .build();
+    }
+
+    /**
+     * @return the interface of the link (from --iface or $XTS_IFACE), or null when neither names one.
+     */
+    public String iface()
+    {
+        return null == iface || iface.isBlank() ? null : iface;
+    }
+
+    /**
+     * @return the queue id of the link.
+     */
+    public int queue()
+    {
+        return queue;
+    }
+
+    /**
+     * @return who drives the link: "thread" or "app".
+     */
+    public String poll()
+    {
+        return poll;
+    }
+
+    /**
+     * Check the options without touching the network, as {@link #open()} does first.
+     *
+     * @throws IllegalArgumentException naming the option that is wrong.
+     */
+    public void validate()
+    {
         if (null == iface || iface.isBlank())
         {
             throw new IllegalArgumentException("no interface: pass --iface IF or set XTS_IFACE");
@@ -61,13 +103,10 @@ public final class StackOptions
         {
             throw new IllegalArgumentException("--poll must be thread or app, got '" + poll + "'");
         }
-        return XtsStack.builder()
-            .ownPoller("thread".equals(poll))
-            .iface(iface)
-            .queue(queue)
-            .attach(AttachMode.parse(attach))
-            .receiveWindow(receiveWindow)
-            .linkTimeout(Duration.ofMillis((long)(linkTimeout * 1000)))
-            .build();
+        if (receiveWindow <= 0)
+        {
+            throw new IllegalArgumentException("--receive-window must be positive, got " + receiveWindow);
+        }
+        AttachMode.parse(attach);
     }
 }

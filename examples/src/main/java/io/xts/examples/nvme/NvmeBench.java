@@ -2,13 +2,16 @@ package io.xts.examples.nvme;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.xts.examples.net.StackOptions;
 import io.xts.nvme.host.Namespace;
 import io.xts.nvme.host.NvmeController;
 import io.xts.nvme.host.NvmeException;
 import io.xts.nvme.host.NvmeQueue;
+import io.xts.sockets.XtsStack;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -55,8 +58,19 @@ import java.util.concurrent.Callable;
  * workloads the writes carry the pattern and the whole region is read back and checked at the end. The first
  * mismatching LBA and byte offset are printed and the command fails.
  * <p>
- * Exit status: 0 success; 1 an I/O error, a verify mismatch, a digest error or a failed connection; 2 invalid input
- * (including {@code --mode offload}, which is not available yet).
+ * {@code --mode offload}: the queues' TCP connections go through the XTS proxy, over an {@link XtsStack} built from
+ * the options every XTS example shares ({@link StackOptions}: {@code --iface} (required here, or {@code XTS_IFACE}),
+ * {@code --queue}, {@code --attach}, {@code --poll app|thread}, {@code --receive-window}, {@code --link-timeout});
+ * the proxy frames the PDUs, checks and computes the digests and places read data straight into the command's
+ * buffer ({@link NvmeController.Transport#OFFLOAD}). The stack is opened before the controller connects and closed
+ * after it. The hidden testing option {@code --ulp-push-after N} starts the offloaded queues in software and has
+ * them push the ULP to the proxy after N commands, mid-stream, which exercises the proxy's resync.
+ * <p>
+ * CPU: utime + stime of the whole process (every thread: the jobs, the queues' reader threads, the XTS stack's poller
+ * if it has one, the JIT and GC) from /proc/self/stat, over the measured {@code --runtime} only.
+ * <p>
+ * Exit status: 0 success; 1 an I/O error, a verify mismatch, a digest error, a failed connection or a link to the
+ * proxy that did not come up; 2 invalid input (including {@code --mode offload} without an interface).
  */
 @Command(name = "nvme-bench", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
@@ -92,10 +106,9 @@ public final class NvmeBench implements Callable<Integer>
         description = "namespace to run against (default ${DEFAULT-VALUE})")
     long nsid;
 
-    @Option(names = "--iface", paramLabel = "IF",
-        description = "network interface for --mode offload (AF_XDP); checked to exist, but the software transport "
-            + "uses kernel TCP and goes wherever the kernel routes --target")
-    String iface;
+    /** --iface, --queue, --attach, --poll, --receive-window, --link-timeout: the XTS stack of --mode offload. */
+    @Mixin
+    StackOptions stack = new StackOptions();
 
     @Option(names = "--rw", paramLabel = "randread|randwrite|read|write", defaultValue = "randread",
         description = "workload: random or sequential reads or writes (default ${DEFAULT-VALUE})")
@@ -129,8 +142,14 @@ public final class NvmeBench implements Callable<Integer>
 
     @Option(names = "--mode", paramLabel = "offload|software", defaultValue = "software",
         description = "software: PDUs framed and digests computed in this JVM over kernel TCP; offload: through the "
-            + "XTS proxy (not available yet) (default ${DEFAULT-VALUE})")
+            + "XTS proxy on the AF_XDP link of --iface, which frames PDUs, checks and computes digests and places "
+            + "read data (needs --iface or XTS_IFACE) (default ${DEFAULT-VALUE})")
     String mode;
+
+    @Option(names = "--ulp-push-after", paramLabel = "N", hidden = true,
+        description = "testing, --mode offload only: start the queues in software and push the ULP to the proxy "
+            + "after N commands, mid-stream (exercises the proxy's resync)")
+    Integer ulpPushAfter;
 
     @Option(names = "--hdgst", description = "ask for PDU header digests (CRC32C)")
     boolean hdgst;
@@ -182,8 +201,13 @@ public final class NvmeBench implements Callable<Integer>
 
     /** The options, checked. */
     record Settings(InetSocketAddress address, boolean random, boolean write, long bs, double runtimeS, double rampS,
-        long size, boolean json, boolean polled)
+        long size, boolean json, boolean polled, boolean offload, String iface)
     {
+        /** @return "offload" or "software". */
+        String modeName()
+        {
+            return offload ? "offload" : "software";
+        }
     }
 
     @Override
@@ -194,10 +218,10 @@ public final class NvmeBench implements Callable<Integer>
         try
         {
             final Settings s = check();
-            if (null != iface && !s.json())
+            if (!s.offload() && null != s.iface() && !s.json())
             {
-                err.println("nvme-bench: note: --iface " + iface + " is for --mode offload; the software transport " +
-                    "uses kernel TCP routing");
+                err.println("nvme-bench: note: --iface " + s.iface() + " is for --mode offload; the software " +
+                    "transport uses kernel TCP routing");
             }
             return run(s, out, err);
         }
@@ -222,15 +246,42 @@ public final class NvmeBench implements Callable<Integer>
      */
     Settings check() throws UsageException
     {
-        final String m = mode.toLowerCase(Locale.ROOT);
-        if ("offload".equals(m))
+        final boolean offload = switch (mode.toLowerCase(Locale.ROOT))
         {
-            throw new UsageException("--mode offload is not available yet: the host library has no offload transport "
-                + "(NvmeController.Transport.OFFLOAD through the XTS proxy is not implemented); use --mode software");
+            case "offload" -> true;
+            case "software" -> false;
+            default -> throw new UsageException("--mode must be offload or software, got '" + mode + "'");
+        };
+        // The interface: for offload it must be named (--iface or XTS_IFACE) and valid; for software only an
+        // explicit --iface is looked at (a stray XTS_IFACE in the environment must not fail a kernel-TCP run).
+        final boolean ifaceGiven = null != spec && spec.commandLine().getParseResult().hasMatchedOption("--iface");
+        final String iface = offload || ifaceGiven ? stack.iface() : null;
+        if (offload)
+        {
+            if (null == iface)
+            {
+                throw new UsageException("--mode offload needs --iface IF (or XTS_IFACE): the interface of the AF_XDP "
+                    + "link to the XTS proxy");
+            }
+            try
+            {
+                stack.validate();
+            }
+            catch (final IllegalArgumentException e)
+            {
+                throw new UsageException(e.getMessage());
+            }
         }
-        if (!"software".equals(m))
+        if (null != ulpPushAfter)
         {
-            throw new UsageException("--mode must be offload or software, got '" + mode + "'");
+            if (!offload)
+            {
+                throw new UsageException("--ulp-push-after is for --mode offload only");
+            }
+            if (ulpPushAfter < 1)
+            {
+                throw new UsageException("--ulp-push-after must be at least 1 command, got " + ulpPushAfter);
+            }
         }
         final InetSocketAddress address = parseTarget(target);
         if (subnqn.isEmpty() || subnqn.length() > 223 || !subnqn.chars().allMatch(c -> c >= 0x20 && c <= 0x7E))
@@ -312,7 +363,8 @@ public final class NvmeBench implements Callable<Integer>
             case "thread" -> false;
             default -> throw new UsageException("--completion must be poll or thread, got '" + completion + "'");
         };
-        return new Settings(address, random, write, bsBytes, runtimeS, rampS, sizeBytes, json, polled);
+        return new Settings(address, random, write, bsBytes, runtimeS, rampS, sizeBytes, json, polled, offload,
+            iface);
     }
 
     private static InetSocketAddress parseTarget(final String text) throws UsageException
@@ -400,10 +452,35 @@ public final class NvmeBench implements Callable<Integer>
 
     private int run(final Settings s, final PrintWriter out, final PrintWriter err) throws UsageException
     {
+        if (!s.offload())
+        {
+            return run(s, null, out, err);
+        }
+        final XtsStack xts;
+        try
+        {
+            xts = stack.open();
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            err.println("nvme-bench: --mode offload: the XTS link on " + s.iface() + " did not come up: " +
+                e.getMessage());
+            return EXIT_FAILED;
+        }
+        try (xts)
+        {
+            return run(s, xts, out, err);
+        }
+    }
+
+    /** Connect (through {@code xts} for offload, which outlives the controller), run, report. */
+    private int run(final Settings s, final XtsStack xts, final PrintWriter out, final PrintWriter err)
+        throws UsageException
+    {
         final NvmeController controller;
         try
         {
-            controller = NvmeController.builder()
+            final NvmeController.Builder builder = NvmeController.builder()
                 .address(s.address())
                 .subsystemNqn(subnqn)
                 .headerDigest(hdgst)
@@ -411,12 +488,28 @@ public final class NvmeBench implements Callable<Integer>
                 .ioQueues(numjobs)
                 .queueDepth(iodepth)
                 .completionMode(s.polled() ? NvmeController.CompletionMode.POLL : NvmeController.CompletionMode.THREAD)
-                .transport(NvmeController.Transport.SOFTWARE)
-                .connect();
+                .transport(s.offload() ? NvmeController.Transport.OFFLOAD : NvmeController.Transport.SOFTWARE);
+            if (null != xts)
+            {
+                // TODO(issue 5): enable once NvmeController.Builder.stack(XtsStack) lands in xts-sockets.
+                // builder.stack(xts);
+                if (null != ulpPushAfter)
+                {
+                    // TODO(issue 5): enable once NvmeController.Builder.ulpPushAfter(int) lands in xts-sockets.
+                    // builder.ulpPushAfter(ulpPushAfter);
+                }
+            }
+            controller = builder.connect();
         }
-        catch (final NvmeException | IllegalArgumentException | UnsupportedOperationException e)
+        catch (final NvmeException | IllegalArgumentException | IllegalStateException e)
         {
-            err.println("nvme-bench: cannot connect to " + target + " (" + subnqn + "): " + e.getMessage());
+            err.println("nvme-bench: cannot connect to " + target + " (" + subnqn + ") in " + s.modeName() +
+                " mode: " + e.getMessage());
+            return EXIT_FAILED;
+        }
+        catch (final UnsupportedOperationException e)
+        {
+            err.println("nvme-bench: --mode " + s.modeName() + " is not available in this build: " + e.getMessage());
             return EXIT_FAILED;
         }
         try (controller; Arena arena = Arena.ofShared())
@@ -760,7 +853,14 @@ public final class NvmeBench implements Callable<Integer>
             opt.put("runtime_s", s.runtimeS());
             opt.put("ramp_s", s.rampS());
             opt.put("size", region);
-            opt.put("mode", "software");
+            opt.put("mode", s.modeName());
+            opt.put("iface", s.iface());
+            if (s.offload())
+            {
+                opt.put("queue", stack.queue());
+                opt.put("poll", stack.poll());
+                opt.put("ulp_push_after", ulpPushAfter);
+            }
             opt.put("completion", s.polled() ? "poll" : "thread");
             opt.put("hdgst", hdgst);
             opt.put("ddgst", ddgst);
@@ -811,10 +911,15 @@ public final class NvmeBench implements Callable<Integer>
         {
             final String dir = s.write() ? "write" : "read";
             out.printf(Locale.ROOT, "nvme-bench: rw=%s bs=%s iodepth=%d numjobs=%d size=%s runtime=%ss ramp=%ss " +
-                    "mode=software completion=%s hdgst=%s ddgst=%s verify=%s%n",
+                    "mode=%s completion=%s hdgst=%s ddgst=%s verify=%s%n",
                 rw.toLowerCase(Locale.ROOT), Sizes.format(s.bs()), iodepth, numjobs, Sizes.format(region),
-                trim(s.runtimeS()), trim(s.rampS()), s.polled() ? "poll" : "thread", onOff(hdgst), onOff(ddgst),
-                onOff(verify));
+                trim(s.runtimeS()), trim(s.rampS()), s.modeName(), s.polled() ? "poll" : "thread", onOff(hdgst),
+                onOff(ddgst), onOff(verify));
+            if (s.offload())
+            {
+                out.printf(Locale.ROOT, "xts: iface=%s queue=%d poll=%s%s%n", s.iface(), stack.queue(), stack.poll(),
+                    null != ulpPushAfter ? " ulp-push-after=" + ulpPushAfter : "");
+            }
             out.printf(Locale.ROOT, "controller: %s nqn=%s model='%s' nsid=%d %d x %d B (%s) mdts=%s%n", target,
                 subnqn, controller.modelNumber(), nsid, ns.blocks(), ns.blockSize(), Sizes.format(ns.capacityBytes()),
                 controller.maxTransfer() > 0 ? Sizes.format(controller.maxTransfer()) : "unlimited");

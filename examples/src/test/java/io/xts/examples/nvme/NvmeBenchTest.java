@@ -221,11 +221,33 @@ class NvmeBenchTest
     }
 
     @Test
-    void offloadModeIsNotAvailableYet()
+    void offloadModeNeedsAnInterface()
     {
-        final Run r = bench(args(address, "--mode", "offload"));
-        assertEquals(2, r.exit());
-        assertTrue(r.err().contains("--mode offload is not available yet"), r.err());
+        // An empty --iface is no interface, whatever XTS_IFACE says.
+        final Run empty = bench(args(address, "--mode", "offload", "--iface", ""));
+        assertEquals(NvmeBench.EXIT_USAGE, empty.exit(), () -> empty.out() + empty.err());
+        assertTrue(empty.err().contains("--mode offload needs --iface IF (or XTS_IFACE)"), empty.err());
+        assertFalse(empty.err().contains("cannot connect"), empty.err());
+        final String env = System.getenv("XTS_IFACE");
+        if (null == env || env.isBlank())
+        {
+            final Run none = bench(args(address, "--mode", "offload"));
+            assertEquals(NvmeBench.EXIT_USAGE, none.exit(), () -> none.out() + none.err());
+            assertTrue(none.err().contains("--mode offload needs --iface IF (or XTS_IFACE)"), none.err());
+        }
+    }
+
+    @Test
+    void softwareModeIsNamedInTheReport() throws Exception
+    {
+        final Run r = bench(args(address, "--bs", "4k", "--iodepth", "4", "--runtime", "200ms", "--size", "1M",
+            "--output-format", "json"));
+        assertEquals(0, r.exit(), () -> r.out() + r.err());
+        assertEquals("software", r.json().get("options").get("mode").asText(), r.out());
+        assertTrue(r.json().get("cpu").get("per_1000_ios_s").isNumber(), r.out());
+        final Run text = bench(args(address, "--bs", "4k", "--iodepth", "4", "--runtime", "200ms", "--size", "1M"));
+        assertEquals(0, text.exit(), () -> text.out() + text.err());
+        assertTrue(text.out().contains(" mode=software "), text.out());
     }
 
     @ParameterizedTest(name = "{0}")
@@ -247,6 +269,12 @@ class NvmeBenchTest
         "--nsid 0|--nsid must be",
         "--nsid 7|--nsid 7",
         "--iface no-such-if0|no network interface named",
+        "--mode offload --iface no-such-if0|no network interface named",
+        "--mode offload --iface lo --poll busy|--poll must be thread or app",
+        "--mode offload --iface lo --queue -1|--queue must be >= 0",
+        "--mode offload --iface lo --attach xdp|attach mode must be native or skb",
+        "--ulp-push-after 100|--ulp-push-after is for --mode offload only",
+        "--mode offload --iface lo --ulp-push-after 0|--ulp-push-after must be at least 1",
         "--completion irq|--completion must be poll or thread"})
     void rejectsBadInput(final String options, final String message)
     {
