@@ -117,6 +117,18 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
     private InputStream inputStream;
     private OutputStream outputStream;
 
+    /** Bytes that arrived as DATA (not ULP messages); read by the ULP listener, under the lock. */
+    private long dataReceived;
+    // NVMe/TCP offload: who receives the ULP messages, and the flyweights for the ones we send (control path).
+    private UlpListener ulpListener;
+    private io.xts.protocol.UlpPushFlyweight ulpPush;
+    private io.xts.protocol.UlpResultFlyweight ulpResult;
+    private io.xts.protocol.DdpSetupFlyweight ddpSetup;
+    private io.xts.protocol.DdpTeardownFlyweight ddpTeardown;
+    private io.xts.protocol.DdpPlaceFlyweight ddpPlace;
+    private io.xts.protocol.PduHeaderMessageFlyweight pduHeader;
+    private io.xts.protocol.ResyncFlyweight resync;
+
     /**
      * An unconnected socket.
      */
@@ -1264,6 +1276,10 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
     {
         changed.signalAll();
         stack.socketEvent();
+        if (null != ulpListener && State.CONNECTED != state)
+        {
+            ulpListener.onSocketFailed();
+        }
     }
 
     /**
@@ -1294,6 +1310,303 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
     boolean isClosedLocked()
     {
         return State.CLOSED == state;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // NVMe/TCP offload (docs/PROTOCOL.md "NVMe/TCP offload messages")
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /**
+     * Set who receives this socket's ULP messages; before {@link #sendUlpPush}.
+     *
+     * @param listener the listener, or null.
+     */
+    public void ulpListener(final UlpListener listener)
+    {
+        lock.lock();
+        try
+        {
+            ulpListener = listener;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Send ULP_PUSH: hand the NVMe/TCP framing of this socket to the proxy. Blocks only while the link is full.
+     *
+     * @throws IOException the socket is not connected or failed, or the link went down.
+     */
+    public void sendUlpPush(final boolean headerDigest, final boolean dataDigest, final int cpda, final int hpda,
+        final long maxH2cData, final long c2hConsumed, final long h2cSent, final int qid, final int qsize)
+        throws IOException
+    {
+        lock.lock();
+        try
+        {
+            final long body = claimUlp(io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_ULP_PUSH,
+                io.xts.protocol.UlpMessages.PUSH_LENGTH);
+            if (null == ulpPush)
+            {
+                ulpPush = new io.xts.protocol.UlpPushFlyweight();
+            }
+            ulpPush.wrap(stack.linkMemory(), body, io.xts.protocol.UlpMessages.PUSH_LENGTH)
+                .write(headerDigest, dataDigest, cpda, hpda, maxH2cData, c2hConsumed, h2cSent, qid, qsize);
+            stack.afterSend();
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Send DDP_SETUP for a command id, before the CapsuleCmd that uses it (the link keeps the order); never awaited.
+     *
+     * @throws IOException the socket is not connected or failed, or the link went down.
+     */
+    public void sendDdpSetup(final int cid, final long bufferLength) throws IOException
+    {
+        lock.lock();
+        try
+        {
+            final long body = claimUlp(io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_DDP_SETUP,
+                io.xts.protocol.UlpMessages.SETUP_LENGTH);
+            if (null == ddpSetup)
+            {
+                ddpSetup = new io.xts.protocol.DdpSetupFlyweight();
+            }
+            ddpSetup.wrap(stack.linkMemory(), body, io.xts.protocol.UlpMessages.SETUP_LENGTH).write(cid, bufferLength);
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Send DDP_TEARDOWN (the app cancels a registration).
+     *
+     * @throws IOException the socket is not connected or failed, or the link went down.
+     */
+    public void sendDdpTeardown(final int cid, final int reason) throws IOException
+    {
+        lock.lock();
+        try
+        {
+            final long body = claimUlp(io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_DDP_TEARDOWN,
+                io.xts.protocol.UlpMessages.TEARDOWN_LENGTH);
+            if (null == ddpTeardown)
+            {
+                ddpTeardown = new io.xts.protocol.DdpTeardownFlyweight();
+            }
+            ddpTeardown.wrap(stack.linkMemory(), body, io.xts.protocol.UlpMessages.TEARDOWN_LENGTH).write(cid, reason);
+            stack.afterSend();
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Send RESYNC_RESPONSE.
+     *
+     * @throws IOException the socket is not connected or failed, or the link went down.
+     */
+    public void sendResyncResponse(final long streamOffset, final boolean confirmed) throws IOException
+    {
+        lock.lock();
+        try
+        {
+            final long body = claimUlp(io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_RESYNC_RESPONSE,
+                io.xts.protocol.UlpMessages.RESYNC_RESPONSE_LENGTH);
+            if (null == resync)
+            {
+                resync = new io.xts.protocol.ResyncFlyweight();
+            }
+            resync.wrap(stack.linkMemory(), body, io.xts.protocol.UlpMessages.RESYNC_RESPONSE_LENGTH)
+                .writeResponse(streamOffset, confirmed);
+            stack.afterSend();
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * For a {@link UlpListener}, during its call (lock held): bytes of DATA this socket has received so far, so that
+     * a ULP event can be ordered after the DATA that came before it.
+     *
+     * @return bytes of DATA received.
+     */
+    public long dataReceived()
+    {
+        return dataReceived;
+    }
+
+    /**
+     * Push what was queued (DDP_SETUPs, DATA) onto the wire now.
+     */
+    public void flush()
+    {
+        lock.lock();
+        try
+        {
+            stack.afterSend();
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The app processed {@code streamBytes} of the controller-to-host stream that arrived as ULP messages (the PLEN
+     * of whole PDUs): count them towards the receive credit exactly as bytes read.
+     *
+     * @param streamBytes bytes of stream, positive.
+     */
+    public void ulpConsumed(final long streamBytes)
+    {
+        if (streamBytes <= 0)
+        {
+            return;
+        }
+        lock.lock();
+        try
+        {
+            if (State.CONNECTED != state)
+            {
+                return;
+            }
+            receivedPosition += streamBytes;
+            for (long left = streamBytes; left > 0; )
+            {
+                final int n = (int)Math.min(left, Integer.MAX_VALUE);
+                consumed(n);
+                left -= n;
+            }
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    private long claimUlp(final int type, final int length) throws IOException
+    {
+        boolean waited = false;
+        while (true)
+        {
+            checkWritable(waited);
+            if (State.FAILED == state)
+            {
+                throw failure();
+            }
+            final long body = stack.claimUlp(type, id, length);
+            if (body >= 0)
+            {
+                return body;
+            }
+            stack.awaitOnce(stack.linkProgress, XtsStack.NO_DEADLINE);
+            waited = true;
+        }
+    }
+
+    /**
+     * A ULP message from the proxy (lock held).
+     *
+     * @return false when it was malformed or unexpected (counted by the caller).
+     */
+    boolean onUlp(final int type, final MemorySegment memory, final long offset, final int length)
+    {
+        final UlpListener listener = ulpListener;
+        if (State.CONNECTED != state)
+        {
+            return true;
+        }
+        if (null == listener)
+        {
+            return false;
+        }
+        switch (type)
+        {
+            case io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_DDP_PLACE ->
+            {
+                if (null == ddpPlace)
+                {
+                    ddpPlace = new io.xts.protocol.DdpPlaceFlyweight();
+                }
+                ddpPlace.wrap(memory, offset, length);
+                if (!ddpPlace.isComplete())
+                {
+                    return false;
+                }
+                listener.onPlace(ddpPlace.cid(), ddpPlace.flags(), ddpPlace.dataOffset(), memory,
+                    ddpPlace.bytesOffset(), ddpPlace.bytesLength());
+            }
+            case io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_PDU_HEADER ->
+            {
+                if (null == pduHeader)
+                {
+                    pduHeader = new io.xts.protocol.PduHeaderMessageFlyweight();
+                }
+                pduHeader.wrap(memory, offset, length);
+                if (!pduHeader.isComplete())
+                {
+                    return false;
+                }
+                listener.onPduHeader(pduHeader.status(), memory, pduHeader.pduOffset(), pduHeader.pduLength());
+            }
+            case io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_ULP_RESULT ->
+            {
+                if (null == ulpResult)
+                {
+                    ulpResult = new io.xts.protocol.UlpResultFlyweight();
+                }
+                ulpResult.wrap(memory, offset, length);
+                if (!ulpResult.isComplete())
+                {
+                    return false;
+                }
+                listener.onUlpResult(ulpResult.errno(), ulpResult.state(), ulpResult.streamOffset());
+            }
+            case io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_DDP_TEARDOWN ->
+            {
+                if (null == ddpTeardown)
+                {
+                    ddpTeardown = new io.xts.protocol.DdpTeardownFlyweight();
+                }
+                ddpTeardown.wrap(memory, offset, length);
+                if (!ddpTeardown.isComplete())
+                {
+                    return false;
+                }
+                listener.onDdpTeardown(ddpTeardown.cid(), ddpTeardown.reason());
+            }
+            case io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_RESYNC_REQUEST ->
+            {
+                if (null == resync)
+                {
+                    resync = new io.xts.protocol.ResyncFlyweight();
+                }
+                resync.wrap(memory, offset, length);
+                if (!resync.isComplete())
+                {
+                    return false;
+                }
+                listener.onResyncRequest(resync.streamOffset());
+            }
+            default ->
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -1345,6 +1658,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
             return false;
         }
         receivedPosition += length;
+        dataReceived += length;
         int placed = 0;
         if (null != postedDst && 0 == receiveBuffer.readable())
         {
@@ -1359,6 +1673,10 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
             receiveBuffer.append(memory, offset + placed, length - placed);
         }
         signal();
+        if (null != ulpListener)
+        {
+            ulpListener.onDataArrived();
+        }
         return true;
     }
 
@@ -1378,6 +1696,10 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
         {
             inputShutdown = true;
             signal();
+            if (null != ulpListener)
+            {
+                ulpListener.onDataArrived();
+            }
         }
     }
 

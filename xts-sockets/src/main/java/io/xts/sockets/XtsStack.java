@@ -51,6 +51,11 @@ import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_CLOSE;
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_CONNECT;
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_CONNECT_RESULT;
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_CREDIT;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_DDP_PLACE;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_DDP_TEARDOWN;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_PDU_HEADER;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_RESYNC_REQUEST;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_ULP_RESULT;
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_DATA;
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_ERROR;
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_LISTEN;
@@ -506,6 +511,22 @@ public final class XtsStack implements AutoCloseable
         final XtsSocket socket = openSocket();
         socket.connect(remote, timeout);
         return socket;
+    }
+
+    /**
+     * @return the receive window each socket of this stack grants the proxy, in bytes.
+     */
+    public int receiveWindow()
+    {
+        return receiveWindow;
+    }
+
+    /**
+     * @return whether this stack runs its own poller thread (else the app drives it with {@link #poll()}).
+     */
+    public boolean ownsPoller()
+    {
+        return ownPoller;
     }
 
     /**
@@ -1088,7 +1109,9 @@ public final class XtsStack implements AutoCloseable
                     case TYPE_SOCKET_ERROR -> onError(id, memory, offset, length);
                     case TYPE_SOCKET_OPTION_RESULT -> onOptionResult(id, memory, offset, length);
                     case TYPE_LINK_ERROR -> counters.protocolErrors.incrementRelease();
-                    // Requests (CONNECT ...) go the other way; NVMe/TCP messages are not ours yet.
+                    case TYPE_NVME_ULP_RESULT, TYPE_NVME_DDP_TEARDOWN, TYPE_NVME_DDP_PLACE, TYPE_NVME_PDU_HEADER,
+                         TYPE_NVME_RESYNC_REQUEST -> onUlp(type, id, memory, offset, length);
+                    // Requests (CONNECT, ULP_PUSH ...) go the other way.
                     default -> counters.protocolErrors.incrementRelease();
                 }
             }
@@ -1126,6 +1149,21 @@ public final class XtsStack implements AutoCloseable
             {
                 counters.protocolErrors.incrementRelease();
                 sendControl(TYPE_SOCKET_RESET, id);
+            }
+        }
+
+        private void onUlp(
+            final int type, final int id, final MemorySegment memory, final long offset, final int length)
+        {
+            final XtsSocket socket = sockets.get(id);
+            if (null == socket)
+            {
+                counters.unknownIds.incrementRelease();
+                return;
+            }
+            if (!socket.onUlp(type, memory, offset, length))
+            {
+                counters.protocolErrors.incrementRelease();
             }
         }
 
@@ -1298,6 +1336,22 @@ public final class XtsStack implements AutoCloseable
     void sendReset(final int id)
     {
         sendControl(TYPE_SOCKET_RESET, id);
+    }
+
+    /**
+     * Claim a message of the NVMe/TCP offload family for a socket; the caller writes the body at the returned offset
+     * of {@link #linkMemory()}.
+     *
+     * @return the body's offset, or -1 when the link has no room now.
+     */
+    long claimUlp(final int type, final int id, final int length)
+    {
+        return claim(type, id, length);
+    }
+
+    MemorySegment linkMemory()
+    {
+        return linkMemory;
     }
 
     long claimData(final int id, final int length)

@@ -44,7 +44,11 @@ public final class NvmeController implements AutoCloseable
     {
         /** Kernel TCP on the application host; this library frames PDUs and computes digests itself. */
         SOFTWARE,
-        /** Through the XTS proxy, which delineates PDUs, checks digests and places data (not implemented yet). */
+        /**
+         * Through the XTS proxy ({@link Builder#stack}): after ICResp each I/O queue pushes its framing to the proxy,
+         * which delineates PDUs, checks and computes digests and has read data placed into the command buffers; if
+         * the proxy refuses, the queue carries on in software over the XTS socket.
+         */
         OFFLOAD
     }
 
@@ -84,8 +88,10 @@ public final class NvmeController implements AutoCloseable
     {
         this.config = b;
         final long timeout = b.timeout.toNanos();
+        final io.xts.sockets.XtsStack stack = Transport.OFFLOAD == b.transport ? b.stack : null;
+        // The admin queue goes through the proxy too, framed here (nothing on it is worth offloading).
         admin = new TcpQueue(b.address, 0, ADMIN_DEPTH, b.headerDigest, b.dataDigest, NvmeTcp.ADMIN_IN_CAPSULE_MAX,
-            false, timeout, namespaces, 0);
+            false, timeout, namespaces, 0, stack, -1);
         ScheduledExecutorService timer = null;
         try
         {
@@ -149,7 +155,8 @@ public final class NvmeController implements AutoCloseable
             for (int qid = 1; qid <= ioQueuesGranted; qid++)
             {
                 final TcpQueue q = new TcpQueue(b.address, qid, depth, b.headerDigest, b.dataDigest, ioInCapsuleLimit,
-                    CompletionMode.POLL == b.completionMode, timeout, namespaces, maxTransfer);
+                    CompletionMode.POLL == b.completionMode, timeout, namespaces, maxTransfer, stack,
+                    b.ulpPushAfter);
                 ioQueues.add(q);
                 connect(q, qid, depth - 1, 0, cntlid);
             }
@@ -406,6 +413,8 @@ public final class NvmeController implements AutoCloseable
         private Duration keepAliveTimeout = Duration.ofSeconds(5);
         private Duration timeout = Duration.ofSeconds(10);
         private Transport transport = Transport.SOFTWARE;
+        private io.xts.sockets.XtsStack stack;
+        private int ulpPushAfter;
         private CompletionMode completionMode = CompletionMode.THREAD;
         private int connectAttributes;
 
@@ -527,7 +536,35 @@ public final class NvmeController implements AutoCloseable
         }
 
         /**
-         * @param transport where framing happens (only SOFTWARE is implemented).
+         * @param stack the XTS stack whose sockets carry the queues (required for {@link Transport#OFFLOAD}; the
+         *              caller keeps and closes it).
+         * @return this.
+         */
+        public Builder stack(final io.xts.sockets.XtsStack stack)
+        {
+            this.stack = Objects.requireNonNull(stack, "stack");
+            return this;
+        }
+
+        /**
+         * For tests of resynchronisation: each I/O queue starts with software framing and pushes the ULP to the proxy
+         * only after this many commands completed, while more are in flight (0, the default: right after ICResp).
+         *
+         * @param commands completed commands before the push.
+         * @return this.
+         */
+        public Builder ulpPushAfter(final int commands)
+        {
+            if (commands < 0)
+            {
+                throw new IllegalArgumentException("ulpPushAfter " + commands);
+            }
+            this.ulpPushAfter = commands;
+            return this;
+        }
+
+        /**
+         * @param transport where framing happens.
          * @return this.
          */
         public Builder transport(final Transport transport)
@@ -567,9 +604,9 @@ public final class NvmeController implements AutoCloseable
         {
             Objects.requireNonNull(address, "address");
             Objects.requireNonNull(subsystemNqn, "subsystemNqn");
-            if (Transport.SOFTWARE != transport)
+            if (Transport.OFFLOAD == transport && null == stack)
             {
-                throw new UnsupportedOperationException("transport " + transport + " is not implemented yet");
+                throw new IllegalStateException("transport OFFLOAD needs the XTS stack: Builder.stack(XtsStack)");
             }
             if (null == hostNqn)
             {

@@ -95,4 +95,22 @@ public interface NvmeQueue extends AutoCloseable
     /** Close the connection; outstanding commands complete with {@link NvmeStatus#QUEUE_CLOSED}. */
     @Override
     void close();
+
+    /** @return whether the XTS proxy took this queue's NVMe/TCP framing (offload transport, ULP accepted). */
+    default boolean isOffloaded()
+    {
+        return false;
+    }
+
+    /** @return bytes the proxy placed into registered buffers (offload transport). */
+    default long placedBytes()
+    {
+        return 0;
+    }
+
+    /** @return bytes that came as unregistered placements (the software fallback of the offload transport). */
+    default long unregisteredBytes()
+    {
+        return 0;
+    }
 }

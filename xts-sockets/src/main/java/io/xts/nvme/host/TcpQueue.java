@@ -76,6 +76,8 @@ final class TcpQueue implements NvmeQueue, PduHandler
     /** Largest in-capsule data we send, whatever IOCCSZ allows. */
     static final int IN_CAPSULE_CAP = 128 * 1024;
     private static final int HEADROOM = 256;
+    /** Longest PDU header with its digest (a C2HTermReq with 128 bytes of data is longer, but not a header). */
+    private static final int LONGEST_HEADER = 160;
 
     private static final class Command
     {
@@ -107,7 +109,13 @@ final class TcpQueue implements NvmeQueue, PduHandler
     private final long timeoutNanos;
     private final Map<Long, Namespace> namespaces;
     private final long maxTransfer;
-    private final SocketChannel channel;
+    /** Kernel TCP (software transport) or the XTS socket (offload transport). */
+    private final java.nio.channels.ByteChannel channel;
+    /** The XTS socket when the queue goes through the proxy, else null. */
+    private final io.xts.sockets.XtsSocket xts;
+    private final io.xts.sockets.XtsStack stack;
+    /** Offload state and the ULP listener; null for the software transport. */
+    private final OffloadState offload;
     private final Command[] commands;
     private final int[] free;
     private int freeTop;
@@ -137,6 +145,16 @@ final class TcpQueue implements NvmeQueue, PduHandler
     private long r2tLength;
     private int completedInReceive;
     private long dataDigestErrors;
+    /** Bytes of the host-to-controller stream written (PDU boundaries under sendLock). */
+    private long h2cBytes;
+    /** Stream offset just past the last complete controller-to-host PDU the parser consumed. */
+    private long lastBoundary;
+    /** Stream offsets of the latest PDU headers the parser saw (answers resync requests about the past). */
+    private final long[] recentStarts = new long[64];
+    private int recentNext;
+    /** DATA bytes read from the XTS socket (what event stamps are compared with). */
+    private long dataConsumed;
+    private int completedTotal;
 
     // Negotiated by ICReq/ICResp.
     private final boolean headerDigest;
@@ -170,6 +188,22 @@ final class TcpQueue implements NvmeQueue, PduHandler
         final boolean dataDigest, final long inCapsuleLimit, final boolean polled, final long timeoutNanos,
         final Map<Long, Namespace> namespaces, final long maxTransfer)
     {
+        this(address, qid, depth, headerDigest, dataDigest, inCapsuleLimit, polled, timeoutNanos, namespaces,
+            maxTransfer, null, -1);
+    }
+
+    /**
+     * As above, through the XTS proxy when {@code stack} is not null.
+     *
+     * @param stack        the XTS stack whose socket carries the queue, or null for kernel TCP.
+     * @param ulpPushAfter -1: never push the ULP (software framing over the XTS socket); 0: push right after
+     *                     ICResp; N: push once N commands have completed (mid-stream, which exercises resync).
+     */
+    TcpQueue(final InetSocketAddress address, final int qid, final int depth, final boolean headerDigest,
+        final boolean dataDigest, final long inCapsuleLimit, final boolean polled, final long timeoutNanos,
+        final Map<Long, Namespace> namespaces, final long maxTransfer, final io.xts.sockets.XtsStack stack,
+        final int ulpPushAfter)
+    {
         if (depth < 1 || depth > 4096)
         {
             throw new IllegalArgumentException("queue depth " + depth);
@@ -198,14 +232,29 @@ final class TcpQueue implements NvmeQueue, PduHandler
         h2c.wrap(sendSegment, 0);
         termReq.wrap(sendSegment, 0);
         parser = new PduParser(PduParser.Side.HOST, Integer.MAX_VALUE, this);
+        this.stack = stack;
+        this.offload = null == stack ? null : new OffloadState(stack.receiveWindow(), ulpPushAfter);
 
-        SocketChannel ch = null;
+        java.nio.channels.ByteChannel ch = null;
+        io.xts.sockets.XtsSocket socket = null;
         try
         {
-            ch = SocketChannel.open();
-            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            ch.socket().connect(address, (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
+            if (null == stack)
+            {
+                final SocketChannel kernel = SocketChannel.open();
+                ch = kernel;
+                kernel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                kernel.socket().connect(address, (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
+            }
+            else
+            {
+                socket = stack.openSocket();
+                ch = socket;
+                socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                socket.connect(address, java.time.Duration.ofNanos(timeoutNanos));
+            }
             this.channel = ch;
+            this.xts = socket;
             initialize();
         }
         catch (final IOException | RuntimeException e)
@@ -238,10 +287,21 @@ final class TcpQueue implements NvmeQueue, PduHandler
         {
             channel.write(sendBuffer);
         }
+        h2cBytes += ICReqPdu.LENGTH;
         // Read exactly the ICResp (nothing else may come before the Connect answer), bounded in time.
-        channel.socket().setSoTimeout((int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
+        final int timeoutMillis = (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
+        final java.io.InputStream in;
+        if (null != xts)
+        {
+            xts.setSoTimeout(timeoutMillis);
+            in = xts.getInputStream();
+        }
+        else
+        {
+            ((SocketChannel)channel).socket().setSoTimeout(timeoutMillis);
+            in = ((SocketChannel)channel).socket().getInputStream();
+        }
         final ByteBuffer one = ByteBuffer.allocateDirect(ICRespPdu.LENGTH);
-        final java.io.InputStream in = channel.socket().getInputStream();
         final byte[] bytes = new byte[ICRespPdu.LENGTH];
         int got = 0;
         try
@@ -273,9 +333,27 @@ final class TcpQueue implements NvmeQueue, PduHandler
             throw new NvmeException(NvmeStatus.QUEUE_FAILED, name + ": no ICResp");
         }
         parser.digests(headerDigest, dataDigest).receivePda(0);
-        if (polled)
+        lastBoundary = parser.position();
+        if (null != xts)
         {
-            channel.configureBlocking(false);
+            // Non-blocking in both modes: the receive loop also takes the ULP events, which a blocking read would
+            // not wake up for.
+            xts.setSoTimeout(0);
+            xts.configureBlocking(false);
+            xts.ulpListener(offload);
+            if (!polled)
+            {
+                reader = Thread.ofPlatform().daemon().name(name + " reader").start(this::offloadLoop);
+            }
+            if (0 == offload.pushAfter && qid > 0)
+            {
+                pushUlp();
+                awaitUlpResult();
+            }
+        }
+        else if (polled)
+        {
+            ((SocketChannel)channel).configureBlocking(false);
         }
         else
         {
@@ -583,6 +661,12 @@ final class TcpQueue implements NvmeQueue, PduHandler
         sendLock.lock();
         try
         {
+            final boolean proxyDigests = null != offload && offload.active;
+            if (proxyDigests && !toController && length > 0)
+            {
+                // Register the buffer before the command leaves; the link keeps the order, nobody waits for it.
+                xts.sendDdpSetup(cid, length);
+            }
             capsule.writeHeader(headerDigest, dataDigest, cpda, cmd.inCapsule ? length : 0);
             final Sqe sqe = capsule.sqe();
             switch (kind)
@@ -591,11 +675,21 @@ final class TcpQueue implements NvmeQueue, PduHandler
                 case KIND_WRITE -> sqe.writeWrite(cid, nsid, slba, nlb, length, cmd.inCapsule);
                 default -> writer.write(sqe, cid);
             }
-            capsule.writeHeaderDigest(sendCrc);
             if (cmd.inCapsule)
             {
                 MemorySegment.copy(buffer, offset, sendSegment, capsule.dataOffset(), length);
-                capsule.writeDataDigest(sendCrc);
+            }
+            if (proxyDigests)
+            {
+                zeroDigests(capsule);
+            }
+            else
+            {
+                capsule.writeHeaderDigest(sendCrc);
+                if (cmd.inCapsule)
+                {
+                    capsule.writeDataDigest(sendCrc);
+                }
             }
             writeFully((int)capsule.plen());
         }
@@ -610,14 +704,33 @@ final class TcpQueue implements NvmeQueue, PduHandler
         return true;
     }
 
+    /** The proxy computes the digests of what we send (ULP offloaded): leave four zero bytes where each goes. */
+    private void zeroDigests(final io.xts.nvme.PduFlyweight<?> pdu)
+    {
+        if (pdu.hasHeaderDigest())
+        {
+            sendSegment.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, pdu.offset() + pdu.hlen(), 0);
+        }
+        if (pdu.hasDataDigest() && pdu.dataLength() > 0)
+        {
+            sendSegment.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, pdu.offset() + pdu.plen() - 4, 0);
+        }
+    }
+
     private void writeFully(final int length) throws IOException
     {
         sendBuffer.clear().limit(length);
+        h2cBytes += length;
         long deadline = 0;
         while (sendBuffer.hasRemaining())
         {
             if (0 == channel.write(sendBuffer))
             {
+                if (null != stack && !stack.ownsPoller())
+                {
+                    // Nobody else drives the link: credit comes back only if we run its duty cycle.
+                    stack.poll();
+                }
                 // POLL mode only (the channel is non-blocking): the socket buffer is full; wait for the peer.
                 if (0 == deadline)
                 {
@@ -651,6 +764,14 @@ final class TcpQueue implements NvmeQueue, PduHandler
             {
                 throw new IllegalStateException(name + ": poll() from a completion handler");
             }
+            if (null != offload)
+            {
+                if (!stack.ownsPoller())
+                {
+                    stack.poll();
+                }
+                return receiveOffload();
+            }
             return receive(8);
         }
         finally
@@ -672,6 +793,176 @@ final class TcpQueue implements NvmeQueue, PduHandler
             {
                 receiveLock.unlock();
             }
+        }
+    }
+
+    /**
+     * THREAD mode over the XTS socket: run the receive loop; between rounds with nothing to do, drive the stack when
+     * it has no poller of its own, else park until the ULP listener unparks us (DATA or an event arrived).
+     */
+    private void offloadLoop()
+    {
+        while (!closed && null == failure)
+        {
+            int work;
+            receiveLock.lock();
+            try
+            {
+                work = receiveOffload();
+            }
+            finally
+            {
+                receiveLock.unlock();
+            }
+            if (0 == work)
+            {
+                if (!stack.ownsPoller())
+                {
+                    if (0 == stack.poll())
+                    {
+                        LockSupport.parkNanos(20_000);
+                    }
+                }
+                else
+                {
+                    offload.parkReader();
+                }
+            }
+        }
+    }
+
+    /**
+     * The receive loop over the XTS socket: DATA (before the proxy took the framing, or when it refused) goes through
+     * our own parser exactly as in software; ULP events (from the listener's ring) are taken in stream order: an
+     * event waits until every DATA byte that arrived before it has been parsed.
+     *
+     * @return completions plus events and DATA reads processed (0 when idle).
+     */
+    private int receiveOffload()
+    {
+        if (null != failure)
+        {
+            return 0;
+        }
+        completedInReceive = 0;
+        inReceive = true;
+        int work = 0;
+        try
+        {
+            for (int round = 0; round < 16 && null == failure; round++)
+            {
+                int n = 0;
+                for (int i = 0; i < 4 && null == failure; i++)
+                {
+                    receiveBuffer.clear();
+                    final int got = channel.read(receiveBuffer);
+                    if (got < 0)
+                    {
+                        fail(name + ": the controller closed the connection", null);
+                        break;
+                    }
+                    if (0 == got)
+                    {
+                        break;
+                    }
+                    dataConsumed += got;
+                    parser.feed(receiveSegment, 0, got);
+                    n += got;
+                }
+                if (offload.pendingResync >= 0)
+                {
+                    answerResync();
+                }
+                final int events = null == failure ? offload.drain() : 0;
+                if (0 == n && 0 == events)
+                {
+                    break;
+                }
+                work += (n > 0 ? 1 : 0) + events;
+            }
+            offload.returnCredit();
+            if (offload.pushAfter > 0 && !offload.pushed && completedTotal >= offload.pushAfter && null == failure)
+            {
+                pushUlp();
+            }
+        }
+        catch (final IOException e)
+        {
+            if (!closed)
+            {
+                fail(name + ": receive failed: " + e.getMessage(), e);
+            }
+        }
+        finally
+        {
+            inReceive = false;
+        }
+        return work + completedInReceive;
+    }
+
+    /** Hand the framing to the proxy at the last PDU boundary we parsed and the bytes we have sent. */
+    private void pushUlp()
+    {
+        sendLock.lock();
+        try
+        {
+            offload.pushed = true;
+            xts.sendUlpPush(headerDigest, dataDigest, cpda, 0, maxH2cData, lastBoundary, h2cBytes, qid, depth);
+        }
+        catch (final IOException e)
+        {
+            fail(name + ": ULP_PUSH failed: " + e.getMessage(), e);
+        }
+        finally
+        {
+            sendLock.unlock();
+        }
+    }
+
+    private void awaitUlpResult()
+    {
+        final long deadline = System.nanoTime() + timeoutNanos;
+        while (!offload.resultSeen && null == failure)
+        {
+            if (polled)
+            {
+                if (0 == poll())
+                {
+                    LockSupport.parkNanos(20_000);
+                }
+            }
+            else
+            {
+                LockSupport.parkNanos(100_000);
+            }
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new NvmeException(NvmeStatus.TIMEOUT, name + ": no ULP_RESULT from the XTS proxy within " +
+                    TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
+            }
+        }
+        final NvmeException f = failure;
+        if (null != f)
+        {
+            throw f;
+        }
+    }
+
+    /** Answer the proxy's RESYNC_REQUEST once our parser has reached or passed the offset it asked about. */
+    private void answerResync() throws IOException
+    {
+        final long asked = offload.pendingResync;
+        boolean known = false;
+        for (final long start : recentStarts)
+        {
+            known |= start == asked;
+        }
+        final boolean passed = parser.position() >= asked + LONGEST_HEADER;
+        if (known || passed)
+        {
+            offload.pendingResync = -1;
+            xts.sendResyncResponse(asked, known);
+            offload.resyncAnswers++;
         }
     }
 
@@ -738,6 +1029,8 @@ final class TcpQueue implements NvmeQueue, PduHandler
         {
             return;
         }
+        recentStarts[recentNext] = parser.pduStart();
+        recentNext = (recentNext + 1) & (recentStarts.length - 1);
         switch (header.type())
         {
             case TYPE_IC_RESP -> checkIcResp(parser.icResp());
@@ -852,6 +1145,7 @@ final class TcpQueue implements NvmeQueue, PduHandler
     @Override
     public void onPduEnd(final PduHeader header, final boolean dataDigestOk)
     {
+        lastBoundary = parser.pduStart() + header.plen();
         if (null != failure)
         {
             return;
@@ -899,9 +1193,16 @@ final class TcpQueue implements NvmeQueue, PduHandler
             {
                 final long n = Math.min(chunk, end - at);
                 h2c.write(headerDigest, dataDigest, cpda, cmd.cid, ttag, at, n, at + n == end);
-                h2c.writeHeaderDigest(sendCrc);
                 MemorySegment.copy(cmd.buffer, cmd.bufferOffset + at, sendSegment, h2c.dataOffset(), n);
-                h2c.writeDataDigest(sendCrc);
+                if (null != offload && offload.active)
+                {
+                    zeroDigests(h2c);
+                }
+                else
+                {
+                    h2c.writeHeaderDigest(sendCrc);
+                    h2c.writeDataDigest(sendCrc);
+                }
                 writeFully((int)h2c.plen());
                 at += n;
             }
@@ -988,6 +1289,7 @@ final class TcpQueue implements NvmeQueue, PduHandler
         release(cmd);
         inFlight.decrementAndGet();
         completedInReceive++;
+        completedTotal++;
         try
         {
             handler.onCompletion(status, result, attachment);
@@ -1056,9 +1358,420 @@ final class TcpQueue implements NvmeQueue, PduHandler
     }
 
     @Override
+    public boolean isOffloaded()
+    {
+        return null != offload && offload.active;
+    }
+
+    @Override
+    public long placedBytes()
+    {
+        return null == offload ? 0 : offload.placedBytes;
+    }
+
+    @Override
+    public long unregisteredBytes()
+    {
+        return null == offload ? 0 : offload.unregisteredBytes;
+    }
+
+    @Override
     public String toString()
     {
         return name;
+    }
+
+    /**
+     * The offload side of a queue that goes through the XTS proxy: the socket's {@link io.xts.sockets.UlpListener}
+     * and the ring that carries what it hears to the queue's receive loop.
+     * <p>
+     * The listener runs on whichever thread drives the XTS stack, with the stack's lock held, so it does only what
+     * must happen in arrival order and cannot deadlock with submitters: it copies DDP_PLACE bytes straight from the
+     * received frame into the command's buffer (the one copy on the app host; a piece outside the buffer is refused,
+     * never written), and turns everything else into a small record on a one-to-one ring. The receive loop takes the
+     * records in order, each stamped with the DATA bytes that had arrived before it, so DATA parsed in software and
+     * ULP messages interleave exactly as in the stream. Credit is returned as records are consumed, so the ring is
+     * bounded by the receive window (sized to hold a window of the smallest PDUs).
+     */
+    private final class OffloadState implements io.xts.sockets.UlpListener
+    {
+        private static final int EV_RESULT = 1;
+        private static final int EV_HEADER = 2;
+        private static final int EV_C2H_END = 3;
+        private static final int EV_RESYNC = 4;
+        private static final int EV_TEARDOWN = 5;
+        private static final int EV_ERROR = 6;
+
+        final int pushAfter;
+        volatile boolean active;
+        volatile boolean resultSeen;
+        boolean pushed;
+        boolean switched;
+        long pendingResync = -1;
+        long resyncAnswers;
+        long refusedRegistrations;
+        volatile long placedBytes;
+        volatile long unregisteredBytes;
+        private long creditOwed;
+        private volatile Thread parked;
+
+        private final org.agrona.concurrent.ringbuffer.OneToOneRingBuffer ring;
+        private final ByteBuffer scratchBytes = ByteBuffer.allocateDirect(512).order(java.nio.ByteOrder.nativeOrder());
+        private final org.agrona.concurrent.UnsafeBuffer scratch = new org.agrona.concurrent.UnsafeBuffer(scratchBytes);
+        private final MemorySegment scratchSegment = MemorySegment.ofBuffer(scratchBytes);
+        private final ByteBuffer headerBytes = ByteBuffer.allocateDirect(512);
+        private final MemorySegment headerSegment = MemorySegment.ofBuffer(headerBytes);
+        private final io.xts.nvme.CapsuleRespPdu respView = new io.xts.nvme.CapsuleRespPdu();
+        private final R2TPdu r2tView = new R2TPdu();
+        private final TermReqPdu termView = new TermReqPdu();
+        private final PduHeader headerView = new PduHeader();
+        private final C2HDataPdu c2hView = new C2HDataPdu();
+        private final org.agrona.concurrent.ControlledMessageHandler handler = this::onEvent;
+
+        // The C2HData whose pieces are arriving (listener thread only).
+        private int curCid = -1;
+        private long curDatao;
+        private long curDatal;
+        private long curPlen;
+        private int curPduFlags;
+        private long curPlaced;
+        private int events;
+
+        OffloadState(final int window, final int pushAfter)
+        {
+            this.pushAfter = pushAfter;
+            final int capacity = org.agrona.BitUtil.findNextPositivePowerOfTwo(2 * window + 64 * 1024);
+            ring = new org.agrona.concurrent.ringbuffer.OneToOneRingBuffer(new org.agrona.concurrent.UnsafeBuffer(
+                ByteBuffer.allocateDirect(capacity + org.agrona.concurrent.ringbuffer.RingBufferDescriptor
+                    .TRAILER_LENGTH)));
+        }
+
+        // ---- listener: stack thread, stack lock held ----
+
+        private long stamp()
+        {
+            return xts.dataReceived();
+        }
+
+        private void publish(final int type, final int length)
+        {
+            scratch.putLong(0, stamp());
+            if (!ring.write(type, scratch, 0, length))
+            {
+                // Cannot happen while the proxy respects our credit (the ring holds a window of the smallest PDUs).
+                error = "the ULP event ring overflowed (the proxy sent past the credit?)";
+            }
+            wake();
+        }
+
+        private volatile String error;
+
+        private void wake()
+        {
+            final Thread t = parked;
+            if (null != t)
+            {
+                LockSupport.unpark(t);
+            }
+        }
+
+        @Override
+        public void onUlpResult(final int errno, final int state, final long streamOffset)
+        {
+            scratch.putInt(8, errno);
+            scratch.putInt(12, state);
+            scratch.putLong(16, streamOffset);
+            publish(EV_RESULT, 24);
+        }
+
+        @Override
+        public void onPduHeader(final int status, final MemorySegment memory, final long offset, final int length)
+        {
+            if (length < 8 || length > 256)
+            {
+                listenerError("PDU_HEADER of " + length + " bytes");
+                return;
+            }
+            headerView.wrap(memory, offset);
+            if (NvmeTcp.TYPE_C2H_DATA == headerView.type() && length >= 24)
+            {
+                if (-1 != curCid)
+                {
+                    listenerError("C2HData header before the previous C2HData's last piece");
+                    return;
+                }
+                c2hView.wrap(memory, offset);
+                curCid = c2hView.cccid();
+                curDatao = c2hView.datao();
+                curDatal = c2hView.datal();
+                curPlen = c2hView.plen();
+                curPduFlags = c2hView.flags();
+                curPlaced = 0;
+                return;
+            }
+            scratch.putInt(8, length);
+            MemorySegment.copy(memory, offset, scratchSegment, 12, length);
+            publish(EV_HEADER, 12 + length);
+        }
+
+        @Override
+        public void onPlace(final int cid, final int flags, final long dataOffset, final MemorySegment memory,
+            final long offset, final int length)
+        {
+            if (cid != curCid)
+            {
+                listenerError(String.format("DDP_PLACE for CID %04Xh outside its C2HData (current %04Xh)", cid,
+                    curCid));
+                return;
+            }
+            final int slot = cid & 0xFFF;
+            final Command c = slot < depth ? commands[slot] : null;
+            if (null == c || ACTIVE != c.state.get() || c.cid != cid || c.toController || null == c.buffer)
+            {
+                listenerError(String.format("DDP_PLACE for CID %04Xh, which is not an outstanding read", cid));
+                return;
+            }
+            if (dataOffset < curDatao || dataOffset + length > curDatao + curDatal || dataOffset + length > c.length)
+            {
+                listenerError(String.format("DDP_PLACE of %d bytes at %d for CID %04Xh outside its PDU (DATAO %d " +
+                    "DATAL %d) or its %d-byte buffer", length, dataOffset, cid, curDatao, curDatal, c.length));
+                return;
+            }
+            MemorySegment.copy(memory, offset, c.buffer, c.bufferOffset + dataOffset, length);
+            curPlaced += length;
+            if (0 != (flags & io.xts.protocol.UlpMessages.PLACE_UNREGISTERED))
+            {
+                unregisteredBytes += length;
+            }
+            else
+            {
+                placedBytes += length;
+            }
+            if (0 != (flags & io.xts.protocol.UlpMessages.PLACE_LAST))
+            {
+                scratch.putInt(8, cid);
+                scratch.putInt(12, flags | curPduFlags << 16);
+                scratch.putLong(16, curDatao);
+                scratch.putLong(24, curDatal);
+                scratch.putLong(32, curPlen);
+                scratch.putLong(40, curPlaced);
+                curCid = -1;
+                publish(EV_C2H_END, 48);
+            }
+        }
+
+        @Override
+        public void onDdpTeardown(final int cid, final int reason)
+        {
+            scratch.putInt(8, cid);
+            scratch.putInt(12, reason);
+            publish(EV_TEARDOWN, 16);
+        }
+
+        @Override
+        public void onResyncRequest(final long streamOffset)
+        {
+            scratch.putLong(8, streamOffset);
+            publish(EV_RESYNC, 16);
+        }
+
+        @Override
+        public void onDataArrived()
+        {
+            wake();
+        }
+
+        @Override
+        public void onSocketFailed()
+        {
+            wake();
+        }
+
+        private void listenerError(final String text)
+        {
+            final byte[] b = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            final int n = Math.min(b.length, 400);
+            scratch.putBytes(8, b, 0, n);
+            publish(EV_ERROR, 8 + n);
+        }
+
+        // ---- receive loop ----
+
+        void parkReader()
+        {
+            parked = Thread.currentThread();
+            if (ring.size() == 0)
+            {
+                LockSupport.parkNanos(1_000_000);
+            }
+            parked = null;
+        }
+
+        int drain()
+        {
+            events = 0;
+            ring.controlledRead(handler, 256);
+            final String e = error;
+            if (null != e && null == failure)
+            {
+                fail(name + ": " + e, null);
+            }
+            return events;
+        }
+
+        void returnCredit()
+        {
+            if (creditOwed > 0 && null == failure)
+            {
+                final long n = creditOwed;
+                creditOwed = 0;
+                xts.ulpConsumed(n);
+            }
+        }
+
+        private org.agrona.concurrent.ControlledMessageHandler.Action onEvent(
+            final int type, final org.agrona.MutableDirectBuffer buffer, final int index, final int length)
+        {
+            if (null != failure)
+            {
+                return org.agrona.concurrent.ControlledMessageHandler.Action.BREAK;
+            }
+            if (buffer.getLong(index) > dataConsumed)
+            {
+                // DATA that arrived before this event is not parsed yet: read it first.
+                return org.agrona.concurrent.ControlledMessageHandler.Action.ABORT;
+            }
+            events++;
+            switch (type)
+            {
+                case EV_RESULT -> onResult(buffer.getInt(index + 8), buffer.getInt(index + 12),
+                    buffer.getLong(index + 16));
+                case EV_HEADER ->
+                {
+                    if (enterUlp())
+                    {
+                        final int n = buffer.getInt(index + 8);
+                        buffer.getBytes(index + 12, headerBytes, 0, n);
+                        onUlpHeader();
+                    }
+                }
+                case EV_C2H_END ->
+                {
+                    if (enterUlp())
+                    {
+                        onC2HEnd(buffer.getInt(index + 8), buffer.getInt(index + 12), buffer.getLong(index + 16),
+                            buffer.getLong(index + 24), buffer.getLong(index + 32), buffer.getLong(index + 40));
+                    }
+                }
+                case EV_RESYNC -> pendingResync = buffer.getLong(index + 8);
+                case EV_TEARDOWN -> refusedRegistrations++;
+                case EV_ERROR ->
+                {
+                    final byte[] b = new byte[length - 8];
+                    buffer.getBytes(index + 8, b);
+                    fail(name + ": offload protocol error: " + new String(b, java.nio.charset.StandardCharsets.UTF_8),
+                        null);
+                }
+                default -> fail(name + ": unknown offload event " + type, null);
+            }
+            return null == failure ? org.agrona.concurrent.ControlledMessageHandler.Action.CONTINUE :
+                org.agrona.concurrent.ControlledMessageHandler.Action.BREAK;
+        }
+
+        private void onResult(final int errno, final int state, final long offset)
+        {
+            if (0 == errno)
+            {
+                active = true;
+                LOG.log(System.Logger.Level.DEBUG, "{0}: ULP offloaded, {1} at stream offset {2}", name,
+                    io.xts.protocol.UlpMessages.RESULT_IN_SYNC == state ? "in sync" : "searching", offset);
+            }
+            else
+            {
+                LOG.log(System.Logger.Level.INFO, "{0}: the XTS proxy refused the NVMe/TCP offload (errno {1}); " +
+                    "this queue stays in software", name, errno);
+            }
+            resultSeen = true;
+        }
+
+        /** The first ULP PDU: our parser must stand at a PDU boundary with every DATA byte before it parsed. */
+        private boolean enterUlp()
+        {
+            if (!switched)
+            {
+                if (parser.position() != lastBoundary)
+                {
+                    fail(String.format("%s: the proxy switched to ULP messages at stream offset %d, which is not a " +
+                        "PDU boundary (last boundary %d)", name, parser.position(), lastBoundary), null);
+                    return false;
+                }
+                switched = true;
+                pendingResync = -1;
+            }
+            return true;
+        }
+
+        private void onUlpHeader()
+        {
+            headerView.wrap(headerSegment, 0);
+            creditOwed += headerView.plen();
+            switch (headerView.type())
+            {
+                case NvmeTcp.TYPE_CAPSULE_RESP -> onCapsuleResp(respView.wrap(headerSegment, 0).cqe());
+                case NvmeTcp.TYPE_R2T ->
+                {
+                    onR2T(r2tView.wrap(headerSegment, 0));
+                    if (null != r2tCommand)
+                    {
+                        final Command cmd = r2tCommand;
+                        r2tCommand = null;
+                        sendH2CData(cmd, r2tTag, r2tOffset, r2tLength);
+                    }
+                }
+                case NvmeTcp.TYPE_C2H_TERM_REQ ->
+                {
+                    termView.wrap(headerSegment, 0);
+                    fail(String.format("%s: the controller sent C2HTermReq FES %02Xh (%s) FEI %d", name,
+                        termView.fes(), fesName(termView.fes()), termView.fei()), null);
+                }
+                default -> fail(name + ": unexpected PDU type " + headerView.type() + " in a PDU_HEADER", null);
+            }
+        }
+
+        private void onC2HEnd(final int cid, final int flags, final long datao, final long datal, final long plen,
+            final long placed)
+        {
+            creditOwed += plen;
+            final Command cmd = lookup(cid, "C2HData");
+            if (null == cmd)
+            {
+                return;
+            }
+            if (datao != cmd.c2hReceived)
+            {
+                protocolError(String.format("C2HData DATAO %d for CID %04Xh, expected %d (data must be contiguous)",
+                    datao, cid, cmd.c2hReceived));
+                return;
+            }
+            if (placed != datal)
+            {
+                protocolError(String.format("C2HData for CID %04Xh: %d bytes placed, DATAL %d", cid, placed, datal));
+                return;
+            }
+            if (0 != (flags & io.xts.protocol.UlpMessages.PLACE_DIGEST_ERROR))
+            {
+                cmd.digestError = true;
+                dataDigestErrors++;
+            }
+            cmd.c2hReceived += datal;
+            final int pduFlags = flags >>> 16;
+            if (0 != (pduFlags & NvmeTcp.FLAG_SUCCESS) && 0 != (pduFlags & NvmeTcp.FLAG_LAST_PDU))
+            {
+                final int status = cmd.digestError ? NvmeStatus.DATA_DIGEST_ERROR :
+                    cmd.c2hReceived != cmd.length ? NvmeStatus.SHORT_TRANSFER : NvmeStatus.SUCCESS;
+                finish(cmd, status, 0);
+            }
+        }
     }
 
     /** Completes the future passed as attachment; one per queue, so futures cost only themselves. */
