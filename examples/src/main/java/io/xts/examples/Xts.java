@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
     subcommands = {XskBench.class, LinkStream.class, Stat.class, Nc.class, EchoServer.class, HttpServer.class,
         HttpGet.class, StreamClient.class, CommandLine.HelpCommand.class,
         io.xts.proxy.ProxyCommand.class, io.xts.examples.nvme.NvmeTarget.class,
-        io.xts.examples.nvme.NvmeBench.class})
+        io.xts.examples.nvme.NvmeBench.class, io.xts.examples.bench.NvmeBenchReport.class,
+        io.xts.examples.bench.BenchChart.class})
 public final class Xts implements Runnable
 {
     @CommandLine.Spec
