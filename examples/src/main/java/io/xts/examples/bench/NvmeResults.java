@@ -98,6 +98,15 @@ public record NvmeResults(String benchmark, String date, Map<String, Object> set
             {
                 return unavailable("no I/O completed");
             }
+            final JsonNode offload = json.path("offload");
+            if ("offload".equals(json.path("options").path("mode").asText()) && offload.isObject() &&
+                offload.path("queues_offloaded").asInt(0) < offload.path("queues").asInt(1))
+            {
+                // Ran, but not offloaded: the proxy refused the ULP and the queues framed in software over XTS.
+                return unavailable("the proxy did not take the ULP: " + offload.path("queues_offloaded").asInt(0) +
+                    " of " + offload.path("queues").asInt(1) + " queues offloaded (software fallback over XTS, " +
+                    json.path("read").path("bw_gbit_s").asDouble() + " Gbit/s)");
+            }
             final Double perKio = cpu.path("per_1000_ios_s").isNumber() ? cpu.path("per_1000_ios_s").asDouble() : null;
             final Double total = cpu.path("total_s").isNumber() ? cpu.path("total_s").asDouble() : null;
             final JsonNode p99 = read.path("clat_ns").path("percentile").path("99");

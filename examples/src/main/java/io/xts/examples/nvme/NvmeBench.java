@@ -491,12 +491,10 @@ public final class NvmeBench implements Callable<Integer>
                 .transport(s.offload() ? NvmeController.Transport.OFFLOAD : NvmeController.Transport.SOFTWARE);
             if (null != xts)
             {
-                // TODO(issue 5): enable once NvmeController.Builder.stack(XtsStack) lands in xts-sockets.
-                // builder.stack(xts);
+                builder.stack(xts);
                 if (null != ulpPushAfter)
                 {
-                    // TODO(issue 5): enable once NvmeController.Builder.ulpPushAfter(int) lands in xts-sockets.
-                    // builder.ulpPushAfter(ulpPushAfter);
+                    builder.ulpPushAfter(ulpPushAfter);
                 }
             }
             controller = builder.connect();
@@ -551,6 +549,9 @@ public final class NvmeBench implements Callable<Integer>
             }
             for (final NvmeQueue q : controller.ioQueues())
             {
+                report.queuesOffloaded += q.isOffloaded() ? 1 : 0;
+                report.placedBytes += q.placedBytes();
+                report.unregisteredBytes += q.unregisteredBytes();
                 report.digestErrors += q.dataDigestErrors();
                 if (null != q.failure() && null == report.queueFailure)
                 {
@@ -739,6 +740,9 @@ public final class NvmeBench implements Callable<Integer>
         double prefillSeconds = -1;
         double readbackSeconds = -1;
         long digestErrors;
+        int queuesOffloaded;
+        long placedBytes;
+        long unregisteredBytes;
         String queueFailure;
         private long ios;
         private long readErrors;
@@ -877,6 +881,15 @@ public final class NvmeBench implements Callable<Integer>
             o.put("write", direction(true));
             o.put("errors", readErrors + writeErrors);
             o.put("digest_errors", digestErrors);
+            if (s.offload())
+            {
+                final Map<String, Object> x = new LinkedHashMap<>();
+                x.put("queues", controller.ioQueues().size());
+                x.put("queues_offloaded", queuesOffloaded);
+                x.put("placed_bytes", placedBytes);
+                x.put("unregistered_bytes", unregisteredBytes);
+                o.put("offload", x);
+            }
             final Map<String, Object> v = new LinkedHashMap<>();
             v.put("enabled", verify);
             v.put("checked_blocks", checkedBlocks);
@@ -946,6 +959,12 @@ public final class NvmeBench implements Callable<Integer>
             }
             out.printf(Locale.ROOT, "  errors: read=%d write=%d digest=%d verify-mismatches=%d%n", readErrors,
                 writeErrors, digestErrors, mismatches);
+            if (s.offload())
+            {
+                out.printf(Locale.ROOT, "  offload: %d of %d queues offloaded, %s placed by the proxy, %s " +
+                        "delivered unregistered (software fallback)%n", queuesOffloaded, controller.ioQueues().size(),
+                    bytes(placedBytes), bytes(unregisteredBytes));
+            }
             if (verify)
             {
                 out.printf(Locale.ROOT, "  verify: %d blocks checked%s%n", checkedBlocks,

@@ -169,6 +169,24 @@ class NvmeResultsTest
     }
 
     @Test
+    void offloadThatFellBackToSoftwareIsNotOffload() throws Exception
+    {
+        final String ran = benchJson("offload", 131072, 3.0, 2861.0, 28610, 5.0, 0.17);
+        write("offload-128k.json", ran.replace("\"digest_errors\" : 0,", "\"digest_errors\" : 0, \"offload\" : " +
+            "{ \"queues\" : 1, \"queues_offloaded\" : 0, \"placed_bytes\" : 0, \"unregistered_bytes\" : 9 },"));
+        final NvmeResults.Mode fell = NvmeResults.mode(dir, "offload", "128k");
+        assertFalse(fell.available());
+        assertTrue(fell.reason().startsWith("the proxy did not take the ULP: 0 of 1 queues offloaded"),
+            fell.reason());
+        assertNull(fell.gbps());
+        write("offload-128k.json", ran.replace("\"digest_errors\" : 0,", "\"digest_errors\" : 0, \"offload\" : " +
+            "{ \"queues\" : 1, \"queues_offloaded\" : 1, \"placed_bytes\" : 9, \"unregistered_bytes\" : 0 },"));
+        final NvmeResults.Mode took = NvmeResults.mode(dir, "offload", "128k");
+        assertTrue(took.available(), took.reason());
+        assertEquals(3.0, took.gbps());
+    }
+
+    @Test
     void resultsRoundTripThroughJson() throws Exception
     {
         final NvmeResults r = sample(false);
