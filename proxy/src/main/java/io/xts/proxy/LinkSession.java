@@ -2,6 +2,12 @@ package io.xts.proxy;
 
 import io.xts.link.LinkListener;
 import io.xts.protocol.ConnectFlyweight;
+import io.xts.protocol.DdpSetupFlyweight;
+import io.xts.protocol.DdpTeardownFlyweight;
+import io.xts.protocol.ResyncFlyweight;
+import io.xts.protocol.UlpMessages;
+import io.xts.protocol.UlpPushFlyweight;
+import io.xts.protocol.UlpResultFlyweight;
 import io.xts.protocol.EstablishedFlyweight;
 import io.xts.protocol.ListenFlyweight;
 import io.xts.protocol.ListenResultFlyweight;
@@ -26,6 +32,8 @@ import java.util.ArrayList;
 import java.util.function.Consumer;
 
 import static io.xts.protocol.SocketMessages.EACCES;
+import static io.xts.protocol.SocketMessages.EBADMSG;
+import static io.xts.protocol.SocketMessages.EOPNOTSUPP;
 import static io.xts.protocol.SocketMessages.EBADF;
 import static io.xts.protocol.SocketMessages.EEXIST;
 import static io.xts.protocol.SocketMessages.EINVAL;
@@ -36,6 +44,14 @@ import static io.xts.protocol.SocketMessages.OPTION_SO_RCVBUF;
 import static io.xts.protocol.SocketMessages.OPTION_SO_REUSEADDR;
 import static io.xts.protocol.SocketMessages.PROXY_ALLOCATED_ID;
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_LINK_ERROR;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_DDP_PLACE;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_DDP_SETUP;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_DDP_TEARDOWN;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_PDU_HEADER;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_RESYNC_REQUEST;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_RESYNC_RESPONSE;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_ULP_PUSH;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_ULP_RESULT;
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_ACCEPTED;
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_CLOSE;
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_CONNECT;
@@ -92,6 +108,13 @@ public final class LinkSession implements LinkListener
     boolean gatherWrites;
     /** Whether reads from TCP go straight into several frames at once (the link's claimBulk). */
     boolean bulkReads;
+    /** Whether ULP_PUSH can be accepted: only in the one-thread mode, where the offload writes into the link's frames. */
+    boolean ulpSupported;
+    /** Offloaded sockets (NVMe/TCP queues) the link holds. */
+    private int ulpQueues;
+    /** Repeat limiting of per-socket error events: at most one a second, the rest counted. */
+    private long lastLimitedEventNs = Long.MIN_VALUE;
+    private long suppressedEvents;
     private final java.util.ArrayList<TcpConnection> gatheringConnections = new java.util.ArrayList<>(256);
     /** A bulk read's reservation: where each frame's body is, its room, and a view for the scattering read. */
     final long[] bulkOffsets = new long[io.xts.link.XtsLink.MAX_BULK];
@@ -136,6 +159,11 @@ public final class LinkSession implements LinkListener
     private final SetOptionFlyweight setOption = new SetOptionFlyweight();
     private final OptionResultFlyweight optionResult = new OptionResultFlyweight();
     private final long[] optionValue = new long[1];
+    private final UlpPushFlyweight push = new UlpPushFlyweight();
+    private final UlpResultFlyweight ulpResult = new UlpResultFlyweight();
+    private final DdpSetupFlyweight ddpSetup = new DdpSetupFlyweight();
+    private final DdpTeardownFlyweight ddpTeardown = new DdpTeardownFlyweight();
+    private final ResyncFlyweight resyncMessage = new ResyncFlyweight();
 
     /**
      * @param config   allow-lists and limits.
@@ -168,6 +196,7 @@ public final class LinkSession implements LinkListener
         // mode they live in ring records released as they are read, so each is written at once.
         this.gatherWrites = port instanceof LinkPort;
         this.bulkReads = port instanceof LinkPort;
+        this.ulpSupported = port instanceof LinkPort;
         for (int i = 0; i < bulkViews.length; i++)
         {
             bulkViews[i] = view.duplicate();
@@ -366,6 +395,49 @@ public final class LinkSession implements LinkListener
         events.event(text);
     }
 
+    /**
+     * Report a per-socket error, but at most one a second: a flood of broken streams must not flood the log. What was
+     * held back is reported with the next one as a count.
+     */
+    void limitedEvent(final String text)
+    {
+        final long now = System.nanoTime();
+        if (Long.MIN_VALUE != lastLimitedEventNs && now - lastLimitedEventNs < 1_000_000_000L)
+        {
+            suppressedEvents++;
+            return;
+        }
+        if (suppressedEvents > 0)
+        {
+            events.event("error-repeated times=" + suppressedEvents + " kind=nvme-drop");
+            suppressedEvents = 0;
+        }
+        lastLimitedEventNs = now;
+        events.event(text);
+    }
+
+    /** @return the memory of the message being handled (the link's receive frames, or the toTcp ring). */
+    MemorySegment rxMemory()
+    {
+        return rxMemory;
+    }
+
+    /** An offloaded socket ended (its offload released). */
+    void offloadEnded()
+    {
+        if (ulpQueues > 0)
+        {
+            ulpQueues--;
+        }
+        ProxyCounters.increment(counters.nvmeQueueTeardown);
+    }
+
+    /** @return offloaded sockets the link holds. */
+    int offloadedQueues()
+    {
+        return ulpQueues;
+    }
+
     // ---- the link's life ----
 
     @Override
@@ -420,6 +492,7 @@ public final class LinkSession implements LinkListener
         listeners = 0;
         bytesInFlight = 0;
         acceptedSequence = 0;
+        ulpQueues = 0;
         counters.socketsOpen.setRelease(0);
         counters.listenersOpen.setRelease(0);
         counters.bytesInFlight.setRelease(0);
@@ -522,8 +595,13 @@ public final class LinkSession implements LinkListener
                 events.event("app-link-error id=" + Integer.toUnsignedString(id) + " length=" + length);
                 yield true;
             }
+            case TYPE_NVME_ULP_PUSH -> onUlpPush(id, offset, length);
+            case TYPE_NVME_DDP_SETUP -> onDdpSetup(id, offset, length);
+            case TYPE_NVME_DDP_TEARDOWN -> onDdpTeardown(id, offset, length);
+            case TYPE_NVME_RESYNC_RESPONSE -> onResyncResponse(id, offset, length);
             case TYPE_SOCKET_CONNECT_RESULT, TYPE_SOCKET_LISTEN_RESULT, TYPE_SOCKET_ACCEPTED, TYPE_SOCKET_ERROR,
-                 TYPE_SOCKET_OPTION_RESULT -> sendError(id, EINVAL, type, "message type 0x" +
+                 TYPE_SOCKET_OPTION_RESULT, TYPE_NVME_ULP_RESULT, TYPE_NVME_DDP_PLACE, TYPE_NVME_PDU_HEADER,
+                 TYPE_NVME_RESYNC_REQUEST -> sendError(id, EINVAL, type, "message type 0x" +
                 Integer.toHexString(type) + " goes from the proxy to the app, never to the proxy");
             default -> sendError(id, EINVAL, type, "the proxy does not handle message type 0x" +
                 Integer.toHexString(type));
@@ -878,6 +956,214 @@ public final class LinkSession implements LinkListener
         }
     }
 
+    // ---- NVMe/TCP offload ----
+
+    /**
+     * ULP_PUSH: hand the NVMe/TCP framing of an established socket to the proxy, or refuse (the socket carries on as a
+     * plain one and the app does everything in software). Answered with ULP_RESULT, claimed before anything is done.
+     */
+    private boolean onUlpPush(final int id, final long offset, final int length)
+    {
+        final ProxySocket s = visible(id);
+        if (null == s)
+        {
+            return unknownId(id, TYPE_NVME_ULP_PUSH);
+        }
+        if (s instanceof TcpConnection c && TcpConnection.State.DEAD == c.state())
+        {
+            // Its RESET is on its way; that is the answer.
+            return true;
+        }
+        final long body = port.claim(TYPE_NVME_ULP_RESULT, id, UlpMessages.RESULT_LENGTH);
+        if (body < 0)
+        {
+            return false;
+        }
+        final UlpResultFlyweight result = ulpResult.wrap(memory, body, UlpMessages.RESULT_LENGTH);
+        push.wrap(rxMemory, offset, length);
+        final String why = refusePush(s);
+        if (null != why)
+        {
+            final int errno = why.startsWith("EOPNOTSUPP") ? EOPNOTSUPP : EINVAL;
+            result.write(errno, UlpMessages.RESULT_IN_SYNC, 0);
+            ProxyCounters.increment(counters.nvmeUlpRefused);
+            events.event("ulp-refused id=" + Integer.toUnsignedString(id) + " errno=" + errno + " why=" + why);
+            return true;
+        }
+        final TcpConnection c = (TcpConnection)s;
+        final long forwarded = c.bytesFromPeer();
+        final boolean inSync = forwarded == push.c2hConsumed();
+        final NvmeQueueOffload offload;
+        try
+        {
+            offload = new NvmeQueueOffload(this, id, push.headerDigest(), push.dataDigest(), push.cpda(), push.hpda(),
+                push.maxH2cData(), push.qsize(), config.nvmeOffload(), forwarded, inSync, c.bytesFromApp());
+        }
+        catch (final RuntimeException ex)
+        {
+            // No memory for the staging buffer: refuse rather than fail the socket.
+            result.write(EOPNOTSUPP, UlpMessages.RESULT_IN_SYNC, 0);
+            ProxyCounters.increment(counters.nvmeUlpRefused);
+            events.event("ulp-refused id=" + Integer.toUnsignedString(id) + " errno=" + EOPNOTSUPP + " why=" + ex);
+            return true;
+        }
+        result.write(0, inSync ? UlpMessages.RESULT_IN_SYNC : UlpMessages.RESULT_SEARCHING, forwarded);
+        ulpQueues++;
+        ProxyCounters.increment(counters.nvmeQueueInit);
+        c.offload(offload);
+        return true;
+    }
+
+    /**
+     * @return null when the push can be accepted, else why not, starting with "EOPNOTSUPP" when that is the errno
+     *         (configuration, limits, mode), EINVAL otherwise (the body or the socket's state).
+     */
+    private String refusePush(final ProxySocket s)
+    {
+        if (!push.isComplete())
+        {
+            return "ULP_PUSH body of " + push.length() + " bytes, expected " + UlpMessages.PUSH_LENGTH;
+        }
+        if (!config.nvmeOffload().enabled())
+        {
+            return "EOPNOTSUPP: NVMe/TCP offload is disabled by the configuration";
+        }
+        if (!ulpSupported)
+        {
+            return "EOPNOTSUPP: NVMe/TCP offload is not supported with --threads 2";
+        }
+        if (UlpMessages.ULP_NVME_TCP != push.ulp())
+        {
+            return "EOPNOTSUPP: ULP " + push.ulp() + " (only 1, NVMe/TCP)";
+        }
+        if (!(s instanceof TcpConnection c))
+        {
+            return "socket " + Integer.toUnsignedString(s.id) + " is a listener";
+        }
+        if (TcpConnection.State.ESTABLISHED != c.state())
+        {
+            return "socket " + Integer.toUnsignedString(s.id) + " is " + c.state() + ", not established";
+        }
+        if (c.offloaded())
+        {
+            return "the ULP was pushed already";
+        }
+        if (0 != (push.flags() & ~(UlpMessages.PUSH_FLAG_HDGST | UlpMessages.PUSH_FLAG_DDGST)))
+        {
+            return "flags " + push.flags() + " has reserved bits";
+        }
+        if (push.cpda() > io.xts.nvme.NvmeTcp.MAX_PDA || push.hpda() > io.xts.nvme.NvmeTcp.MAX_PDA)
+        {
+            return "CPDA " + push.cpda() + " or HPDA " + push.hpda() + " above " + io.xts.nvme.NvmeTcp.MAX_PDA;
+        }
+        if (push.maxH2cData() < io.xts.nvme.NvmeTcp.MIN_MAXH2CDATA)
+        {
+            return "MAXH2CDATA " + push.maxH2cData() + " below " + io.xts.nvme.NvmeTcp.MIN_MAXH2CDATA;
+        }
+        if (0 == push.qsize())
+        {
+            return "queue size 0";
+        }
+        if (push.h2cSent() != c.bytesFromApp())
+        {
+            return "h2cSent " + push.h2cSent() + " but the proxy received " + c.bytesFromApp() +
+                " bytes from the app on this socket";
+        }
+        if (push.c2hConsumed() < 0 || push.c2hConsumed() > c.bytesFromPeer())
+        {
+            return "c2hConsumed " + push.c2hConsumed() + " but the proxy forwarded only " + c.bytesFromPeer() +
+                " bytes";
+        }
+        if (ulpQueues >= config.nvmeOffload().maxQueuesPerLink())
+        {
+            return "EOPNOTSUPP: the link holds " + ulpQueues + " offloaded queues already (nvmeOffload.maxQueuesPerLink)";
+        }
+        return null;
+    }
+
+    /** DDP_SETUP: register a command's buffer for placement, or refuse with DDP_TEARDOWN REFUSED. */
+    private boolean onDdpSetup(final int id, final long offset, final int length)
+    {
+        final ProxySocket s = visible(id);
+        if (null == s)
+        {
+            return unknownId(id, TYPE_NVME_DDP_SETUP);
+        }
+        ddpSetup.wrap(rxMemory, offset, length);
+        if (!ddpSetup.isComplete())
+        {
+            return sendError(id, EINVAL, TYPE_NVME_DDP_SETUP, "DDP_SETUP body of " + length + " bytes, expected " +
+                UlpMessages.SETUP_LENGTH);
+        }
+        final int cid = ddpSetup.cid();
+        final TcpConnection c = s instanceof TcpConnection tc ? tc : null;
+        if (null != c && TcpConnection.State.DEAD == c.state())
+        {
+            return true;
+        }
+        final NvmeQueueOffload offload = null == c ? null : c.offload();
+        // While the offload searches nothing is placed yet, but a registration holds for when placement starts.
+        if (null != offload && null == offload.setup(cid, ddpSetup.bufferLength()))
+        {
+            ProxyCounters.increment(counters.nvmeDdpSetup);
+            return true;
+        }
+        final long body = port.claim(TYPE_NVME_DDP_TEARDOWN, id, UlpMessages.TEARDOWN_LENGTH);
+        if (body < 0)
+        {
+            return false;
+        }
+        ddpTeardown.wrap(memory, body, UlpMessages.TEARDOWN_LENGTH).write(cid, UlpMessages.TEARDOWN_REFUSED);
+        ProxyCounters.increment(counters.nvmeDdpSetupFail);
+        return true;
+    }
+
+    /** DDP_TEARDOWN from the app: the registration ends (nothing is answered). */
+    private boolean onDdpTeardown(final int id, final long offset, final int length)
+    {
+        final ProxySocket s = visible(id);
+        if (null == s)
+        {
+            return unknownId(id, TYPE_NVME_DDP_TEARDOWN);
+        }
+        ddpTeardown.wrap(rxMemory, offset, length);
+        if (!ddpTeardown.isComplete())
+        {
+            return sendError(id, EINVAL, TYPE_NVME_DDP_TEARDOWN, "DDP_TEARDOWN body of " + length +
+                " bytes, expected " + UlpMessages.TEARDOWN_LENGTH);
+        }
+        if (s instanceof TcpConnection c && null != c.offload())
+        {
+            c.offload().teardown(ddpTeardown.cid());
+        }
+        return true;
+    }
+
+    /** RESYNC_RESPONSE: the app's answer about a candidate header. */
+    private boolean onResyncResponse(final int id, final long offset, final int length)
+    {
+        final ProxySocket s = visible(id);
+        if (null == s)
+        {
+            return unknownId(id, TYPE_NVME_RESYNC_RESPONSE);
+        }
+        resyncMessage.wrap(rxMemory, offset, length);
+        if (!resyncMessage.isResponse())
+        {
+            return sendError(id, EINVAL, TYPE_NVME_RESYNC_RESPONSE, "RESYNC_RESPONSE body of " + length +
+                " bytes, expected " + UlpMessages.RESYNC_RESPONSE_LENGTH);
+        }
+        if (s instanceof TcpConnection c)
+        {
+            c.onResyncResponse(resyncMessage.streamOffset(), resyncMessage.confirmed());
+        }
+        else
+        {
+            ProxyCounters.increment(counters.nvmeResyncIgnored);
+        }
+        return true;
+    }
+
     // ---- accepted connections ----
 
     /** @return the id the next accepted connection gets (taken only when it is admitted). */
@@ -1051,6 +1337,22 @@ public final class LinkSession implements LinkListener
             case EPROTO -> ProxyCounters.increment(counters.errorsEproto);
             default -> ProxyCounters.increment(counters.errorsEinval);
         }
+        return true;
+    }
+
+    /**
+     * The ERROR before the RESET of a socket ended by a fatal NVMe/TCP stream error: errno EBADMSG, offending type
+     * PDU_HEADER, the text naming the field, its value, what was expected and the stream offset.
+     */
+    boolean sendNvmeError(final int id, final String text)
+    {
+        final int length = SocketErrorFlyweight.lengthFor(text);
+        final long body = port.claim(TYPE_SOCKET_ERROR, id, length);
+        if (body < 0)
+        {
+            return false;
+        }
+        error.wrap(memory, body, length).write(EBADMSG, TYPE_NVME_PDU_HEADER, text);
         return true;
     }
 

@@ -25,13 +25,16 @@ import java.util.Set;
  * {"allow": {"connect": [{"cidr": "198.18.1.0/24", "ports": "1-65535"}],
  *            "listen": {"ports": "1024-65535", "addresses": ["0.0.0.0/0", "::/0"]}},
  *  "limits": {"socketsPerLink": 1024, "listenersPerLink": 64, "bytesInFlightPerLink": 268435456,
- *             "sendWindow": 262144, "connectTimeoutMs": 10000}}
+ *             "sendWindow": 262144, "connectTimeoutMs": 10000},
+ *  "nvmeOffload": {"enabled": true, "maxQueuesPerLink": 256, "maxRegistrationsPerQueue": 1024,
+ *                  "maxRegistrationLength": 16777216}}
  * </pre>
  *
- * @param allow  what app hosts may do.
- * @param limits how much each link may hold.
+ * @param allow       what app hosts may do.
+ * @param limits      how much each link may hold.
+ * @param nvmeOffload whether and how far the proxy takes over the NVMe/TCP framing of sockets (ULP_PUSH).
  */
-public record ProxyConfig(AllowList allow, Limits limits)
+public record ProxyConfig(AllowList allow, Limits limits, NvmeOffload nvmeOffload)
 {
     /** Networks allowed by default: the benchmarking range and unique-local IPv6, where the test networks live. */
     public static final List<String> DEFAULT_NETWORKS = List.of("198.18.0.0/15", "fd00::/8");
@@ -77,7 +80,7 @@ public record ProxyConfig(AllowList allow, Limits limits)
             positive("limits.connectTimeoutMs", connectTimeoutMs);
         }
 
-        private static void positive(final String field, final long value)
+        static void positive(final String field, final long value)
         {
             if (value <= 0)
             {
@@ -91,6 +94,64 @@ public record ProxyConfig(AllowList allow, Limits limits)
         public static Limits defaults()
         {
             return new Limits(1024, 64, 256L << 20, 256 << 10, 10_000);
+        }
+    }
+
+    /**
+     * A configuration with the default NVMe/TCP offload settings.
+     *
+     * @param allow  what app hosts may do.
+     * @param limits how much each link may hold.
+     */
+    public ProxyConfig(final AllowList allow, final Limits limits)
+    {
+        this(allow, limits, NvmeOffload.defaults());
+    }
+
+    /**
+     * The NVMe/TCP offload engine's settings (docs/PROTOCOL.md "NVMe/TCP offload messages"): each bounds memory the
+     * proxy holds for an app host.
+     *
+     * @param enabled                  whether ULP_PUSH is accepted at all (false: every push gets EOPNOTSUPP, the app
+     *                                 stays in software).
+     * @param maxQueuesPerLink         offloaded sockets a link may hold at once (each has a staging buffer of
+     *                                 {@link NvmeQueueOffload#STAGING} bytes); beyond: EOPNOTSUPP.
+     * @param maxRegistrationsPerQueue DDP registrations one queue may hold (also capped by the queue size the app
+     *                                 pushes); beyond: DDP_TEARDOWN refused.
+     * @param maxRegistrationLength    the longest buffer a registration may name, and the most DATA one C2HData or
+     *                                 in-capsule CapsuleCmd may carry.
+     */
+    public record NvmeOffload(
+        boolean enabled, int maxQueuesPerLink, int maxRegistrationsPerQueue, long maxRegistrationLength)
+    {
+        /** The largest registration length: DDP_SETUP carries a u32. */
+        public static final long MAX_REGISTRATION_LENGTH = 0xFFFF_FFFFL;
+        /** The most registrations per queue: CIDs are u16. */
+        public static final int MAX_REGISTRATIONS = 65536;
+
+        /** Validates where the values enter. */
+        public NvmeOffload
+        {
+            Limits.positive("nvmeOffload.maxQueuesPerLink", maxQueuesPerLink);
+            Limits.positive("nvmeOffload.maxRegistrationsPerQueue", maxRegistrationsPerQueue);
+            if (maxRegistrationsPerQueue > MAX_REGISTRATIONS)
+            {
+                throw new IllegalArgumentException("nvmeOffload.maxRegistrationsPerQueue: " +
+                    maxRegistrationsPerQueue + " is above " + MAX_REGISTRATIONS + " (command ids are 16 bits)");
+            }
+            if (maxRegistrationLength < 4096 || maxRegistrationLength > MAX_REGISTRATION_LENGTH)
+            {
+                throw new IllegalArgumentException("nvmeOffload.maxRegistrationLength: " + maxRegistrationLength +
+                    " is outside 4096.." + MAX_REGISTRATION_LENGTH + " bytes");
+            }
+        }
+
+        /**
+         * @return enabled, 256 queues per link, 1024 registrations per queue, 16 MiB per registration.
+         */
+        public static NvmeOffload defaults()
+        {
+            return new NvmeOffload(true, 256, 1024, 16L << 20);
         }
     }
 
@@ -167,12 +228,36 @@ public record ProxyConfig(AllowList allow, Limits limits)
             throw new IllegalArgumentException("the configuration must be a JSON object, got " +
                 (null == root ? "nothing" : root.getNodeType().name().toLowerCase(java.util.Locale.ROOT)));
         }
-        onlyFields(root, "", Set.of("allow", "limits"));
+        onlyFields(root, "", Set.of("allow", "limits", "nvmeOffload"));
         final ProxyConfig defaults = defaults();
         final AllowList allow = root.has("allow") ? allow(object(root.get("allow"), "allow"), defaults.allow()) :
             defaults.allow();
         final Limits limits = root.has("limits") ? limits(object(root.get("limits"), "limits")) : Limits.defaults();
-        return new ProxyConfig(allow, limits);
+        final NvmeOffload nvme = root.has("nvmeOffload") ?
+            nvmeOffload(object(root.get("nvmeOffload"), "nvmeOffload")) : NvmeOffload.defaults();
+        return new ProxyConfig(allow, limits, nvme);
+    }
+
+    private static NvmeOffload nvmeOffload(final JsonNode node)
+    {
+        onlyFields(node, "nvmeOffload.", Set.of(
+            "enabled", "maxQueuesPerLink", "maxRegistrationsPerQueue", "maxRegistrationLength"));
+        final NvmeOffload d = NvmeOffload.defaults();
+        boolean enabled = d.enabled();
+        if (node.has("enabled"))
+        {
+            final JsonNode value = node.get("enabled");
+            if (!value.isBoolean())
+            {
+                throw new IllegalArgumentException("nvmeOffload.enabled: expected true or false, got " + value);
+            }
+            enabled = value.asBoolean();
+        }
+        return new NvmeOffload(enabled,
+            (int)number(node, "nvmeOffload.", "maxQueuesPerLink", d.maxQueuesPerLink(), Integer.MAX_VALUE),
+            (int)number(node, "nvmeOffload.", "maxRegistrationsPerQueue", d.maxRegistrationsPerQueue(),
+                Integer.MAX_VALUE),
+            number(node, "nvmeOffload.", "maxRegistrationLength", d.maxRegistrationLength(), Long.MAX_VALUE));
     }
 
     private static AllowList allow(final JsonNode node, final AllowList defaults)
@@ -241,6 +326,12 @@ public record ProxyConfig(AllowList allow, Limits limits)
 
     private static long number(final JsonNode node, final String field, final long fallback, final long max)
     {
+        return number(node, "limits.", field, fallback, max);
+    }
+
+    private static long number(
+        final JsonNode node, final String prefix, final String field, final long fallback, final long max)
+    {
         if (!node.has(field))
         {
             return fallback;
@@ -248,12 +339,12 @@ public record ProxyConfig(AllowList allow, Limits limits)
         final JsonNode value = node.get(field);
         if (!value.isIntegralNumber() || !value.canConvertToLong())
         {
-            throw new IllegalArgumentException("limits." + field + ": expected a whole number, got " + value);
+            throw new IllegalArgumentException(prefix + field + ": expected a whole number, got " + value);
         }
         final long v = value.asLong();
         if (v > max)
         {
-            throw new IllegalArgumentException("limits." + field + ": " + v + " is above the largest allowed, " + max);
+            throw new IllegalArgumentException(prefix + field + ": " + v + " is above the largest allowed, " + max);
         }
         return v;
     }

@@ -6,8 +6,8 @@ import org.agrona.concurrent.status.CountersManager;
 /**
  * The proxy's counters, allocated in an Agrona {@link CountersManager} (in production the one in the proxy's
  * memory-mapped counters file, so {@code xts stat} reads them live): links and sockets open now (gauges), connects,
- * accepts, bytes and DATA messages each way, errors sent by kind, refusals by reason and resets each way, and the
- * two-thread mode's hand-off rings found full. Each counter has exactly one writer (the agent thread in the one-thread
+ * accepts, bytes and DATA messages each way, errors sent by kind, refusals by reason and resets each way, the
+ * two-thread mode's hand-off rings found full, and the NVMe/TCP offload engine's work ({@code nvme-*}). Each counter has exactly one writer (the agent thread in the one-thread
  * mode; in the two-thread mode the link agent for {@code ring-full-to-tcp}, the TCP agent for every other), so updates
  * are plain release stores, not atomic read-modify-writes. Labels are "proxy &lt;name&gt; &lt;counter&gt;", the names
  * in the docs.
@@ -45,6 +45,32 @@ public final class ProxyCounters implements AutoCloseable
     final AtomicCounter ringFullToTcp;
     /** Two-thread mode: a message to the app found the toLink ring full (the claim was refused). */
     final AtomicCounter ringFullToLink;
+    /** NVMe/TCP offload: sockets whose ULP_PUSH was accepted, and offloaded sockets that ended. */
+    final AtomicCounter nvmeQueueInit;
+    final AtomicCounter nvmeQueueTeardown;
+    /** ULP_PUSH answered with an errno (EOPNOTSUPP or EINVAL). */
+    final AtomicCounter nvmeUlpRefused;
+    /** DDP registrations accepted, refused (DDP_TEARDOWN REFUSED), and ended (command complete or app teardown). */
+    final AtomicCounter nvmeDdpSetup;
+    final AtomicCounter nvmeDdpSetupFail;
+    final AtomicCounter nvmeDdpTeardown;
+    /** Offloaded sockets ended by a fatal PDU error (malformed either way, or a header digest error). */
+    final AtomicCounter nvmeDrop;
+    /** Malformed PDUs (controller's or app's), header digest errors excepted. */
+    final AtomicCounter nvmeMalformed;
+    final AtomicCounter nvmeHdgstErrors;
+    final AtomicCounter nvmeDdgstErrors;
+    final AtomicCounter nvmeResyncRequests;
+    final AtomicCounter nvmeResyncConfirmed;
+    /** RESYNC_RESPONSEs for an offset no longer pending (or on a socket not searching): ignored. */
+    final AtomicCounter nvmeResyncIgnored;
+    /** C2HData PDUs whose data went to a registration, and the bytes placed into registrations. */
+    final AtomicCounter nvmeOffloadPdus;
+    final AtomicCounter nvmeOffloadBytes;
+    /** C2HData bytes sent flagged unregistered (no registration, or beyond its length): the app copies them. */
+    final AtomicCounter nvmeUnregisteredBytes;
+    /** Header and data digests the proxy wrote into the app's PDUs on their way to TCP. */
+    final AtomicCounter nvmeTxDigests;
     private final AtomicCounter[] all;
 
     /**
@@ -80,10 +106,30 @@ public final class ProxyCounters implements AutoCloseable
         linkDownAborts = counters.newCounter(p + "link-down-aborts", TYPE_ID);
         ringFullToTcp = counters.newCounter(p + "ring-full-to-tcp", TYPE_ID);
         ringFullToLink = counters.newCounter(p + "ring-full-to-link", TYPE_ID);
+        nvmeQueueInit = counters.newCounter(p + "nvme-queue-init", TYPE_ID);
+        nvmeQueueTeardown = counters.newCounter(p + "nvme-queue-teardown", TYPE_ID);
+        nvmeUlpRefused = counters.newCounter(p + "nvme-ulp-refused", TYPE_ID);
+        nvmeDdpSetup = counters.newCounter(p + "nvme-ddp-setup", TYPE_ID);
+        nvmeDdpSetupFail = counters.newCounter(p + "nvme-ddp-setup-fail", TYPE_ID);
+        nvmeDdpTeardown = counters.newCounter(p + "nvme-ddp-teardown", TYPE_ID);
+        nvmeDrop = counters.newCounter(p + "nvme-drop", TYPE_ID);
+        nvmeMalformed = counters.newCounter(p + "nvme-malformed", TYPE_ID);
+        nvmeHdgstErrors = counters.newCounter(p + "nvme-hdgst-errors", TYPE_ID);
+        nvmeDdgstErrors = counters.newCounter(p + "nvme-ddgst-errors", TYPE_ID);
+        nvmeResyncRequests = counters.newCounter(p + "nvme-resync-requests", TYPE_ID);
+        nvmeResyncConfirmed = counters.newCounter(p + "nvme-resync-confirmed", TYPE_ID);
+        nvmeResyncIgnored = counters.newCounter(p + "nvme-resync-ignored", TYPE_ID);
+        nvmeOffloadPdus = counters.newCounter(p + "nvme-offload-pdus", TYPE_ID);
+        nvmeOffloadBytes = counters.newCounter(p + "nvme-offload-bytes", TYPE_ID);
+        nvmeUnregisteredBytes = counters.newCounter(p + "nvme-unregistered-bytes", TYPE_ID);
+        nvmeTxDigests = counters.newCounter(p + "nvme-tx-digests", TYPE_ID);
         all = new AtomicCounter[] {linksUp, socketsOpen, listenersOpen, bytesInFlight, pendingBuffers, connectsOk,
             connectsFailed, connectTimeouts, accepted, bytesAppToTcp, bytesTcpToApp, dataAppToTcp, dataTcpToApp,
             errorsEbadf, errorsEinval, errorsEproto, refusedAllowList, refusedSocketLimit, refusedListenerLimit,
-            refusedBytesInFlight, resetsSent, resetsReceived, tcpAborts, linkDownAborts, ringFullToTcp, ringFullToLink};
+            refusedBytesInFlight, resetsSent, resetsReceived, tcpAborts, linkDownAborts, ringFullToTcp, ringFullToLink,
+            nvmeQueueInit, nvmeQueueTeardown, nvmeUlpRefused, nvmeDdpSetup, nvmeDdpSetupFail, nvmeDdpTeardown, nvmeDrop,
+            nvmeMalformed, nvmeHdgstErrors, nvmeDdgstErrors, nvmeResyncRequests, nvmeResyncConfirmed, nvmeResyncIgnored,
+            nvmeOffloadPdus, nvmeOffloadBytes, nvmeUnregisteredBytes, nvmeTxDigests};
     }
 
     static void add(final AtomicCounter counter, final long delta)

@@ -12,6 +12,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 
+import static io.xts.protocol.SocketMessages.EBADMSG;
 import static io.xts.protocol.SocketMessages.ECONNRESET;
 import static io.xts.protocol.SocketMessages.EINVAL;
 import static io.xts.protocol.SocketMessages.ENOTCONN;
@@ -39,6 +40,11 @@ import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_DATA;
  * credit update, SHUTDOWN, RESET) are flags, sent in that order by {@link #flush()} when the link has room, so nothing
  * queues without bound. Memory per connection: the send window (only while the kernel refuses data) plus this object's
  * fixed state. Nothing on the DATA paths allocates.
+ * <p>
+ * After a ULP_PUSH the connection carries one NVMe/TCP queue ({@link NvmeQueueOffload}): peer-to-app bytes are read
+ * into the offload's staging buffer instead of DATA messages and leave as PDU_HEADER/DDP_PLACE (or DATA while it
+ * searches); app-to-peer DATA has its digests filled in before it goes anywhere. A malformed PDU either way, or a
+ * header digest error, ends the connection with ERROR EBADMSG, RST and RESET EBADMSG.
  */
 final class TcpConnection extends ProxySocket
 {
@@ -84,6 +90,10 @@ final class TcpConnection extends ProxySocket
     private int connectErrno;
     private boolean shutdownOwed;
     private int resetOwed;
+    /** The text of an ERROR owed before the RESET (a fatal NVMe/TCP stream error), or null. */
+    private String errorOwed;
+    /** The NVMe/TCP offload after an accepted ULP_PUSH, else null. */
+    private NvmeQueueOffload ulp;
     private long deadlineNs;
     private int interest = -1;
     boolean owing;
@@ -327,6 +337,11 @@ final class TcpConnection extends ProxySocket
      */
     private void readToApp()
     {
+        if (null != ulp)
+        {
+            readOffloaded();
+            return;
+        }
         final AppPort link = session.port;
         final ByteBuffer view = session.view;
         for (int messages = 0; messages < READ_BURST; messages++)
@@ -451,6 +466,167 @@ final class TcpConnection extends ProxySocket
         return n == room ? 1 : 0;
     }
 
+    // ---- NVMe/TCP offload ----
+
+    /** @return bytes of the peer's stream read so far (forwarded to the app, or staged for it). */
+    long bytesFromPeer()
+    {
+        return toApp.sentPosition();
+    }
+
+    /** @return bytes of DATA received from the app so far. */
+    long bytesFromApp()
+    {
+        return receivedFromApp;
+    }
+
+    /** @return whether a ULP was pushed onto this connection. */
+    boolean offloaded()
+    {
+        return null != ulp;
+    }
+
+    /** @return the offload, or null. */
+    NvmeQueueOffload offload()
+    {
+        return ulp;
+    }
+
+    /** The app's ULP_PUSH was accepted: from now on the peer's bytes go through the offload. */
+    void offload(final NvmeQueueOffload offload)
+    {
+        this.ulp = offload;
+        updateInterest();
+    }
+
+    /**
+     * Read from the kernel into the offload's staging buffer, within the app's credit, and send what the offload
+     * makes of it as far as the link has room.
+     */
+    private void readOffloaded()
+    {
+        final NvmeQueueOffload offload = ulp;
+        for (int reads = 0; reads < READ_BURST; reads++)
+        {
+            final long credit = toApp.available();
+            if (credit <= 0)
+            {
+                break;
+            }
+            final int at = offload.prepareRead();
+            if (at < 0)
+            {
+                break;
+            }
+            final int want = (int)Math.min(credit, offload.readRoom());
+            final ByteBuffer view = offload.stageView();
+            final int n;
+            try
+            {
+                view.limit(at + want).position(at);
+                n = channel.read(view);
+            }
+            catch (final IOException ex)
+            {
+                failEstablished(Errno.ofStream(ex));
+                return;
+            }
+            if (n < 0)
+            {
+                peerEof = true;
+                shutdownOwed = true;
+                offload.endOfStream();
+                session.owe(this);
+                break;
+            }
+            if (0 == n)
+            {
+                break;
+            }
+            toApp.take(n);
+            offload.received(n);
+            ProxyCounters.add(session.counters.bytesTcpToApp, n);
+            if (!drainOffload() || n < want)
+            {
+                break;
+            }
+        }
+        if (State.ESTABLISHED == state && null != ulp)
+        {
+            updateInterest();
+        }
+    }
+
+    /**
+     * Send what the offload holds as far as the link has room; end the connection if its stream is malformed.
+     *
+     * @return true when everything that can go out went (false: the link is full, or the connection ended).
+     */
+    private boolean drainOffload()
+    {
+        final int result = ulp.drain();
+        if (NvmeQueueOffload.FAILED == result)
+        {
+            nvmeFatal(ulp.failure(), ulp.failureIsHeaderDigest());
+            return false;
+        }
+        if (NvmeQueueOffload.BLOCKED == result)
+        {
+            // Revisited every duty cycle (flush) until the link took everything, with or without new bytes from TCP.
+            session.owe(this);
+            return false;
+        }
+        return true;
+    }
+
+    /** RESYNC_RESPONSE from the app. */
+    void onResyncResponse(final long offset, final boolean headerThere)
+    {
+        if (null == ulp || State.ESTABLISHED != state)
+        {
+            ProxyCounters.increment(session.counters.nvmeResyncIgnored);
+            return;
+        }
+        if (ulp.onResyncResponse(offset, headerThere))
+        {
+            drainOffload();
+            if (null != ulp)
+            {
+                updateInterest();
+            }
+        }
+    }
+
+    /**
+     * A fatal NVMe/TCP stream error (a malformed PDU either way, or a header digest error): only this socket ends.
+     * The TCP connection is reset (RST); the app is told with ERROR EBADMSG naming what was wrong, then RESET EBADMSG.
+     */
+    void nvmeFatal(final String text, final boolean headerDigest)
+    {
+        final ProxyCounters counters = session.counters;
+        ProxyCounters.increment(counters.nvmeDrop);
+        ProxyCounters.increment(headerDigest ? counters.nvmeHdgstErrors : counters.nvmeMalformed);
+        session.limitedEvent("nvme-drop id=" + Integer.toUnsignedString(id) + " error=" + text);
+        closeChannel(true);
+        if (State.CLOSING == state)
+        {
+            session.free(this, false);
+            return;
+        }
+        errorOwed = text;
+        owedReset(EBADMSG);
+    }
+
+    private void releaseOffload()
+    {
+        if (null != ulp)
+        {
+            ulp.close();
+            ulp = null;
+            session.offloadEnded();
+        }
+    }
+
     // ---- messages from the app ----
 
     /**
@@ -477,6 +653,11 @@ final class TcpConnection extends ProxySocket
         receivedFromApp += length;
         ProxyCounters.add(session.counters.bytesAppToTcp, length);
         ProxyCounters.increment(session.counters.dataAppToTcp);
+        if (null != ulp && !ulp.onAppData(session.rxMemory(), offset, length))
+        {
+            nvmeFatal(ulp.txFailure(), false);
+            return;
+        }
         final ByteBuffer view = session.rxView;
         if (session.gatherWrites && (null == pending || 0 == pending.position()))
         {
@@ -848,6 +1029,7 @@ final class TcpConnection extends ProxySocket
 
     void releasePending()
     {
+        releaseOffload();
         gatheredCount = 0;
         if (null != pendingArena)
         {
@@ -871,7 +1053,7 @@ final class TcpConnection extends ProxySocket
         }
         else if (State.ESTABLISHED == state || State.CLOSING == state)
         {
-            if (State.ESTABLISHED == state && !peerEof && toApp.available() > 0)
+            if (State.ESTABLISHED == state && !peerEof && toApp.available() > 0 && (null == ulp || ulp.canRead()))
             {
                 ops |= SelectionKey.OP_READ;
             }
@@ -938,6 +1120,23 @@ final class TcpConnection extends ProxySocket
             fromApp.advertise();
             grantedToApp = position + sendWindow;
         }
+        if (null != ulp && State.ESTABLISHED == state)
+        {
+            // What the offload still holds goes before a SHUTDOWN (the peer's bytes before its FIN).
+            final int result = ulp.drain();
+            if (NvmeQueueOffload.BLOCKED == result)
+            {
+                return false;
+            }
+            if (NvmeQueueOffload.FAILED == result)
+            {
+                nvmeFatal(ulp.failure(), ulp.failureIsHeaderDigest());
+            }
+            else
+            {
+                updateInterest();
+            }
+        }
         if (shutdownOwed)
         {
             if (!session.sendEmpty(io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_SHUTDOWN, id))
@@ -945,6 +1144,14 @@ final class TcpConnection extends ProxySocket
                 return false;
             }
             shutdownOwed = false;
+        }
+        if (null != errorOwed && 0 != resetOwed)
+        {
+            if (!session.sendNvmeError(id, errorOwed))
+            {
+                return false;
+            }
+            errorOwed = null;
         }
         if (0 != resetOwed)
         {

@@ -2,7 +2,16 @@ package io.xts.proxy;
 
 import io.xts.link.LinkListener;
 import io.xts.link.XtsLink;
+import io.xts.nvme.NvmeTcp;
 import io.xts.protocol.ConnectFlyweight;
+import io.xts.protocol.DdpPlaceFlyweight;
+import io.xts.protocol.DdpSetupFlyweight;
+import io.xts.protocol.DdpTeardownFlyweight;
+import io.xts.protocol.PduHeaderMessageFlyweight;
+import io.xts.protocol.ResyncFlyweight;
+import io.xts.protocol.UlpMessages;
+import io.xts.protocol.UlpPushFlyweight;
+import io.xts.protocol.UlpResultFlyweight;
 import io.xts.protocol.EstablishedFlyweight;
 import io.xts.protocol.ListenFlyweight;
 import io.xts.protocol.ListenResultFlyweight;
@@ -28,7 +37,9 @@ import static io.xts.protocol.XtsFrameDescriptor.*;
  * The app host's end of the socket protocol, as small as the tests need, on a plain {@link XtsLink}: it sends
  * CONNECT, LISTEN, DATA within the proxy's credit, CREDIT as it consumes (or not, for a slow app), SHUTDOWN, CLOSE,
  * RESET and SET_OPTION, and records everything the proxy sends, checking on every DATA that the proxy never sent
- * past the credit this app granted.
+ * past the credit this app granted. For NVMe/TCP offload it sends ULP_PUSH, DDP_SETUP/TEARDOWN and RESYNC_RESPONSE and
+ * records ULP_RESULT, PDU_HEADER, DDP_PLACE, DDP_TEARDOWN and RESYNC_REQUEST in order ({@link Socket#ulp}), crediting
+ * a PDU's PLEN once its header (and, for C2HData, its last piece) arrived, as the protocol says.
  */
 final class AppHost implements LinkListener
 {
@@ -61,6 +72,22 @@ final class AppHost implements LinkListener
         int optionErrno = -1;
         long optionValue;
         int creditOverruns;
+        /** ULP_RESULT: errno (-1 until it arrives), state and stream offset. */
+        int ulpErrno = -1;
+        int ulpState = -1;
+        long ulpOffset = -1;
+        /** Offload messages in arrival order (unless {@link #recordUlp} is off), and counts. */
+        final List<Ulp> ulp = new ArrayList<>();
+        boolean recordUlp = true;
+        long pduHeaders;
+        long places;
+        long placedBytes;
+        long lastPieces;
+        long digestErrors;
+        /** PLEN of the C2HData whose pieces are arriving (credited at its last piece). */
+        long c2hPlen;
+        /** Sizes of the DATA messages, in order. */
+        final List<Integer> dataSizes = new ArrayList<>();
 
         Socket(final int id)
         {
@@ -71,6 +98,49 @@ final class AppHost implements LinkListener
         {
             return received.size();
         }
+    }
+
+    /** One offload message from the proxy. */
+    sealed interface Ulp permits Header, Place, Teardown, ResyncRequest
+    {
+    }
+
+    /** PDU_HEADER: status and the NVMe/TCP header bytes. */
+    record Header(int status, byte[] pdu) implements Ulp
+    {
+        int type()
+        {
+            return pdu[0] & 0xFF;
+        }
+
+        long plen()
+        {
+            return (pdu[4] & 0xFFL) | (pdu[5] & 0xFFL) << 8 | (pdu[6] & 0xFFL) << 16 | (pdu[7] & 0xFFL) << 24;
+        }
+
+        int cccid()
+        {
+            return (pdu[8] & 0xFF) | (pdu[9] & 0xFF) << 8;
+        }
+    }
+
+    /** DDP_PLACE. */
+    record Place(int cid, int flags, long offset, byte[] bytes) implements Ulp
+    {
+        boolean last()
+        {
+            return 0 != (flags & UlpMessages.PLACE_LAST);
+        }
+    }
+
+    /** DDP_TEARDOWN from the proxy. */
+    record Teardown(int cid, int reason) implements Ulp
+    {
+    }
+
+    /** RESYNC_REQUEST. */
+    record ResyncRequest(long offset) implements Ulp
+    {
     }
 
     /** One ERROR the proxy sent. */
@@ -132,6 +202,46 @@ final class AppHost implements LinkListener
     {
         new SetOptionFlyweight().wrap(scratch, 0, SetOptionFlyweight.LENGTH).option(option).value(value);
         return link.offer(TYPE_SOCKET_SET_OPTION, id, scratch, 0, SetOptionFlyweight.LENGTH);
+    }
+
+    boolean ulpPush(final int id, final boolean headerDigest, final boolean dataDigest, final int cpda, final int hpda,
+        final long maxH2cData, final long c2hConsumed, final long h2cSent, final int qsize)
+    {
+        new UlpPushFlyweight().wrap(scratch, 0, UlpMessages.PUSH_LENGTH).write(headerDigest, dataDigest, cpda, hpda,
+            maxH2cData, c2hConsumed, h2cSent, 1, qsize);
+        return link.offer(TYPE_NVME_ULP_PUSH, id, scratch, 0, UlpMessages.PUSH_LENGTH);
+    }
+
+    boolean ddpSetup(final int id, final int cid, final long length)
+    {
+        new DdpSetupFlyweight().wrap(scratch, 0, UlpMessages.SETUP_LENGTH).write(cid, length);
+        return link.offer(TYPE_NVME_DDP_SETUP, id, scratch, 0, UlpMessages.SETUP_LENGTH);
+    }
+
+    boolean ddpTeardown(final int id, final int cid)
+    {
+        new DdpTeardownFlyweight().wrap(scratch, 0, UlpMessages.TEARDOWN_LENGTH)
+            .write(cid, UlpMessages.TEARDOWN_APP_CANCEL);
+        return link.offer(TYPE_NVME_DDP_TEARDOWN, id, scratch, 0, UlpMessages.TEARDOWN_LENGTH);
+    }
+
+    boolean resyncResponse(final int id, final long offset, final boolean confirmed)
+    {
+        new ResyncFlyweight().wrap(scratch, 0, UlpMessages.RESYNC_RESPONSE_LENGTH).writeResponse(offset, confirmed);
+        return link.offer(TYPE_NVME_RESYNC_RESPONSE, id, scratch, 0, UlpMessages.RESYNC_RESPONSE_LENGTH);
+    }
+
+    /** DATA with exactly these bytes (one message; at most the link's maximum). */
+    boolean data(final int id, final byte[] bytes, final int from, final int length)
+    {
+        final long body = link.claim(TYPE_SOCKET_DATA, id, length);
+        if (body < 0)
+        {
+            return false;
+        }
+        MemorySegment.copy(bytes, from, link.memory(), ValueLayout.JAVA_BYTE, body, length);
+        socket(id).sent += length;
+        return true;
     }
 
     boolean credit(final int id, final long position, final int window)
@@ -231,11 +341,70 @@ final class AppHost implements LinkListener
                 }
                 MemorySegment.copy(memory, ValueLayout.JAVA_BYTE, offset, copy, 0, length);
                 s.received.write(copy, 0, length);
+                s.dataSizes.add(length);
                 if (s.autoCredit)
                 {
                     s.consumed += length;
                 }
             }
+            case TYPE_NVME_ULP_RESULT ->
+            {
+                final UlpResultFlyweight r = new UlpResultFlyweight().wrap(memory, offset, length);
+                s.ulpErrno = r.errno();
+                s.ulpState = r.state();
+                s.ulpOffset = r.streamOffset();
+            }
+            case TYPE_NVME_PDU_HEADER ->
+            {
+                final PduHeaderMessageFlyweight m = new PduHeaderMessageFlyweight().wrap(memory, offset, length);
+                final byte[] pdu = new byte[m.pduLength()];
+                MemorySegment.copy(memory, ValueLayout.JAVA_BYTE, m.pduOffset(), pdu, 0, pdu.length);
+                final Header header = new Header(m.status(), pdu);
+                s.pduHeaders++;
+                if (s.recordUlp)
+                {
+                    s.ulp.add(header);
+                }
+                if (NvmeTcp.TYPE_C2H_DATA == header.type())
+                {
+                    s.c2hPlen = header.plen();
+                }
+                else if (s.autoCredit)
+                {
+                    s.consumed += header.plen();
+                }
+            }
+            case TYPE_NVME_DDP_PLACE ->
+            {
+                final DdpPlaceFlyweight p = new DdpPlaceFlyweight().wrap(memory, offset, length);
+                s.places++;
+                s.placedBytes += p.bytesLength();
+                if (s.recordUlp)
+                {
+                    final byte[] bytes = new byte[p.bytesLength()];
+                    MemorySegment.copy(memory, ValueLayout.JAVA_BYTE, p.bytesOffset(), bytes, 0, bytes.length);
+                    s.ulp.add(new Place(p.cid(), p.flags(), p.dataOffset(), bytes));
+                }
+                if (0 != (p.flags() & UlpMessages.PLACE_DIGEST_ERROR))
+                {
+                    s.digestErrors++;
+                }
+                if (0 != (p.flags() & UlpMessages.PLACE_LAST))
+                {
+                    s.lastPieces++;
+                    if (s.autoCredit)
+                    {
+                        s.consumed += s.c2hPlen;
+                    }
+                }
+            }
+            case TYPE_NVME_DDP_TEARDOWN ->
+            {
+                final DdpTeardownFlyweight t = new DdpTeardownFlyweight().wrap(memory, offset, length);
+                s.ulp.add(new Teardown(t.cid(), t.reason()));
+            }
+            case TYPE_NVME_RESYNC_REQUEST ->
+                s.ulp.add(new ResyncRequest(new ResyncFlyweight().wrap(memory, offset, length).streamOffset()));
             case TYPE_SOCKET_CREDIT ->
             {
                 final StreamCreditFlyweight c = new StreamCreditFlyweight().wrap(memory, offset, length);

@@ -26,7 +26,9 @@ class ProxyConfigTest
         {"allow": {"connect": [{"cidr": "198.18.1.0/24", "ports": "1-65535"}],
                    "listen": {"ports": "1024-65535", "addresses": ["0.0.0.0/0", "::/0"]}},
          "limits": {"socketsPerLink": 1000, "listenersPerLink": 60, "bytesInFlightPerLink": 268435456,
-                    "sendWindow": 131072, "connectTimeoutMs": 5000}}
+                    "sendWindow": 131072, "connectTimeoutMs": 5000},
+         "nvmeOffload": {"enabled": true, "maxQueuesPerLink": 16, "maxRegistrationsPerQueue": 128,
+                         "maxRegistrationLength": 1048576}}
         """;
 
     private static InetSocketAddress at(final String ip, final int port) throws UnknownHostException
@@ -41,6 +43,7 @@ class ProxyConfigTest
         Files.writeString(file, EXAMPLE);
         final ProxyConfig config = ProxyConfig.load(file);
         assertEquals(new ProxyConfig.Limits(1000, 60, 268435456L, 131072, 5000), config.limits());
+        assertEquals(new ProxyConfig.NvmeOffload(true, 16, 128, 1048576), config.nvmeOffload());
         assertTrue(config.allow().allowsConnect(at("198.18.1.7", 80)));
         assertFalse(config.allow().allowsConnect(at("198.18.2.7", 80)), "outside the /24");
         assertTrue(config.allow().allowsListen(at("0.0.0.0", 8080)), "wildcard inside 0.0.0.0/0");
@@ -68,6 +71,7 @@ class ProxyConfigTest
         assertEquals(268435456L, config.limits().bytesInFlightPerLink());
         assertEquals(262144, config.limits().sendWindow());
         assertEquals(10000, config.limits().connectTimeoutMs());
+        assertEquals(new ProxyConfig.NvmeOffload(true, 256, 1024, 16L << 20), config.nvmeOffload());
     }
 
     @Test
@@ -79,6 +83,10 @@ class ProxyConfigTest
         assertTrue(partial.allow().allowsConnect(at("198.18.0.1", 80)), "default allow-list kept");
         final ProxyConfig closed = ProxyConfig.parse("{\"allow\": {\"connect\": []}}");
         assertFalse(closed.allow().allowsConnect(at("198.18.0.1", 80)), "explicitly empty: nothing");
+        assertEquals(ProxyConfig.NvmeOffload.defaults(), closed.nvmeOffload());
+        final ProxyConfig off = ProxyConfig.parse("{\"nvmeOffload\": {\"enabled\": false}}");
+        assertFalse(off.nvmeOffload().enabled());
+        assertEquals(256, off.nvmeOffload().maxQueuesPerLink(), "the other fields keep their defaults");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -97,6 +105,13 @@ class ProxyConfigTest
         window too small       | {"limits": {"sendWindow": 100}}                                   | limits.sendWindow         | 100
         in flight below window | {"limits": {"bytesInFlightPerLink": 1024, "sendWindow": 4096}}     | limits.bytesInFlightPerLink | 1024
         number for a cidr      | {"allow": {"connect": [{"cidr": 10}]}}                            | allow.connect[0].cidr     | 10
+        nvme not a boolean     | {"nvmeOffload": {"enabled": "yes"}}                               | nvmeOffload.enabled       | yes
+        nvme zero queues       | {"nvmeOffload": {"maxQueuesPerLink": 0}}                          | nvmeOffload.maxQueuesPerLink | 0
+        nvme too many regs     | {"nvmeOffload": {"maxRegistrationsPerQueue": 70000}}              | nvmeOffload.maxRegistrationsPerQueue | 70000
+        nvme length too large  | {"nvmeOffload": {"maxRegistrationLength": 8589934592}}            | nvmeOffload.maxRegistrationLength | 8589934592
+        nvme length not number | {"nvmeOffload": {"maxRegistrationLength": 1.5}}                   | nvmeOffload.maxRegistrationLength | 1.5
+        nvme unknown field     | {"nvmeOffload": {"maxQueues": 1}}                                 | nvmeOffload.maxQueues     | unknown field
+        nvme not an object     | {"nvmeOffload": true}                                             | nvmeOffload               | true
         """)
     void invalidFilesNameTheFieldAndTheValue(
         final String what, final String json, final String field, final String value)

@@ -576,6 +576,39 @@ public final class PduParser
         };
     }
 
+    /**
+     * @return bytes the parser needs to finish what it is reading now: the rest of the common header (or, once that
+     *         was checked, of the whole header with its HDGST), of PAD, of DATA or of DDGST; 0 once failed. A caller
+     *         that must act before each report (claim room for it) feeds at most this many bytes at a time.
+     */
+    public long bytesToStepEnd()
+    {
+        return switch (state)
+        {
+            case STATE_HEADER -> headerNeed - have;
+            case STATE_PAD -> skip;
+            case STATE_DATA -> dataLength - dataPosition;
+            case STATE_DDGST -> DIGEST_LENGTH - have;
+            default -> 0;
+        };
+    }
+
+    /** @return whether the next bytes fed are the current PDU's DATA (reported by {@link PduHandler#onData}). */
+    public boolean readingData()
+    {
+        return STATE_DATA == state;
+    }
+
+    /**
+     * @return whether the next bytes fed complete a header whose common header was already checked: {@link #header()}
+     *         has its type and HLEN, and {@link PduHandler#onHeader} comes once {@link #bytesToStepEnd()} more bytes
+     *         arrived (unless the HDGST or DATAL check fails).
+     */
+    public boolean readingHeaderBody()
+    {
+        return STATE_HEADER == state && headerNeed > CH_LENGTH;
+    }
+
     /** @return the memory holding the current (or offending) header: a TermReq carries it as DATA. */
     public MemorySegment headerBuffer()
     {
