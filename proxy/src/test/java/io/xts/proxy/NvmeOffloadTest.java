@@ -54,6 +54,8 @@ class NvmeOffloadTest
 {
     private static final int WINDOW = 4 << 20;
     private static final int CID = 5;
+    /** Peer threads of their own (the common pool may have a single thread on a small machine). */
+    private static final java.util.concurrent.Executor DAEMONS = r -> Thread.ofPlatform().daemon().start(r);
 
     /** One app socket to one controller connection, through the proxy. */
     private static final class Rig implements AutoCloseable
@@ -86,7 +88,7 @@ class NvmeOffloadTest
                 {
                     throw new RuntimeException(ex);
                 }
-            });
+            }, DAEMONS);
             final AppHost.Socket s = h.connected(id, new InetSocketAddress(server.getInetAddress(),
                 server.getLocalPort()), WINDOW);
             final Socket peer = accepted.get(10, TimeUnit.SECONDS);
@@ -326,7 +328,7 @@ class NvmeOffloadTest
                 {
                     throw new RuntimeException(ex);
                 }
-            });
+            }, DAEMONS);
             // While only the proxy runs the app end takes nothing: the link fills, then staging, then TCP's window.
             final long until = System.nanoTime() + 300_000_000L;
             while (System.nanoTime() - until < 0)
