@@ -824,6 +824,56 @@ class NvmeOffloadTest
         }
     }
 
+    @Test
+    void theStreamKeepsFlowingWhileTheAppTakesItsTimeToAnswer() throws Exception
+    {
+        try (Rig rig = new Rig(ProxyHarness.Mode.ONE_THREAD, null))
+        {
+            final AppHost.Socket s = rig.connect(1);
+            final Pdus.Stream stream = new Pdus.Stream();
+            for (int i = 0; i < 40; i++)
+            {
+                stream.add(Pdus.c2hData(true, true, 0, 1, i * 32768L, Pdus.random(32768, i), false, false));
+            }
+            final byte[] bytes = stream.toArray();
+            rig.write(rig.peer(0), bytes, 0, 100);
+            rig.h.await("DATA", () -> 100 == s.receivedBytes());
+            rig.push(s, true, true, 0, 0, 0, 0, 128);
+            assertEquals(UlpMessages.RESULT_SEARCHING, s.ulpState);
+            // 1.3 MB, five times the staging buffer, while the app leaves the request unanswered: everything still
+            // reaches the app as DATA (what was kept for a search after a refusal gives way to what flows).
+            final Socket peer = rig.peer(0);
+            final CompletableFuture<Void> writer = CompletableFuture.runAsync(() ->
+            {
+                try
+                {
+                    peer.getOutputStream().write(bytes, 100, bytes.length - 100);
+                }
+                catch (final IOException ex)
+                {
+                    throw new RuntimeException(ex);
+                }
+            }, DAEMONS);
+            rig.h.await("all of it as DATA", () -> s.receivedBytes() == bytes.length);
+            writer.get(10, TimeUnit.SECONDS);
+            assertEquals(List.of(new AppHost.ResyncRequest(stream.starts.get(1))), s.ulp);
+            // Refused: the search starts again from what staging still holds, and finds a PDU start there.
+            rig.h.offer("RESYNC_RESPONSE no", () -> rig.h.host.resyncResponse(1, stream.starts.get(1), false));
+            rig.h.await("second RESYNC_REQUEST", () -> 2 == s.ulp.size());
+            final long second = ((AppHost.ResyncRequest)s.ulp.get(1)).offset();
+            assertTrue(second > stream.starts.get(1) && stream.starts.contains(second), "a PDU start: " + second);
+            rig.h.offer("RESYNC_RESPONSE yes", () -> rig.h.host.resyncResponse(1, second, true));
+            rig.h.await("confirmed", () -> 1 == rig.h.counters.get("nvme-resync-confirmed"));
+            final Pdus.Stream more = new Pdus.Stream().add(Pdus.capsuleResp(true, 1))
+                .add(Pdus.c2hData(true, true, 0, 2, 0, Pdus.random(8192, 99), true, true));
+            rig.deliver(peer, more.toArray());
+            rig.h.await("the new PDUs as ULP messages", () -> 2 == s.pduHeaders && 1 == s.lastPieces);
+            assertArrayEquals(bytes, s.received.toByteArray(), "DATA up to the switch, at the end of the stream");
+            assertPdus(s.ulp, 2, more.pdus, true, 0, new HashMap<>(), -1);
+            assertTrue(rig.h.host.errors.isEmpty(), "errors " + rig.h.host.errors);
+        }
+    }
+
     // ---- refusals ----
 
     @Test
