@@ -334,6 +334,7 @@ final class TcpQueue implements NvmeQueue, PduHandler
         }
         parser.digests(headerDigest, dataDigest).receivePda(0);
         lastBoundary = parser.position();
+        dataConsumed = ICRespPdu.LENGTH;
         if (null != xts)
         {
             // Non-blocking in both modes: the receive loop also takes the ULP events, which a blocking read would
@@ -1413,6 +1414,8 @@ final class TcpQueue implements NvmeQueue, PduHandler
         volatile long placedBytes;
         volatile long unregisteredBytes;
         private long creditOwed;
+        /** Data bytes the listener placed: credited at once (they are in their final buffer, nothing holds them). */
+        private final java.util.concurrent.atomic.AtomicLong placedCredit = new java.util.concurrent.atomic.AtomicLong();
         private volatile Thread parked;
 
         private final org.agrona.concurrent.ringbuffer.OneToOneRingBuffer ring;
@@ -1539,6 +1542,7 @@ final class TcpQueue implements NvmeQueue, PduHandler
             }
             MemorySegment.copy(memory, offset, c.buffer, c.bufferOffset + dataOffset, length);
             curPlaced += length;
+            placedCredit.getAndAdd(length);
             if (0 != (flags & io.xts.protocol.UlpMessages.PLACE_UNREGISTERED))
             {
                 unregisteredBytes += length;
@@ -1621,6 +1625,7 @@ final class TcpQueue implements NvmeQueue, PduHandler
 
         void returnCredit()
         {
+            creditOwed += placedCredit.getAndSet(0);
             if (creditOwed > 0 && null == failure)
             {
                 final long n = creditOwed;
@@ -1741,7 +1746,8 @@ final class TcpQueue implements NvmeQueue, PduHandler
         private void onC2HEnd(final int cid, final int flags, final long datao, final long datal, final long plen,
             final long placed)
         {
-            creditOwed += plen;
+            // The data bytes were credited as they were placed; the header, padding and digests now.
+            creditOwed += plen - placed;
             final Command cmd = lookup(cid, "C2HData");
             if (null == cmd)
             {
