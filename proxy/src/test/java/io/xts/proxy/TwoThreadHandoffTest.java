@@ -107,8 +107,11 @@ class TwoThreadHandoffTest
             // toLink: the link agent (this thread) stands still while the TCP agent reads the peer's bytes, up to
             // the app's credit (4 rings' worth): the ring fills and the TCP agent must stop reading.
             awaitUnstepped("toLink full", h, () -> h.counters.get("ring-full-to-link") > 0);
-            final long readWhileFull = h.counters.get("bytes-tcp-to-app");
+            // The TCP agent may still be finishing the duty cycle in which it found the ring full (its counters are
+            // updated after its claims): let that cycle end, then no further read may happen.
             Thread.sleep(20);
+            final long readWhileFull = h.counters.get("bytes-tcp-to-app");
+            Thread.sleep(50);
             assertEquals(readWhileFull, h.counters.get("bytes-tcp-to-app"), "no read while the ring is full");
             assertTrue(readWhileFull < RING, "what was read fits in the ring: " + readWhileFull);
             // toTcp: the TCP agent stands still while the app sends a window's worth: the ring fills, the link

@@ -192,6 +192,8 @@ public final class SocketMessages
             case EMFILE -> "EMFILE (Too many open files)";
             case EPIPE -> "EPIPE (Broken pipe)";
             case EPROTO -> "EPROTO (Protocol error)";
+            case EBADMSG -> "EBADMSG (Bad message)";
+            case EOPNOTSUPP -> "EOPNOTSUPP (Operation not supported)";
             case EAFNOSUPPORT -> "EAFNOSUPPORT (Address family not supported by protocol)";
             case EADDRINUSE -> "EADDRINUSE (Address already in use)";
             case EADDRNOTAVAIL -> "EADDRNOTAVAIL (Cannot assign requested address)";

@@ -276,7 +276,8 @@ final class BenchJob implements CompletionHandler
                     readErrors++;
                 }
                 fail("job " + index + ": " + (write ? "write" : "read") + " of LBA " + lba + " (" + blocksPerIo +
-                    " blocks) on queue " + queue.qid() + " failed: " + NvmeStatus.describe(status));
+                    " blocks) on queue " + queue.qid() + " failed: " + NvmeStatus.describe(status) +
+                    (null != queue.failure() ? " (" + queue.failure().getMessage() + ")" : ""));
                 return;
             }
             if (!write && verify)

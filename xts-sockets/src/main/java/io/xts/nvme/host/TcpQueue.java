@@ -1146,7 +1146,7 @@ final class TcpQueue implements NvmeQueue, PduHandler
     @Override
     public void onPduEnd(final PduHeader header, final boolean dataDigestOk)
     {
-        lastBoundary = parser.pduStart() + header.plen();
+        lastBoundary = parser.position(); // the parser moved pduStart to this PDU's end already
         if (null != failure)
         {
             return;
@@ -1427,6 +1427,9 @@ final class TcpQueue implements NvmeQueue, PduHandler
         private final io.xts.nvme.CapsuleRespPdu respView = new io.xts.nvme.CapsuleRespPdu();
         private final R2TPdu r2tView = new R2TPdu();
         private final TermReqPdu termView = new TermReqPdu();
+        /** Listener thread only (each thread has its own flyweights). */
+        private final PduHeader arrivingHeader = new PduHeader();
+        /** Receive loop only. */
         private final PduHeader headerView = new PduHeader();
         private final C2HDataPdu c2hView = new C2HDataPdu();
         private final org.agrona.concurrent.ControlledMessageHandler handler = this::onEvent;
@@ -1495,8 +1498,8 @@ final class TcpQueue implements NvmeQueue, PduHandler
                 listenerError("PDU_HEADER of " + length + " bytes");
                 return;
             }
-            headerView.wrap(memory, offset);
-            if (NvmeTcp.TYPE_C2H_DATA == headerView.type() && length >= 24)
+            arrivingHeader.wrap(memory, offset);
+            if (NvmeTcp.TYPE_C2H_DATA == arrivingHeader.type() && length >= 24)
             {
                 if (-1 != curCid)
                 {
