@@ -118,7 +118,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
     private OutputStream outputStream;
 
     /** Bytes that arrived as DATA (not ULP messages); read by the ULP listener, under the lock. */
-    private long dataReceived;
+    private volatile long dataReceived;
     // NVMe/TCP offload: who receives the ULP messages, and the flyweights for the ones we send (control path).
     private UlpListener ulpListener;
     private io.xts.protocol.UlpPushFlyweight ulpPush;
@@ -1497,6 +1497,27 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
         }
     }
 
+    /**
+     * As {@link #ulpConsumed}, from inside a {@link UlpListener} call (the stack's duty cycle, lock held): the credit
+     * goes out with this cycle's frames, without waking anyone. For bytes placed straight into their final buffer.
+     *
+     * @param streamBytes bytes of stream, positive.
+     */
+    public void ulpConsumedInCycle(final int streamBytes)
+    {
+        if (streamBytes <= 0 || State.CONNECTED != state)
+        {
+            return;
+        }
+        receivedPosition += streamBytes;
+        receiveCredit.consumed(streamBytes);
+        stack.counters.bytesRead.getAndAddRelease(streamBytes);
+        if (receiveCredit.updateDue() && wantsCredit())
+        {
+            stack.sendCredit(this);
+        }
+    }
+
     private long claimUlp(final int type, final int length) throws IOException
     {
         boolean waited = false;
@@ -1658,7 +1679,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
             return false;
         }
         receivedPosition += length;
-        dataReceived += length;
+        dataReceived = dataReceived + length; // one writer (lock held); volatile for the ULP listener's reader
         int placed = 0;
         if (null != postedDst && 0 == receiveBuffer.readable())
         {

@@ -803,6 +803,10 @@ final class TcpQueue implements NvmeQueue, PduHandler
      */
     private void offloadLoop()
     {
+        // Driving the stack ourselves: spin briefly, then park for growing spans (data arrives every few
+        // microseconds under load; a park and its wake-up cost more than a short spin).
+        final org.agrona.concurrent.IdleStrategy idle = new org.agrona.concurrent.BackoffIdleStrategy(
+            64, 8, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
         while (!closed && null == failure)
         {
             int work;
@@ -815,14 +819,15 @@ final class TcpQueue implements NvmeQueue, PduHandler
             {
                 receiveLock.unlock();
             }
-            if (0 == work)
+            if (work > 0)
+            {
+                idle.reset();
+            }
+            else
             {
                 if (!stack.ownsPoller())
                 {
-                    if (0 == stack.poll())
-                    {
-                        LockSupport.parkNanos(20_000);
-                    }
+                    idle.idle(stack.poll());
                 }
                 else
                 {
@@ -1414,8 +1419,6 @@ final class TcpQueue implements NvmeQueue, PduHandler
         volatile long placedBytes;
         volatile long unregisteredBytes;
         private long creditOwed;
-        /** Data bytes the listener placed: credited at once (they are in their final buffer, nothing holds them). */
-        private final java.util.concurrent.atomic.AtomicLong placedCredit = new java.util.concurrent.atomic.AtomicLong();
         private volatile Thread parked;
 
         private final org.agrona.concurrent.ringbuffer.OneToOneRingBuffer ring;
@@ -1545,7 +1548,8 @@ final class TcpQueue implements NvmeQueue, PduHandler
             }
             MemorySegment.copy(memory, offset, c.buffer, c.bufferOffset + dataOffset, length);
             curPlaced += length;
-            placedCredit.getAndAdd(length);
+            // In their final place: credit them now, with this duty cycle's frames (no hop to the receive loop).
+            xts.ulpConsumedInCycle(length);
             if (0 != (flags & io.xts.protocol.UlpMessages.PLACE_UNREGISTERED))
             {
                 unregisteredBytes += length;
@@ -1604,12 +1608,17 @@ final class TcpQueue implements NvmeQueue, PduHandler
 
         // ---- receive loop ----
 
+        /**
+         * Park the reader until the listener sees something for it. {@link #parked} is published before the checks,
+         * so a wake-up between the checks and the park is not lost (it makes the park return at once); the timeout
+         * only bounds how late a close is noticed.
+         */
         void parkReader()
         {
             parked = Thread.currentThread();
-            if (ring.size() == 0)
+            if (0 == ring.size() && xts.dataReceived() == dataConsumed && null == failure && xts.isConnected())
             {
-                LockSupport.parkNanos(1_000_000);
+                LockSupport.parkNanos(100_000_000L);
             }
             parked = null;
         }
@@ -1628,7 +1637,6 @@ final class TcpQueue implements NvmeQueue, PduHandler
 
         void returnCredit()
         {
-            creditOwed += placedCredit.getAndSet(0);
             if (creditOwed > 0 && null == failure)
             {
                 final long n = creditOwed;
