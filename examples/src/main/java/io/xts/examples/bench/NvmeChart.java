@@ -157,8 +157,8 @@ public final class NvmeChart
     }
 
     /**
-     * @return the block sizes; with gains, "128K: offload +N%" like the seeds' "up to N% higher BW"; "offload n/a"
-     * where offload has no figures.
+     * @return the block sizes, with gains "128K: offload +N%" like the seeds' "up to N% higher BW", else with the
+     * CPU ratio "128K: offload/sw 0.45"; "offload n/a" where offload has no figures.
      */
     private static List<String> labels(final NvmeResults r, final boolean gains)
     {
@@ -169,8 +169,13 @@ public final class NvmeChart
             {
                 return bs + ": offload n/a";
             }
-            return bs + (gains && null != row.bwGain() ?
-                String.format(Locale.ROOT, ": offload %+.0f%%", 100 * row.bwGain()) : "");
+            if (gains)
+            {
+                return bs + (null != row.bwGain() ?
+                    String.format(Locale.ROOT, ": offload %+.0f%%", 100 * row.bwGain()) : "");
+            }
+            return bs + (null != row.cpuRatio() ?
+                String.format(Locale.ROOT, ": offload/sw %.2f", row.cpuRatio()) : "");
         }).toList();
     }
 
