@@ -476,7 +476,10 @@ class SocketsSystemTest
             "        x=s.recv(65536)\n" +
             "        if not x: break\n" +
             "        got+=x\n" +
-            "    t.join(); print('echo', k, got==d, len(got), flush=True)\n" +
+            // One write per line under a lock: print() of several values from three threads interleaves.
+            "    t.join()\n" +
+            "    with lock: sys.stdout.write('echo %d %s %d\\n' % (k, got==d, len(got))); sys.stdout.flush()\n" +
+            "lock=threading.Lock()\n" +
             "ts=[threading.Thread(target=one,args=(k,)) for k in range(3)]\n" +
             "[t.start() for t in ts]; [t.join() for t in ts]\n";
         try (ChildProcess echo = xts("echo-server", "NS_APP", "echo-server", "--iface", net.get("IF_APP"), "7007"))
