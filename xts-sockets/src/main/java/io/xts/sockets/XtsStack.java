@@ -122,6 +122,8 @@ public final class XtsStack implements AutoCloseable
     final Int2ObjectHashMap<XtsSocket> sockets = new Int2ObjectHashMap<>();
     final Int2ObjectHashMap<XtsServerSocket> listeners = new Int2ObjectHashMap<>();
     /** Control messages (type << 32 | id) that found the link full, sent in order before anything new. */
+    /** Set under the lock when close() starts freeing the link; guarded by the lock. */
+    private boolean released;
     private final LongArrayQueue pendingControl = new LongArrayQueue(64, Long.MIN_VALUE);
     private int nextSocketId = 1;
     private int linkWaiters;
@@ -683,6 +685,9 @@ public final class XtsStack implements AutoCloseable
         lock.lock();
         try
         {
+            // From here the link's memory and rings are being freed: no duty cycle may touch them (a thread still
+            // driving the stack, such as an NVMe queue's reader, gets 0 from poll()).
+            released = true;
             link.close();
         }
         finally
@@ -713,6 +718,10 @@ public final class XtsStack implements AutoCloseable
      */
     private int cycle(final long nowNs)
     {
+        if (released)
+        {
+            return 0;
+        }
         int work = flushPendingControl();
         work += link.doWork(nowNs);
         if (work > 0 && linkWaiters > 0)
@@ -867,7 +876,7 @@ public final class XtsStack implements AutoCloseable
      */
     long claim(final int type, final int id, final int length)
     {
-        final long body = link.claim(type, id, length);
+        final long body = released ? -1 : link.claim(type, id, length);
         if (body < 0)
         {
             counters.linkStalls.incrementRelease();

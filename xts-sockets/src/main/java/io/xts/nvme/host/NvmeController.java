@@ -161,6 +161,11 @@ public final class NvmeController implements AutoCloseable
                 connect(q, qid, depth - 1, 0, cntlid);
             }
 
+            if (null != stack && !ioQueues.isEmpty())
+            {
+                admin.driveInBackground();
+            }
+
             if (!b.keepAliveTimeout.isZero())
             {
                 timer = Executors.newSingleThreadScheduledExecutor(r ->

@@ -155,6 +155,12 @@ final class TcpQueue implements NvmeQueue, PduHandler
     /** DATA bytes read from the XTS socket (what event stamps are compared with). */
     private long dataConsumed;
     private int completedTotal;
+    /**
+     * Set on the admin queue once I/O queues exist: their readers (or the application's polls) drive the XTS stack,
+     * so this reader only polls it now and then (a keep-alive must not depend on I/O traffic) instead of competing
+     * for the stack with a busy reader.
+     */
+    private volatile boolean backgroundDriver;
 
     // Negotiated by ICReq/ICResp.
     private final boolean headerDigest;
@@ -827,7 +833,17 @@ final class TcpQueue implements NvmeQueue, PduHandler
             {
                 if (!stack.ownsPoller())
                 {
-                    idle.idle(stack.poll());
+                    if (backgroundDriver)
+                    {
+                        if (0 == stack.poll())
+                        {
+                            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+                        }
+                    }
+                    else
+                    {
+                        idle.idle(stack.poll());
+                    }
                 }
                 else
                 {
@@ -1361,6 +1377,12 @@ final class TcpQueue implements NvmeQueue, PduHandler
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** The I/O queues drive the XTS stack from now on; see {@link #backgroundDriver}. */
+    void driveInBackground()
+    {
+        backgroundDriver = true;
     }
 
     @Override
