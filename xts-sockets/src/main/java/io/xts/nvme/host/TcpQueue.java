@@ -835,10 +835,10 @@ final class TcpQueue implements NvmeQueue, PduHandler
                 {
                     if (backgroundDriver)
                     {
-                        if (0 == stack.poll())
-                        {
-                            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
-                        }
+                        // Whatever the poll found: under load the stack always has work, and taking it is the I/O
+                        // readers' job.
+                        stack.poll();
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
                     }
                     else
                     {
@@ -1251,6 +1251,15 @@ final class TcpQueue implements NvmeQueue, PduHandler
 
     private void protocolError(final String what)
     {
+        if (null != offload && offload.switched)
+        {
+            // An offloaded PDU: our parser stopped at the switch; the PDU's offset and header are the offload's.
+            final String text = String.format("%s: protocol error at stream offset %d: %s", name,
+                offload.ulpPduStart, what);
+            sendTermReq(NvmeTcp.FES_SEQUENCE_ERROR, 0, offload.headerSegment, offload.ulpHeaderLength);
+            fail(text, null);
+            return;
+        }
         final String text = String.format("%s: protocol error at stream offset %d: %s", name, parser.pduStart(), what);
         sendTermReq(NvmeTcp.FES_SEQUENCE_ERROR, 0, parser.headerBuffer(), parser.header().headerLengthWithDigest());
         fail(text, null);
@@ -1441,6 +1450,11 @@ final class TcpQueue implements NvmeQueue, PduHandler
         volatile long placedBytes;
         volatile long unregisteredBytes;
         private long creditOwed;
+        /** Receive loop, after the switch: stream offset past the last offloaded PDU, and of the one in hand. */
+        private long ulpPosition;
+        private long ulpPduStart;
+        /** Bytes of that PDU's header in {@link #headerSegment} (0 for a C2HData, whose header is not kept). */
+        private int ulpHeaderLength;
         private volatile Thread parked;
 
         private final org.agrona.concurrent.ringbuffer.OneToOneRingBuffer ring;
@@ -1744,6 +1758,7 @@ final class TcpQueue implements NvmeQueue, PduHandler
                     return false;
                 }
                 switched = true;
+                ulpPosition = lastBoundary;
                 pendingResync = -1;
             }
             return true;
@@ -1753,6 +1768,9 @@ final class TcpQueue implements NvmeQueue, PduHandler
         {
             headerView.wrap(headerSegment, 0);
             creditOwed += headerView.plen();
+            ulpPduStart = ulpPosition;
+            ulpPosition += headerView.plen();
+            ulpHeaderLength = headerView.hlen();
             switch (headerView.type())
             {
                 case NvmeTcp.TYPE_CAPSULE_RESP -> onCapsuleResp(respView.wrap(headerSegment, 0).cqe());
@@ -1781,6 +1799,9 @@ final class TcpQueue implements NvmeQueue, PduHandler
         {
             // The data bytes were credited as they were placed; the header, padding and digests now.
             creditOwed += plen - placed;
+            ulpPduStart = ulpPosition;
+            ulpPosition += plen;
+            ulpHeaderLength = 0;
             final Command cmd = lookup(cid, "C2HData");
             if (null == cmd)
             {
