@@ -50,12 +50,14 @@ class NvmeOffloadSystemTest
     private static final int PORT = 4420;
     private static final int FAULT_PORT = 4421;
     private static final int HEADER_FAULT_PORT = 4422;
+    private static final int ONE_PDU_PORT = 4423;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static TestNetwork net;
     private static ChildProcess target;
     private static ChildProcess faultTarget;
     private static ChildProcess headerFaultTarget;
+    private static ChildProcess onePduTarget;
     private static ChildProcess proxy;
     private static Path proxyCounters;
     private static int children;
@@ -71,13 +73,15 @@ class NvmeOffloadSystemTest
             "--fault-every", "50");
         headerFaultTarget = startTarget("target-header-fault", HEADER_FAULT_PORT, "64M", "--fault", "header",
             "--fault-every", "200");
+        // Reads in one C2HData of up to 1 MiB, as Linux's nvmet-tcp sends them.
+        onePduTarget = startTarget("target-one-pdu", ONE_PDU_PORT, "64M", "--max-c2h-data", "1M");
         proxy = startProxy("{}");
     }
 
     @AfterAll
     static void stopTopology() throws Exception
     {
-        for (final ChildProcess p : new ChildProcess[]{proxy, target, faultTarget, headerFaultTarget})
+        for (final ChildProcess p : new ChildProcess[]{proxy, target, faultTarget, headerFaultTarget, onePduTarget})
         {
             if (null != p)
             {
@@ -214,6 +218,20 @@ class NvmeOffloadSystemTest
 
     @Test
     @Order(8)
+    void readsInOneC2HDataLargerThanTheReceiveWindowFlow() throws Exception
+    {
+        // 512 KiB reads as single C2HData PDUs through a 256 KiB receive window: placed bytes are credited as they
+        // land, so the proxy never waits for a whole PDU's worth of credit.
+        final Run run = bench("one-pdu-reads", "--mode", "offload", "--target",
+            net.get("IP_PEER") + ":" + ONE_PDU_PORT, "--rw", "write", "--bs", "512K", "--iodepth", "16", "--runtime",
+            "1", "--size", "64M", "--verify", "--hdgst", "--ddgst", "--receive-window", "262144");
+        assertEquals(0, run.exit, run.output);
+        assertEquals(0, run.json.path("verify").path("mismatches").asLong(), "verify mismatches");
+        assertTrue(run.json.path("verify").path("checked_blocks").asLong() * 512 >= 64L << 20, run.output);
+    }
+
+    @Test
+    @Order(9)
     void tsharkDecodesTheProxyToTargetTraffic() throws Exception
     {
         final Path pcap = LOGS.resolve("proxy-to-target.pcapng");
@@ -291,7 +309,11 @@ class NvmeOffloadSystemTest
         all.addAll(List.of(args));
         if (all.contains("offload"))
         {
-            all.addAll(List.of("--iface", net.get("IF_APP"), "--receive-window", String.valueOf(4 << 20)));
+            all.addAll(List.of("--iface", net.get("IF_APP")));
+            if (!all.contains("--receive-window"))
+            {
+                all.addAll(List.of("--receive-window", String.valueOf(4 << 20)));
+            }
         }
         try (ChildProcess p = xts("bench-" + name, "NS_APP", all.toArray(String[]::new)))
         {
