@@ -10,7 +10,7 @@ import java.lang.foreign.MemorySegment;
  * into the other end's memory and queues), so both ends serialise on one shared monitor. The stack's poller drives
  * one end and the fake proxy's thread the other, as a real proxy on its own host would.
  */
-final class LockedTransport implements FrameTransport
+public final class LockedTransport implements FrameTransport
 {
     private final FrameTransport delegate;
     private final Object pairLock;
@@ -24,7 +24,7 @@ final class LockedTransport implements FrameTransport
     /**
      * @return the app's end [0] and the proxy's end [1].
      */
-    static LockedTransport[] pair()
+    public static LockedTransport[] pair()
     {
         final InProcessTransport[] pair = InProcessTransport.pair(2048, 512, 256, 1024);
         final Object lock = new Object();

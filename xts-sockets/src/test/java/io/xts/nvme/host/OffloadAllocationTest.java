@@ -58,7 +58,7 @@ class OffloadAllocationTest
     private static final long WAIT_NS = TimeUnit.SECONDS.toNanos(20);
 
     private final Arena arena = Arena.ofShared();
-    private LockedLinkTransport[] pair;
+    private io.xts.sockets.LockedTransport[] pair;
     private ScriptedOffloadProxy proxy;
     private XtsStack stack;
     private TcpQueue queue;
@@ -132,7 +132,7 @@ class OffloadAllocationTest
     @Test
     void shouldNotAllocateOnTheAppThreadPerOffloadedRead() throws Exception
     {
-        pair = LockedLinkTransport.pair();
+        pair = io.xts.sockets.LockedTransport.pair();
         proxy = new ScriptedOffloadProxy(pair[1]);
         proxy.autoReads = true;
         stack = XtsStack.builder().transport(pair[0]).receiveWindow(WINDOW).ownPoller(false)

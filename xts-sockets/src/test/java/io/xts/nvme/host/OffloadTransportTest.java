@@ -109,7 +109,7 @@ class OffloadTransportTest
     private final Map<String, Integer> statuses = new ConcurrentHashMap<>();
     private final CompletionHandler handler = (status, result, attachment) -> statuses.put((String)attachment, status);
     private Mode mode;
-    private LockedLinkTransport[] pair;
+    private io.xts.sockets.LockedTransport[] pair;
     private ScriptedOffloadProxy proxy;
     private XtsStack stack;
     private volatile TcpQueue queue;
@@ -142,7 +142,7 @@ class OffloadTransportTest
     private void start(final Mode m, final int window) throws Exception
     {
         mode = m;
-        pair = LockedLinkTransport.pair();
+        pair = io.xts.sockets.LockedTransport.pair();
         proxy = new ScriptedOffloadProxy(pair[1]);
         stack = XtsStack.builder().transport(pair[0]).receiveWindow(window).ownPoller(m.ownPoller)
             .linkTimeout(Duration.ofSeconds(10)).build();
