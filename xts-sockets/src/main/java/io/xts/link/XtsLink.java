@@ -728,6 +728,13 @@ public final class XtsLink implements AutoCloseable
             recoveryUntil = highWater;
             counters.windowReductions.incrementRelease();
         }
+        if (!lossReported)
+        {
+            // A timeout may be spurious (a slow receiver, a JIT pause): the peer may hold everything we resend, and
+            // each duplicate still takes one of its fill-ring frames, which its credit did not count. Resend no more
+            // than the credit reserve covers, as TCP's RTO collapses its window, and let slow start find the rate.
+            sendWindow = Math.max(1, Math.min(sendWindow, config.creditReserve()));
+        }
     }
 
     private void growWindow(final int acked)
