@@ -4,7 +4,6 @@ import io.xts.examples.ChildProcess;
 import io.xts.sockets.XtsPolicyException;
 import io.xts.sockets.XtsSocket;
 import io.xts.sockets.XtsStack;
-import io.xts.status.CountersFile;
 import io.xts.test.Privileged;
 import io.xts.test.TestNetwork;
 import io.xts.xsk.NetworkNamespace;
@@ -677,22 +676,7 @@ class SocketsSystemTest
     /** Sum of the proxy's counters whose label matches {@code regex}. */
     private static long counter(final String regex)
     {
-        final Pattern pattern = Pattern.compile(regex, Pattern.CASE_INSENSITIVE);
-        final long[] sum = new long[1];
-        final int[] matched = new int[1];
-        try (CountersFile file = CountersFile.openForReading(proxyCounters))
-        {
-            file.reader().forEach((value, id, label) ->
-            {
-                if (pattern.matcher(label).find())
-                {
-                    sum[0] += value;
-                    matched[0]++;
-                }
-            });
-        }
-        assertTrue(matched[0] > 0, "the proxy has a counter matching " + regex);
-        return sum[0];
+        return io.xts.examples.CounterSums.sum(proxyCounters, Pattern.compile(regex, Pattern.CASE_INSENSITIVE));
     }
 
     private static void awaitCounter(final String regex, final long value, final Duration timeout)

@@ -3,7 +3,7 @@ package io.xts.examples.nvme;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.xts.examples.ChildProcess;
-import io.xts.status.CountersFile;
+import io.xts.examples.CounterSums;
 import io.xts.test.Privileged;
 import io.xts.test.TestNetwork;
 import org.junit.jupiter.api.AfterAll;
@@ -377,25 +377,11 @@ class NvmeOffloadSystemTest
         throw new AssertionError("tshark did not start capturing within 20 s");
     }
 
-    /** Sum of the proxy's counters whose label matches {@code regex} exactly. */
+    /** Sum of the proxy's counters named exactly {@code name} (after the "proxy IFACE qN " prefix). */
     private static long counter(final String name)
     {
-        final Pattern pattern = Pattern.compile("(^|[^a-z-])" + Pattern.quote(name) + "($|[^a-z-])");
-        final long[] sum = new long[1];
-        final int[] matched = new int[1];
-        try (CountersFile file = CountersFile.openForReading(proxyCounters))
-        {
-            file.reader().forEach((value, id, label) ->
-            {
-                if (pattern.matcher(label).find())
-                {
-                    sum[0] += value;
-                    matched[0]++;
-                }
-            });
-        }
-        assertTrue(matched[0] > 0, "the proxy has a counter " + name);
-        return sum[0];
+        return CounterSums.sum(proxyCounters,
+            Pattern.compile("(^|[^a-z-])" + Pattern.quote(name) + "($|[^a-z-])"));
     }
 
     private static ChildProcess xts(final String name, final String namespace, final String... args)
