@@ -41,12 +41,17 @@ xts_use_jdk() {
 # JVM flags every XTS-J process needs (same as surefire's argLine and the jar manifests).
 XTS_JVM_FLAGS=(--enable-native-access=ALL-UNNAMED --add-exports java.base/jdk.internal.misc=ALL-UNNAMED)
 
+# The library modules, in dependency order, and the tools on top; their classes directories come first on the path.
+XTS_MODULE_DIRS=(examples/tools examples/programs proxy xts-sockets/nvme-host xts-sockets/nvme-codec xts-sockets/client
+  xts-sockets/link native-bindings)
+
 xts_classpath() {
-  local cp="$XTS_ROOT/examples/target/classes:$XTS_ROOT/proxy/target/classes:$XTS_ROOT/xts-sockets/target/classes"
-  cp="$cp:$XTS_ROOT/native-bindings/target/classes"
-  local jar
-  for jar in "$XTS_ROOT"/examples/target/lib/*.jar; do
-    case "$jar" in */native-bindings-*|*/xts-sockets-*|*/proxy-*) continue ;; esac
+  local cp="" dir jar
+  for dir in "${XTS_MODULE_DIRS[@]}"; do
+    cp="$cp${cp:+:}$XTS_ROOT/$dir/target/classes"
+  done
+  for jar in "$XTS_ROOT"/examples/tools/target/lib/*.jar; do
+    case "$(basename "$jar")" in native-bindings-*|xts-*|proxy-*) continue ;; esac
     [ -e "$jar" ] && cp="$cp:$jar"
   done
   echo "$cp"
@@ -54,7 +59,7 @@ xts_classpath() {
 
 xts_build_if_needed() {
   # Build when never built, or when any source is newer than the last build.
-  local stamp="$XTS_ROOT/examples/target/.xts-built"
+  local stamp="$XTS_ROOT/examples/tools/target/.xts-built"
   if [ -f "$stamp" ] && [ -z "$(find "$XTS_ROOT" -path '*/target' -prune -o \( -name '*.java' -o -name '*.c' -o -name 'pom.xml' -o -name 'build.sh' \) -newer "$stamp" -print -quit)" ]; then
     return 0
   fi
@@ -82,8 +87,8 @@ xts_xsk_pair() {
     rx_cmd=("$XTS_ROOT/scripts/xts" xsk-bench rx)
     tx_cmd=("$XTS_ROOT/scripts/xts" xsk-bench tx)
   else
-    rx_cmd=("$XTS_ROOT/native-bindings/target/native/xsk-bench-c" rx --prog "$XTS_ROOT/native-bindings/target/classes/io/xts/xsk/bpf/$prog")
-    tx_cmd=("$XTS_ROOT/native-bindings/target/native/xsk-bench-c" tx)
+    rx_cmd=("$XTS_ROOT/examples/tools/target/native/xsk-bench-c" rx --prog "$XTS_ROOT/native-bindings/target/classes/io/xts/xsk/bpf/$prog")
+    tx_cmd=("$XTS_ROOT/examples/tools/target/native/xsk-bench-c" tx)
   fi
   : >"$WORK/rx.out"
   ip netns exec "$NS_PRX" "${rx_cmd[@]}" --iface "$IF_PRX" --attach "$attach" --idle-timeout-ms 1000 \

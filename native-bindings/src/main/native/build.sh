@@ -2,8 +2,8 @@
 # Builds the native parts of native-bindings (called by Maven in process-classes):
 #   - the XDP steering program, twice: xts_steer.o (SEC "xdp") and xts_steer_frags.o (SEC "xdp.frags"),
 #     into <classes dir>/io/xts/xsk/bpf/ so they ship as class-path resources;
-#   - the loss-injecting steering program for tests, xts_lossy.o (SEC "xdp"), next to them;
-#   - the C reference benchmark xsk-bench-c (libxdp), into <native out dir>/.
+#   - the loss-injecting steering program, xts_lossy.o (SEC "xdp"), next to them (attached only when a test or a
+#     tool asks for injected loss).
 # Usage: bash build.sh <module basedir> <classes dir> <native out dir>
 # An output is rebuilt only when it is missing or older than one of its sources (or this script).
 set -euo pipefail
@@ -15,17 +15,14 @@ basedir=$1 classes=$2 nativeout=$3
 
 bpf_src=$basedir/src/main/bpf/xts_steer.bpf.c
 bpf_lossy_src=$basedir/src/main/bpf/xts_lossy.bpf.c
-bench_src=$basedir/src/main/c/xsk_bench.c
 self=${BASH_SOURCE[0]}
 bpf_dir=$classes/io/xts/xsk/bpf
 bpf_out=$bpf_dir/xts_steer.o
 bpf_frags_out=$bpf_dir/xts_steer_frags.o
 bpf_lossy_out=$bpf_dir/xts_lossy.o
-bench_out=$nativeout/xsk-bench-c
 
 [ -f "$bpf_src" ] || die "source missing: $bpf_src"
 [ -f "$bpf_lossy_src" ] || die "source missing: $bpf_lossy_src"
-[ -f "$bench_src" ] || die "source missing: $bench_src"
 
 # stale OUT SRC...: true when OUT is missing or any SRC is newer than it.
 stale() {
@@ -81,18 +78,4 @@ if stale "$bpf_lossy_out" "$bpf_lossy_src" "$self"; then
   mv -f "$bpf_lossy_out.tmp" "$bpf_lossy_out"
 else
   echo "build.sh: lossy BPF object up to date"
-fi
-
-if stale "$bench_out" "$bench_src" "$self"; then
-  need_tool gcc gcc
-  CC_FOR_CHECK=gcc
-  need_header xdp/xsk.h libxdp-dev
-  need_header xdp/libxdp.h libxdp-dev
-  need_header bpf/libbpf.h libbpf-dev
-  echo "build.sh: gcc $bench_src -> $bench_out"
-  gcc -O2 -Wall -o "$bench_out.tmp" "$bench_src" -lxdp -lbpf \
-    || die "gcc failed for $bench_src (are libxdp-dev and libbpf-dev installed? run scripts/setup)"
-  mv -f "$bench_out.tmp" "$bench_out"
-else
-  echo "build.sh: xsk-bench-c up to date"
 fi

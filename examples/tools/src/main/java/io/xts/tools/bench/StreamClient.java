@@ -1,0 +1,132 @@
+package io.xts.tools.bench;
+
+import io.xts.examples.net.StackOptions;
+import io.xts.sockets.XtsSocket;
+import io.xts.sockets.XtsStack;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code xts stream-client}: the app-host end of {@code scripts/bench-stream}. It streams for a fixed time over one
+ * connection, either through XTS sockets ({@code --mode xts}) or over a plain kernel TCP socket
+ * ({@code --mode tcp}), sending ({@code tx}: fixed-size application writes to a sink) or receiving ({@code rx}: reads
+ * from a source), and prints the rate and this process's CPU time over the transfer (utime + stime of every thread
+ * from /proc/self/stat, so the XTS poller thread counts), per GB moved. Set-up (JVM start, link handshake) is outside
+ * the measured window, the same for both modes.
+ */
+@Command(name = "stream-client", mixinStandardHelpOptions = true,
+    description = {"Stream to a sink or from a source for a fixed time, through XTS or kernel TCP; print Gbit/s and",
+        "this process's CPU seconds per GB (the app-host end of scripts/bench-stream)."})
+public final class StreamClient implements Callable<Integer>
+{
+    private static final double CLOCK_TICKS = 100.0;
+
+    @Mixin
+    StackOptions stack;
+
+    @Option(names = "--mode", required = true, description = "xts or tcp")
+    String mode;
+
+    @Option(names = "--direction", required = true, description = "tx (send to a sink) or rx (receive from a source)")
+    String direction;
+
+    @Option(names = "--target", required = true, description = "HOST:PORT of the sink or source")
+    String target;
+
+    @Option(names = "--duration", defaultValue = "10", description = "seconds (default ${DEFAULT-VALUE})")
+    double duration;
+
+    @Option(names = "--write-size", defaultValue = "65536", description = "bytes per application write or read (default ${DEFAULT-VALUE})")
+    int ioSize;
+
+    @Override
+    public Integer call() throws Exception
+    {
+        if (!"xts".equals(mode) && !"tcp".equals(mode))
+        {
+            throw new IllegalArgumentException("--mode must be xts or tcp, got '" + mode + "'");
+        }
+        if (!"tx".equals(direction) && !"rx".equals(direction))
+        {
+            throw new IllegalArgumentException("--direction must be tx or rx, got '" + direction + "'");
+        }
+        if (ioSize <= 0 || duration <= 0)
+        {
+            throw new IllegalArgumentException("--write-size and --duration must be positive");
+        }
+        final int colon = target.lastIndexOf(':');
+        if (colon <= 0)
+        {
+            throw new IllegalArgumentException("--target must be HOST:PORT, got '" + target + "'");
+        }
+        final InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(target.substring(0, colon)),
+            Integer.parseInt(target.substring(colon + 1)));
+        if ("xts".equals(mode))
+        {
+            try (XtsStack xts = stack.open();
+                XtsSocket socket = xts.connect(address, Duration.ofSeconds(10)))
+            {
+                return stream(socket);
+            }
+        }
+        try (SocketChannel socket = SocketChannel.open(address))
+        {
+            socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            return stream(socket);
+        }
+    }
+
+    private int stream(final ByteChannel channel) throws IOException
+    {
+        final ByteBuffer buffer = ByteBuffer.allocateDirect(ioSize);
+        final boolean send = "tx".equals(direction);
+        final long[] before = cpuTicks();
+        final long start = System.nanoTime();
+        final long end = start + (long)(duration * 1e9);
+        long bytes = 0;
+        long now = start;
+        while (now - end < 0)
+        {
+            buffer.clear();
+            final int n = send ? channel.write(buffer) : channel.read(buffer);
+            if (n < 0)
+            {
+                throw new IOException("the source ended the stream after " + bytes + " bytes");
+            }
+            bytes += n;
+            now = System.nanoTime();
+        }
+        final long[] after = cpuTicks();
+        final double seconds = (now - start) / 1e9;
+        final double user = (after[0] - before[0]) / CLOCK_TICKS;
+        final double sys = (after[1] - before[1]) / CLOCK_TICKS;
+        final double cpu = user + sys;
+        final double gb = bytes / 1e9;
+        System.out.printf(Locale.ROOT, "stream-client mode=%s direction=%s bytes=%d seconds=%.3f gbps=%.3f " +
+            "cpu_s=%.2f cpu_s_per_gb=%.4f user_s=%.2f sys_s=%.2f%n", mode, direction, bytes, seconds,
+            bytes * 8 / seconds / 1e9, cpu, gb > 0 ? cpu / gb : 0, user, sys);
+        return 0;
+    }
+
+    /** utime and stime of the whole process, in clock ticks (fields 14 and 15 of /proc/self/stat). */
+    private static long[] cpuTicks() throws IOException
+    {
+        final String stat = Files.readString(Path.of("/proc/self/stat"));
+        final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return new long[] {Long.parseLong(fields[11]), Long.parseLong(fields[12])};
+    }
+}
