@@ -38,23 +38,40 @@ xts_use_jdk() {
   case "${MAVEN_OPTS:-}" in *sun-misc-unsafe*) ;; *) export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" ;; esac
 }
 
-# JVM flags every XTS-J process needs (same as surefire's argLine and the jar manifests).
-XTS_JVM_FLAGS=(--enable-native-access=ALL-UNNAMED --add-exports java.base/jdk.internal.misc=ALL-UNNAMED)
+# The library modules (each with a module-info) run on the module path, so native access is granted to the one
+# module that needs it by name; the tools, examples and the proxy run on the class path beside them. Agrona is an
+# automatic module (org.agrona) and needs jdk.internal.misc on JDK 25.
+XTS_LIBRARY_MODULE_DIRS=(native-bindings xts-sockets/link xts-sockets/client xts-sockets/nvme-codec xts-sockets/nvme-host)
+XTS_CLASSPATH_DIRS=(examples/tools examples/programs proxy)
+XTS_JVM_FLAGS=(--enable-native-access=io.xts.bindings --add-exports java.base/jdk.internal.misc=org.agrona
+  --add-modules ALL-MODULE-PATH)
 
-# The library modules, in dependency order, and the tools on top; their classes directories come first on the path.
-XTS_MODULE_DIRS=(examples/tools examples/programs proxy xts-sockets/nvme-host xts-sockets/nvme-codec xts-sockets/client
-  xts-sockets/link native-bindings)
+xts_module_path() {
+  local mp="" dir jar
+  for dir in "${XTS_LIBRARY_MODULE_DIRS[@]}"; do
+    mp="$mp${mp:+:}$XTS_ROOT/$dir/target/classes"
+  done
+  for jar in "$XTS_ROOT"/examples/tools/target/lib/agrona-*.jar; do
+    [ -e "$jar" ] && mp="$mp:$jar"
+  done
+  echo "$mp"
+}
 
 xts_classpath() {
   local cp="" dir jar
-  for dir in "${XTS_MODULE_DIRS[@]}"; do
+  for dir in "${XTS_CLASSPATH_DIRS[@]}"; do
     cp="$cp${cp:+:}$XTS_ROOT/$dir/target/classes"
   done
   for jar in "$XTS_ROOT"/examples/tools/target/lib/*.jar; do
-    case "$(basename "$jar")" in native-bindings-*|xts-*|proxy-*) continue ;; esac
+    case "$(basename "$jar")" in native-bindings-*|xts-*|proxy-*|agrona-*) continue ;; esac
     [ -e "$jar" ] && cp="$cp:$jar"
   done
   echo "$cp"
+}
+
+# xts_java_args: the java options that put XTS-J in place (module path, class path, flags); then the main class.
+xts_java_args() {
+  XTS_JAVA_ARGS=("${XTS_JVM_FLAGS[@]}" --module-path "$(xts_module_path)" -cp "$(xts_classpath)")
 }
 
 xts_build_if_needed() {

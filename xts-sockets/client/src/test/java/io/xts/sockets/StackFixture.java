@@ -1,5 +1,6 @@
 package io.xts.sockets;
 
+import io.xts.link.LockedTransport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 

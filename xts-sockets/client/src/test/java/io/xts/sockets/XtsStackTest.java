@@ -1,5 +1,6 @@
 package io.xts.sockets;
 
+import io.xts.link.LockedTransport;
 import io.xts.link.LinkConfig;
 import org.junit.jupiter.api.Test;
 

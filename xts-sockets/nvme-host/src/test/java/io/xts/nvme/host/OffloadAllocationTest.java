@@ -1,5 +1,6 @@
 package io.xts.nvme.host;
 
+import io.xts.link.LockedTransport;
 import io.xts.sockets.XtsStack;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -58,7 +59,7 @@ class OffloadAllocationTest
     private static final long WAIT_NS = TimeUnit.SECONDS.toNanos(20);
 
     private final Arena arena = Arena.ofShared();
-    private io.xts.sockets.LockedTransport[] pair;
+    private LockedTransport[] pair;
     private ScriptedOffloadProxy proxy;
     private XtsStack stack;
     private TcpQueue queue;
@@ -132,7 +133,7 @@ class OffloadAllocationTest
     @Test
     void shouldNotAllocateOnTheAppThreadPerOffloadedRead() throws Exception
     {
-        pair = io.xts.sockets.LockedTransport.pair();
+        pair = LockedTransport.pair();
         proxy = new ScriptedOffloadProxy(pair[1]);
         proxy.autoReads = true;
         stack = XtsStack.builder().transport(pair[0]).receiveWindow(WINDOW).ownPoller(false)

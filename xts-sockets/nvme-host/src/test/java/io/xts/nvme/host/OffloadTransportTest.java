@@ -1,5 +1,6 @@
 package io.xts.nvme.host;
 
+import io.xts.link.LockedTransport;
 import io.xts.nvme.CapsuleRespPdu;
 import io.xts.nvme.ConnectData;
 import io.xts.nvme.H2CDataPdu;
@@ -109,7 +110,7 @@ class OffloadTransportTest
     private final Map<String, Integer> statuses = new ConcurrentHashMap<>();
     private final CompletionHandler handler = (status, result, attachment) -> statuses.put((String)attachment, status);
     private Mode mode;
-    private io.xts.sockets.LockedTransport[] pair;
+    private LockedTransport[] pair;
     private ScriptedOffloadProxy proxy;
     private XtsStack stack;
     private volatile TcpQueue queue;
@@ -142,7 +143,7 @@ class OffloadTransportTest
     private void start(final Mode m, final int window) throws Exception
     {
         mode = m;
-        pair = io.xts.sockets.LockedTransport.pair();
+        pair = LockedTransport.pair();
         proxy = new ScriptedOffloadProxy(pair[1]);
         stack = XtsStack.builder().transport(pair[0]).receiveWindow(window).ownPoller(m.ownPoller)
             .linkTimeout(Duration.ofSeconds(10)).build();

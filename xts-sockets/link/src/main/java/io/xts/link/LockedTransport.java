@@ -1,14 +1,11 @@
-package io.xts.sockets;
-
-import io.xts.link.FrameTransport;
-import io.xts.link.InProcessTransport;
+package io.xts.link;
 
 import java.lang.foreign.MemorySegment;
 
 /**
  * One end of an {@link InProcessTransport} pair made safe for two threads: the pair is single-threaded (flush copies
- * into the other end's memory and queues), so both ends serialise on one shared monitor. The stack's poller drives
- * one end and the fake proxy's thread the other, as a real proxy on its own host would.
+ * into the other end's memory and queues), so both ends serialise on one shared monitor. In tests, the stack's poller
+ * drives one end and a fake proxy's thread the other, as a real proxy on its own host would.
  */
 public final class LockedTransport implements FrameTransport
 {
