@@ -3,6 +3,7 @@ package io.xts.xsk;
 import io.xts.test.Privileged;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;
@@ -19,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * with libxdp 1.3 on kernel 6.x), so these tests are gated by {@link Privileged}: skipped without privileges
  * outside CI, failed inside CI. No interface, network namespace or XDP program is involved.
  */
+@Tag("privileged")
 class UmemAllocatorTest
 {
     private static final int FRAMES = 64;

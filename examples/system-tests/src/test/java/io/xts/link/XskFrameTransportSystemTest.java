@@ -11,6 +11,7 @@ import io.xts.xsk.XskStatistics;
 import io.xts.tools.traffic.TestFrame;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,6 +43,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * and a frame released before its transmission completed is not handed out again early. Needs root; see
  * {@link Privileged}.
  */
+@Tag("privileged")
+@Tag("long")
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class XskFrameTransportSystemTest
 {

@@ -8,6 +8,7 @@ import io.xts.tools.traffic.TestFrame;
 import io.xts.tools.traffic.TrafficResult;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -29,6 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * counts dropped frames as consumed, so the receiver's rings never overflow and the program is the only source of
  * loss. Needs root; see {@link Privileged}.
  */
+@Tag("privileged")
+@Tag("long")
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class LossyProgramSystemTest
 {

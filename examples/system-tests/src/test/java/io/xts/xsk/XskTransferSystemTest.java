@@ -8,6 +8,7 @@ import io.xts.tools.traffic.TestFrame;
 import io.xts.tools.traffic.TrafficResult;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,6 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * statistics must show no drop. The sender keeps at most a fill ring's worth of frames unconsumed (the receiver's
  * count is the credit), which is the rate a receiver keeps up with. Needs root; see {@link Privileged}.
  */
+@Tag("privileged")
+@Tag("long")
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class XskTransferSystemTest
 {

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
@@ -60,6 +61,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * app and detach. The app namespace's interface carries one link at a time, so the app-host
  * programs run one after another. Needs root; see {@link Privileged}.
  */
+@Tag("privileged")
+@Tag("long")
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SocketsSystemTest

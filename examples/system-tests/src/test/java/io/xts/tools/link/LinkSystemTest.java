@@ -6,6 +6,7 @@ import io.xts.test.TestNetwork;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,6 +43,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * its standard error goes to a file under target/link-system-test; children are always killed at the end. Needs
  * root; see {@link Privileged}.
  */
+@Tag("privileged")
+@Tag("long")
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class LinkSystemTest
 {

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
@@ -40,6 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the ULP is pushed mid-stream; the software fallback when the proxy refuses the ULP or a registration; tshark
  * decodes the proxy-to-target traffic with every digest good. Needs root; see {@link Privileged}.
  */
+@Tag("privileged")
+@Tag("long")
 @Timeout(value = 1800, unit = TimeUnit.SECONDS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NvmeOffloadSystemTest

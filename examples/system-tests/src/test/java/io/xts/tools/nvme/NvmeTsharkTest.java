@@ -4,6 +4,7 @@ import io.xts.nvme.host.Namespace;
 import io.xts.nvme.host.NvmeController;
 import io.xts.nvme.host.NvmeQueue;
 import io.xts.test.Privileged;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.OutputStream;
@@ -30,6 +31,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * digests on; every PDU must decode as NVMe/TCP, none may be malformed, and tshark's own digest checks must find
  * every digest good. Capturing needs root; see {@link Privileged}.
  */
+@Tag("privileged")
+@Tag("long")
 class NvmeTsharkTest
 {
     private static final Path LOGS = Path.of("target", "nvme-tshark").toAbsolutePath();

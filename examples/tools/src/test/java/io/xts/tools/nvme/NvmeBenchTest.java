@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
@@ -34,6 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * verified random reads at 4K and 128K with and without digests (both completion modes), verified writes and
  * sequential reads, data digest faults and silently wrong data caught with the first bad LBA, and the input checks.
  */
+@Tag("long")
 @Execution(ExecutionMode.SAME_THREAD)
 class NvmeBenchTest
 {
