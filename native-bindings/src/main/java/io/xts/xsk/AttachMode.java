@@ -2,6 +2,8 @@ package io.xts.xsk;
 
 import io.xts.bindings.libxdp.libxdp_h;
 
+import java.util.Locale;
+
 /**
  * How an XDP program is attached to an interface.
  */
@@ -36,7 +38,7 @@ public enum AttachMode
      */
     public static AttachMode parse(final String text)
     {
-        return switch (text.toLowerCase(java.util.Locale.ROOT))
+        return switch (text.toLowerCase(Locale.ROOT))
         {
             case "native", "drv" -> NATIVE;
             case "skb", "generic" -> SKB;

@@ -6,6 +6,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * Runs work inside a named network namespace ({@code ip netns}) from within one JVM: {@code setns(CLONE_NEWNET)}
@@ -140,7 +141,7 @@ public final class NetworkNamespace
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted waiting for work in namespace fd " + fd, ex);
         }
-        catch (final java.util.concurrent.CompletionException ex)
+        catch (final CompletionException ex)
         {
             if (ex.getCause() instanceof RuntimeException runtime)
             {

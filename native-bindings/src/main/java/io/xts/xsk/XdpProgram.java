@@ -12,6 +12,8 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+import java.util.Set;
 
 /**
  * An XDP program loaded through libxdp and attached to one interface, with the XSKMAP that steers frames to
@@ -40,7 +42,7 @@ public final class XdpProgram implements AutoCloseable
     {
         this.ifname = ifname;
         this.mode = mode;
-        final String where = ifname + " (" + mode.name().toLowerCase(java.util.Locale.ROOT) + " attach)";
+        final String where = ifname + " (" + mode.name().toLowerCase(Locale.ROOT) + " attach)";
         MemorySegment prog = MemorySegment.NULL;
         final int index;
         try
@@ -105,7 +107,7 @@ public final class XdpProgram implements AutoCloseable
     }
 
     /** Programs of ours, by the name of their function: a stale one of these may be replaced. */
-    private static final java.util.Set<String> OUR_PROGRAMS = java.util.Set.of("xts_steer", "xts_lossy");
+    private static final Set<String> OUR_PROGRAMS = Set.of("xts_steer", "xts_lossy");
 
     /**
      * Detach the XDP program attached to an interface if it is one of ours (left behind by a killed process).

@@ -1,6 +1,7 @@
 package io.xts.xsk;
 
 import io.xts.bindings.libxdp.xsk_ring_prod;
+import io.xts.bindings.linux.if_xdp_h;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -98,6 +99,6 @@ public abstract class XskRing
      */
     public final boolean needsWakeup()
     {
-        return 0 != ((int)INDEX.getOpaque(flags, 0L) & io.xts.bindings.linux.if_xdp_h.XDP_RING_NEED_WAKEUP);
+        return 0 != ((int)INDEX.getOpaque(flags, 0L) & if_xdp_h.XDP_RING_NEED_WAKEUP);
     }
 }

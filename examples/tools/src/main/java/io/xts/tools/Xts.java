@@ -1,11 +1,16 @@
 package io.xts.tools;
 
+import io.xts.proxy.ProxyCommand;
+import io.xts.tools.bench.BenchChart;
+import io.xts.tools.bench.NvmeBenchReport;
 import io.xts.tools.bench.StreamClient;
 import io.xts.tools.link.LinkStream;
 import io.xts.examples.net.EchoServer;
 import io.xts.examples.net.HttpGet;
 import io.xts.examples.net.HttpServer;
 import io.xts.examples.net.Nc;
+import io.xts.tools.nvme.NvmeBench;
+import io.xts.tools.nvme.NvmeTarget;
 import io.xts.tools.stat.Stat;
 import io.xts.tools.xsk.XskBench;
 import picocli.CommandLine;
@@ -19,9 +24,9 @@ import picocli.CommandLine.Command;
     description = "XTS-J: TCP and NVMe/TCP offload through AF_XDP, in Java.",
     subcommands = {XskBench.class, LinkStream.class, Stat.class, Nc.class, EchoServer.class, HttpServer.class,
         HttpGet.class, StreamClient.class, CommandLine.HelpCommand.class,
-        io.xts.proxy.ProxyCommand.class, io.xts.tools.nvme.NvmeTarget.class,
-        io.xts.tools.nvme.NvmeBench.class, io.xts.tools.bench.NvmeBenchReport.class,
-        io.xts.tools.bench.BenchChart.class})
+        ProxyCommand.class, NvmeTarget.class,
+        NvmeBench.class, NvmeBenchReport.class,
+        BenchChart.class})
 public final class Xts implements Runnable
 {
     @CommandLine.Spec

@@ -4,10 +4,14 @@ import io.xts.bindings.NativeLibrary;
 
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
 
 /**
  * The libc calls the driver needs, with errno captured through {@code Linker.Option.captureCallState}: each wrapper takes an {@code errnoState} segment first, read with {@link #errno(MemorySegment)}.
@@ -459,9 +463,9 @@ public final class libc_h
         }
     }
 
-    private static final java.lang.foreign.StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final java.lang.invoke.VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(
-        java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(
+        MemoryLayout.PathElement.groupElement("errno"));
 
     /**
      * Allocate a call state that receives errno; one per thread that makes calls, reused for every call.
@@ -469,7 +473,7 @@ public final class libc_h
      * @param allocator where to allocate it.
      * @return the call state segment.
      */
-    public static MemorySegment allocateErrnoState(final java.lang.foreign.SegmentAllocator allocator)
+    public static MemorySegment allocateErrnoState(final SegmentAllocator allocator)
     {
         return allocator.allocate(CAPTURE_LAYOUT);
     }

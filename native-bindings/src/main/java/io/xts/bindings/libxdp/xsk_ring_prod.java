@@ -1,5 +1,6 @@
 package io.xts.bindings.libxdp;
 
+import java.lang.foreign.AddressLayout;
 import java.lang.foreign.GroupLayout;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
@@ -174,8 +175,8 @@ public final class xsk_ring_prod
         struct.set(size$LAYOUT, size$OFFSET, fieldValue);
     }
 
-    private static final java.lang.foreign.AddressLayout producer$LAYOUT =
-        (java.lang.foreign.AddressLayout)LAYOUT.select(MemoryLayout.PathElement.groupElement("producer"));
+    private static final AddressLayout producer$LAYOUT =
+        (AddressLayout)LAYOUT.select(MemoryLayout.PathElement.groupElement("producer"));
     private static final long producer$OFFSET = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("producer"));
 
     /**
@@ -204,8 +205,8 @@ public final class xsk_ring_prod
         struct.set(producer$LAYOUT, producer$OFFSET, fieldValue);
     }
 
-    private static final java.lang.foreign.AddressLayout consumer$LAYOUT =
-        (java.lang.foreign.AddressLayout)LAYOUT.select(MemoryLayout.PathElement.groupElement("consumer"));
+    private static final AddressLayout consumer$LAYOUT =
+        (AddressLayout)LAYOUT.select(MemoryLayout.PathElement.groupElement("consumer"));
     private static final long consumer$OFFSET = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("consumer"));
 
     /**
@@ -234,8 +235,8 @@ public final class xsk_ring_prod
         struct.set(consumer$LAYOUT, consumer$OFFSET, fieldValue);
     }
 
-    private static final java.lang.foreign.AddressLayout ring$LAYOUT =
-        (java.lang.foreign.AddressLayout)LAYOUT.select(MemoryLayout.PathElement.groupElement("ring"));
+    private static final AddressLayout ring$LAYOUT =
+        (AddressLayout)LAYOUT.select(MemoryLayout.PathElement.groupElement("ring"));
     private static final long ring$OFFSET = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("ring"));
 
     /**
@@ -264,8 +265,8 @@ public final class xsk_ring_prod
         struct.set(ring$LAYOUT, ring$OFFSET, fieldValue);
     }
 
-    private static final java.lang.foreign.AddressLayout flags$LAYOUT =
-        (java.lang.foreign.AddressLayout)LAYOUT.select(MemoryLayout.PathElement.groupElement("flags"));
+    private static final AddressLayout flags$LAYOUT =
+        (AddressLayout)LAYOUT.select(MemoryLayout.PathElement.groupElement("flags"));
     private static final long flags$OFFSET = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("flags"));
 
     /**

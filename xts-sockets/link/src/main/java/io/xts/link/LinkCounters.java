@@ -4,6 +4,8 @@ import io.xts.protocol.MalformedReason;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 
+import java.util.Locale;
+
 /**
  * The counters of one XTS link end, allocated in an Agrona {@link CountersManager} (in the proxy, one that lives in
  * its memory-mapped counters file, readable live by a stats tool, as Aeron's CnC counters are). Every event the link
@@ -79,7 +81,7 @@ public final class LinkCounters implements AutoCloseable
             if (MalformedReason.NONE != reason)
             {
                 malformed[reason.ordinal()] = counters.newCounter(
-                    "link " + name + " malformed " + reason.name().toLowerCase(java.util.Locale.ROOT), TYPE_ID);
+                    "link " + name + " malformed " + reason.name().toLowerCase(Locale.ROOT), TYPE_ID);
             }
         }
     }

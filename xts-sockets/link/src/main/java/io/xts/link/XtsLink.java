@@ -7,6 +7,7 @@ import io.xts.protocol.MalformedReason;
 import io.xts.protocol.MessageReader;
 import io.xts.protocol.MessageWriter;
 import io.xts.protocol.ResetFlyweight;
+import io.xts.protocol.XtsFrameDescriptor;
 import io.xts.protocol.XtsFrameFlyweight;
 
 import java.lang.foreign.MemorySegment;
@@ -407,7 +408,7 @@ public final class XtsLink implements AutoCloseable
                 break;
             }
             bulkFrames[count] = frame;
-            bodyOffsets[count] = frame + FRAME_OVERHEAD + io.xts.protocol.XtsFrameDescriptor.MESSAGE_HEADER_LENGTH;
+            bodyOffsets[count] = frame + FRAME_OVERHEAD + XtsFrameDescriptor.MESSAGE_HEADER_LENGTH;
             bodyLengths[count] = Math.min(room, left);
             left -= bodyLengths[count];
             count++;

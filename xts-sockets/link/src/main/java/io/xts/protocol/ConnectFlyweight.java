@@ -1,5 +1,7 @@
 package io.xts.protocol;
 
+import java.net.InetSocketAddress;
+
 import static io.xts.protocol.SocketMessages.*;
 
 /**
@@ -33,7 +35,7 @@ public final class ConnectFlyweight extends SocketBodyFlyweight<ConnectFlyweight
     /**
      * @return the address to connect to, or null when none.
      */
-    public java.net.InetSocketAddress remote()
+    public InetSocketAddress remote()
     {
         return address(CONNECT_REMOTE_OFFSET);
     }
@@ -42,7 +44,7 @@ public final class ConnectFlyweight extends SocketBodyFlyweight<ConnectFlyweight
      * @param value the address to connect to; null for none.
      * @return this.
      */
-    public ConnectFlyweight remote(final java.net.InetSocketAddress value)
+    public ConnectFlyweight remote(final InetSocketAddress value)
     {
         return address(CONNECT_REMOTE_OFFSET, value);
     }

@@ -1,5 +1,7 @@
 package io.xts.protocol;
 
+import java.net.InetSocketAddress;
+
 import static io.xts.protocol.SocketMessages.*;
 
 /**
@@ -88,7 +90,7 @@ public final class EstablishedFlyweight extends SocketBodyFlyweight<EstablishedF
     /**
      * @return the proxy's local address of the connection, or null when none.
      */
-    public java.net.InetSocketAddress local()
+    public InetSocketAddress local()
     {
         return address(ESTABLISHED_LOCAL_OFFSET);
     }
@@ -97,7 +99,7 @@ public final class EstablishedFlyweight extends SocketBodyFlyweight<EstablishedF
      * @param value the proxy's local address of the connection; null for none.
      * @return this.
      */
-    public EstablishedFlyweight local(final java.net.InetSocketAddress value)
+    public EstablishedFlyweight local(final InetSocketAddress value)
     {
         return address(ESTABLISHED_LOCAL_OFFSET, value);
     }
@@ -105,7 +107,7 @@ public final class EstablishedFlyweight extends SocketBodyFlyweight<EstablishedF
     /**
      * @return the remote address of the connection, or null when none.
      */
-    public java.net.InetSocketAddress remote()
+    public InetSocketAddress remote()
     {
         return address(ESTABLISHED_REMOTE_OFFSET);
     }
@@ -114,7 +116,7 @@ public final class EstablishedFlyweight extends SocketBodyFlyweight<EstablishedF
      * @param value the remote address of the connection; null for none.
      * @return this.
      */
-    public EstablishedFlyweight remote(final java.net.InetSocketAddress value)
+    public EstablishedFlyweight remote(final InetSocketAddress value)
     {
         return address(ESTABLISHED_REMOTE_OFFSET, value);
     }

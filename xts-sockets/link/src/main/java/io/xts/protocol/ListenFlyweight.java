@@ -1,5 +1,7 @@
 package io.xts.protocol;
 
+import java.net.InetSocketAddress;
+
 import static io.xts.protocol.SocketMessages.*;
 
 /**
@@ -33,7 +35,7 @@ public final class ListenFlyweight extends SocketBodyFlyweight<ListenFlyweight>
     /**
      * @return the address to bind, or null when none.
      */
-    public java.net.InetSocketAddress local()
+    public InetSocketAddress local()
     {
         return address(LISTEN_LOCAL_OFFSET);
     }
@@ -42,7 +44,7 @@ public final class ListenFlyweight extends SocketBodyFlyweight<ListenFlyweight>
      * @param value the address to bind; null for none.
      * @return this.
      */
-    public ListenFlyweight local(final java.net.InetSocketAddress value)
+    public ListenFlyweight local(final InetSocketAddress value)
     {
         return address(LISTEN_LOCAL_OFFSET, value);
     }

@@ -1,5 +1,7 @@
 package io.xts.protocol;
 
+import java.net.InetSocketAddress;
+
 import static io.xts.protocol.SocketMessages.*;
 
 /**
@@ -50,7 +52,7 @@ public final class ListenResultFlyweight extends SocketBodyFlyweight<ListenResul
     /**
      * @return the address bound, or null when none.
      */
-    public java.net.InetSocketAddress bound()
+    public InetSocketAddress bound()
     {
         return address(LISTEN_RESULT_BOUND_OFFSET);
     }
@@ -59,7 +61,7 @@ public final class ListenResultFlyweight extends SocketBodyFlyweight<ListenResul
      * @param value the address bound; null for none.
      * @return this.
      */
-    public ListenResultFlyweight bound(final java.net.InetSocketAddress value)
+    public ListenResultFlyweight bound(final InetSocketAddress value)
     {
         return address(LISTEN_RESULT_BOUND_OFFSET, value);
     }

@@ -1,5 +1,9 @@
 package io.xts.protocol;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+
 import static io.xts.protocol.SocketMessages.*;
 
 /**
@@ -77,9 +81,9 @@ public final class SocketErrorFlyweight extends SocketBodyFlyweight<SocketErrorF
             return "";
         }
         final byte[] bytes = new byte[n];
-        java.lang.foreign.MemorySegment.copy(segment, java.lang.foreign.ValueLayout.JAVA_BYTE,
+        MemorySegment.copy(segment, ValueLayout.JAVA_BYTE,
             offset + ERROR_TEXT_OFFSET, bytes, 0, n);
-        return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 
     /**
@@ -92,11 +96,11 @@ public final class SocketErrorFlyweight extends SocketBodyFlyweight<SocketErrorF
      */
     public int write(final int errno, final int offendingType, final String text)
     {
-        final byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        final byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         final int n = Math.min(Math.min(bytes.length, ERROR_MAX_TEXT), length - ERROR_TEXT_OFFSET);
         errno(errno).offendingType(offendingType);
         u16(ERROR_TEXT_LENGTH_OFFSET, n);
-        java.lang.foreign.MemorySegment.copy(bytes, 0, segment, java.lang.foreign.ValueLayout.JAVA_BYTE,
+        MemorySegment.copy(bytes, 0, segment, ValueLayout.JAVA_BYTE,
             offset + ERROR_TEXT_OFFSET, n);
         return ERROR_TEXT_OFFSET + n;
     }
@@ -107,7 +111,7 @@ public final class SocketErrorFlyweight extends SocketBodyFlyweight<SocketErrorF
      */
     public static int lengthFor(final String text)
     {
-        return ERROR_TEXT_OFFSET + Math.min(text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length,
+        return ERROR_TEXT_OFFSET + Math.min(text.getBytes(StandardCharsets.UTF_8).length,
             ERROR_MAX_TEXT);
     }
 }

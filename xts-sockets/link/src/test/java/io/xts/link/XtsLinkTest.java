@@ -16,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.LongConsumer;
 
 import static io.xts.protocol.XtsFrameDescriptor.FRAME_OVERHEAD;
 import static io.xts.protocol.XtsFrameDescriptor.KIND_DATA;
@@ -477,7 +478,7 @@ class XtsLinkTest
         assertEquals(LinkState.UP, a.state());
     }
 
-    private void inject(final int length, final java.util.function.LongConsumer writer)
+    private void inject(final int length, final LongConsumer writer)
     {
         final long frame = tb.acquire();
         tb.memory().asSlice(frame, length).fill((byte)0);

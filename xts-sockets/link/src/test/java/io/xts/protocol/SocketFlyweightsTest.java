@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
@@ -42,10 +43,10 @@ class SocketFlyweightsTest
         assertEquals(FLAG_TCP_NODELAY | FLAG_SO_REUSEADDR, connect.flags());
         assertEquals(1 << 20, connect.receiveBuffer());
         // Wire layout: family 4 at byte 0, port big-endian at 2, address at 4, the rest zero.
-        assertEquals(4, memory.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 100));
-        assertEquals((byte)(8080 >> 8), memory.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 102));
-        assertEquals((byte)198, memory.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 104));
-        assertEquals(0, memory.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 108));
+        assertEquals(4, memory.get(ValueLayout.JAVA_BYTE, 100));
+        assertEquals((byte)(8080 >> 8), memory.get(ValueLayout.JAVA_BYTE, 102));
+        assertEquals((byte)198, memory.get(ValueLayout.JAVA_BYTE, 104));
+        assertEquals(0, memory.get(ValueLayout.JAVA_BYTE, 108));
 
         final InetSocketAddress v6 = new InetSocketAddress(InetAddress.getByName("fd00:c612:1::2"), 443);
         connect.remote(v6);
@@ -114,7 +115,7 @@ class SocketFlyweightsTest
     {
         final ConnectFlyweight connect = new ConnectFlyweight().wrap(memory, 0, ConnectFlyweight.LENGTH - 1);
         assertFalse(connect.isComplete());
-        memory.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte)9);
+        memory.set(ValueLayout.JAVA_BYTE, 0, (byte)9);
         assertEquals("address family 9 (expected 4 or 6)", connect.badAddress(0));
         assertNull(connect.remote());
     }

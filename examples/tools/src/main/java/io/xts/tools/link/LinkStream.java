@@ -7,6 +7,7 @@ import io.xts.link.XskLinkEndpoint;
 import io.xts.link.XtsLink;
 import io.xts.protocol.XtsFrameDescriptor;
 import io.xts.status.CountersFile;
+import io.xts.tools.stat.Stat;
 import io.xts.xsk.AttachMode;
 import io.xts.xsk.LossyProgram;
 import io.xts.xsk.XskSocket;
@@ -17,15 +18,20 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -109,14 +115,14 @@ public final class LinkStream implements Callable<Integer>
         }
         final AttachMode mode = AttachMode.parse(attach);
         final AtomicBoolean running = new AtomicBoolean(true);
-        final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+        final CountDownLatch finished = new CountDownLatch(1);
         // SIGTERM: stop the loop and let it print its result and release the socket and the XDP program.
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {
             running.set(false);
             try
             {
-                finished.await(5, java.util.concurrent.TimeUnit.SECONDS);
+                finished.await(5, TimeUnit.SECONDS);
             }
             catch (final InterruptedException ex)
             {
@@ -143,7 +149,7 @@ public final class LinkStream implements Callable<Integer>
     }
 
     private int run(final XskLinkEndpoint endpoint, final AtomicBoolean running)
-        throws NoSuchAlgorithmException, java.io.IOException
+        throws NoSuchAlgorithmException, IOException
     {
         final CountersFile countersFile = openCounters();
         final CountersManager countersManager = null != countersFile ? countersFile.manager() : new CountersManager(
@@ -161,16 +167,16 @@ public final class LinkStream implements Callable<Integer>
         }
     }
 
-    private CountersFile openCounters() throws java.io.IOException
+    private CountersFile openCounters() throws IOException
     {
         if ("none".equals(countersPath))
         {
             return null;
         }
-        final java.nio.file.Path path = null != countersPath ? java.nio.file.Path.of(countersPath) :
-            java.nio.file.Path.of(io.xts.tools.stat.Stat.DEFAULT_DIR,
+        final Path path = null != countersPath ? Path.of(countersPath) :
+            Path.of(Stat.DEFAULT_DIR,
                 "link-" + iface + "-" + ProcessHandle.current().pid() + ".counters");
-        java.nio.file.Files.createDirectories(path.toAbsolutePath().getParent());
+        Files.createDirectories(path.toAbsolutePath().getParent());
         return CountersFile.create(path, 256);
     }
 

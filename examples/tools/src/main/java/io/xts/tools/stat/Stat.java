@@ -10,6 +10,7 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -173,7 +174,7 @@ public final class Stat implements Callable<Integer>
                             }
                             catch (final IOException ex)
                             {
-                                throw new java.io.UncheckedIOException(ex);
+                                throw new UncheckedIOException(ex);
                             }
                         }
                     });

@@ -8,6 +8,7 @@ import picocli.CommandLine;
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -16,8 +17,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -200,7 +203,7 @@ class NvmeResultsTest
         assertTrue(text.contains("\"cpu_per_kio\" : 0.1311"), text);
         assertTrue(text.contains("\"cpu_ratio\" : null"), text);
         Files.writeString(dir.resolve("bad.json"), "{\"benchmark\":\"x\"}");
-        assertThrows(java.io.IOException.class, () -> NvmeResults.read(dir.resolve("bad.json")));
+        assertThrows(IOException.class, () -> NvmeResults.read(dir.resolve("bad.json")));
     }
 
     @Test
@@ -233,7 +236,7 @@ class NvmeResultsTest
         assertEquals(width, image.getWidth());
         assertEquals(height, image.getHeight());
         // Not blank: bars of more than one colour were drawn.
-        final java.util.Set<Integer> colours = new java.util.HashSet<>();
+        final Set<Integer> colours = new HashSet<>();
         for (int y = 0; y < height; y += 4)
         {
             for (int x = 0; x < width; x += 4)

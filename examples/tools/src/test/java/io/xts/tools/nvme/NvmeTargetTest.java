@@ -22,6 +22,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -284,7 +285,7 @@ class NvmeTargetTest
         for (int i = 0; i < 4; i++)
         {
             final Completion w = io.write(10 + i, 1000 + i * (chunk / 512L),
-                java.util.Arrays.copyOfRange(data, i * chunk, (i + 1) * chunk), true);
+                Arrays.copyOfRange(data, i * chunk, (i + 1) * chunk), true);
             assertEquals(0, w.status());
             assertTrue(w.r2t().isEmpty(), "in-capsule: no R2T");
         }
@@ -303,11 +304,11 @@ class NvmeTargetTest
         io.command(s -> s.command(NvmeTcp.OPC_WRITE_ZEROES, 30, 1).sglTransport(0).cdw(10, 1100).cdw(12, 7), null);
         assertEquals(0, io.await(30, 0, null).status());
         final Completion z = io.read(31, 1099, 10);
-        assertArrayEquals(java.util.Arrays.copyOfRange(data, 99 * 512, 100 * 512),
-            java.util.Arrays.copyOfRange(z.data(), 0, 512));
-        assertArrayEquals(new byte[8 * 512], java.util.Arrays.copyOfRange(z.data(), 512, 9 * 512));
-        assertArrayEquals(java.util.Arrays.copyOfRange(data, 108 * 512, 109 * 512),
-            java.util.Arrays.copyOfRange(z.data(), 9 * 512, 10 * 512));
+        assertArrayEquals(Arrays.copyOfRange(data, 99 * 512, 100 * 512),
+            Arrays.copyOfRange(z.data(), 0, 512));
+        assertArrayEquals(new byte[8 * 512], Arrays.copyOfRange(z.data(), 512, 9 * 512));
+        assertArrayEquals(Arrays.copyOfRange(data, 108 * 512, 109 * 512),
+            Arrays.copyOfRange(z.data(), 9 * 512, 10 * 512));
     }
 
     @Test
@@ -320,7 +321,7 @@ class NvmeTargetTest
         for (int i = 0; i < 4; i++)
         {
             final Completion w = io.write(30 + i, i * (chunk / 512L),
-                java.util.Arrays.copyOfRange(data, i * chunk, (i + 1) * chunk), false);
+                Arrays.copyOfRange(data, i * chunk, (i + 1) * chunk), false);
             assertEquals(0, w.status());
             assertEquals(1, w.r2t().size(), "one R2T for the whole transfer");
             assertEquals(0, w.r2t().get(0).datao());
@@ -344,7 +345,7 @@ class NvmeTargetTest
         for (int i = 0; i < 4; i++)
         {
             final Completion w = io.write(50 + i, 4096 + i * (chunk / 512L),
-                java.util.Arrays.copyOfRange(data, i * chunk, (i + 1) * chunk), false);
+                Arrays.copyOfRange(data, i * chunk, (i + 1) * chunk), false);
             assertEquals(0, w.status());
             assertEquals(4, w.r2t().size(), "R2Ts of 64 KiB");
             for (int k = 0; k < 4; k++)
