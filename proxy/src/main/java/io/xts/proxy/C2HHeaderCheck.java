@@ -1,30 +1,24 @@
 package io.xts.proxy;
 
 import io.xts.nvme.Crc32c;
-import io.xts.nvme.NvmeTcp;
+import io.xts.nvme.PduError;
+import io.xts.nvme.PduHeader;
+import io.xts.nvme.PduParser;
+import io.xts.nvme.PduRules;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
-import static io.xts.nvme.NvmeTcp.DIGEST_LENGTH;
-import static io.xts.nvme.NvmeTcp.FLAG_DDGSTF;
-import static io.xts.nvme.NvmeTcp.FLAG_HDGSTF;
-import static io.xts.nvme.NvmeTcp.FLAG_LAST_PDU;
-import static io.xts.nvme.NvmeTcp.FLAG_SUCCESS;
-import static io.xts.nvme.NvmeTcp.HLEN_24;
-import static io.xts.nvme.NvmeTcp.LE_INT;
-import static io.xts.nvme.NvmeTcp.LE_SHORT;
-import static io.xts.nvme.NvmeTcp.TERM_REQ_MAX_PLEN;
-import static io.xts.nvme.NvmeTcp.TYPE_C2H_DATA;
-import static io.xts.nvme.NvmeTcp.TYPE_C2H_TERM_REQ;
-import static io.xts.nvme.NvmeTcp.TYPE_CAPSULE_RESP;
-import static io.xts.nvme.NvmeTcp.TYPE_R2T;
+import static io.xts.nvme.NvmeTcp.CH_LENGTH;
+import static io.xts.nvme.PduFlyweight.PLEN_OFFSET;
 
 /**
  * Whether bytes of the controller-to-host stream could be the start of a PDU header, for the resync search: the
- * checks of NVME-TCP-FACTS.md section 8, rows 1 to 7 and 9, in byte order so that most positions fail on the first
- * byte. Row 8 (the command id is outstanding) is not used: the proxy only knows commands with a registration. Rows 10
- * and 11 (the chain, the app's confirmation) are the caller's. Reads only the bytes it needs, allocates nothing.
+ * {@link PduRules} of a host whose initialization is over (so ICResp is refused with the other out-of-place types),
+ * then their plausibility checks, which refuse what the specification allows but no controller writes. The bytes are
+ * looked at in steps, as far as they are there: the type alone (most positions fail on their first byte), the common
+ * header through PDO, PLEN, the PSH, HDGST. Whether the command id is outstanding is not used (the proxy only knows
+ * commands with a registration); the chain of PDUs and the app's confirmation are the caller's. Reads only the bytes it
+ * needs, allocates nothing.
  */
 final class C2HHeaderCheck
 {
@@ -33,11 +27,10 @@ final class C2HHeaderCheck
     /** Not a plausible header. */
     static final long NO = 0;
 
-    private final boolean headerDigest;
-    private final boolean dataDigest;
-    private final int c2hDataPdo;
-    private final long maxDataLength;
+    private final PduRules rules;
+    private final PduHeader header = new PduHeader();
     private final Crc32c crc = new Crc32c();
+    private PduError rejection = PduError.NONE;
 
     /**
      * @param headerDigest  negotiated header digest.
@@ -47,10 +40,8 @@ final class C2HHeaderCheck
      */
     C2HHeaderCheck(final boolean headerDigest, final boolean dataDigest, final int hpda, final long maxDataLength)
     {
-        this.headerDigest = headerDigest;
-        this.dataDigest = dataDigest;
-        this.c2hDataPdo = NvmeTcp.dataOffset(HLEN_24, headerDigest, hpda);
-        this.maxDataLength = maxDataLength;
+        this.rules = new PduRules(PduParser.Side.HOST).digests(headerDigest, dataDigest).receivePda(hpda)
+            .maxDataLength(maxDataLength);
     }
 
     /**
@@ -62,141 +53,61 @@ final class C2HHeaderCheck
      */
     long check(final MemorySegment memory, final long at, final long available)
     {
-        if (available < 4)
-        {
-            return available < 1 || plausibleType(u8(memory, at)) ? NEED_MORE : NO;
-        }
-        final int type = u8(memory, at);
-        if (!plausibleType(type))
-        {
-            return NO;
-        }
-        final int flags = u8(memory, at + 1);
-        if (0 != (flags & ~NvmeTcp.validFlags(type)))
-        {
-            return NO;
-        }
-        final boolean hdgst = headerDigest && TYPE_C2H_TERM_REQ != type;
-        if ((0 != (flags & FLAG_HDGSTF)) != hdgst)
-        {
-            return NO;
-        }
-        if (TYPE_C2H_DATA == type && ((0 != (flags & FLAG_DDGSTF)) != dataDigest))
-        {
-            return NO;
-        }
-        if (0 != (flags & FLAG_SUCCESS) && 0 == (flags & FLAG_LAST_PDU))
-        {
-            return NO;
-        }
-        if (HLEN_24 != u8(memory, at + 2))
-        {
-            return NO;
-        }
-        if (u8(memory, at + 3) != (TYPE_C2H_DATA == type ? c2hDataPdo : 0))
-        {
-            return NO;
-        }
-        if (available < 8)
+        rejection = PduError.NONE;
+        if (available < 1)
         {
             return NEED_MORE;
         }
-        final int headerEnd = HLEN_24 + (hdgst ? DIGEST_LENGTH : 0);
-        final long plen = u32(memory, at + 4);
-        switch (type)
+        header.wrap(memory, at);
+        final int length = available < PLEN_OFFSET ? 1 : available < CH_LENGTH ? PLEN_OFFSET : CH_LENGTH;
+        if (refused(rules.checkCommonHeader(header, true, length)))
         {
-            case TYPE_CAPSULE_RESP, TYPE_R2T ->
-            {
-                if (plen != headerEnd)
-                {
-                    return NO;
-                }
-            }
-            case TYPE_C2H_TERM_REQ ->
-            {
-                if (plen < HLEN_24 || plen > TERM_REQ_MAX_PLEN)
-                {
-                    return NO;
-                }
-            }
-            default ->
-            {
-                if (plen < c2hDataPdo + 4 + (dataDigest ? DIGEST_LENGTH : 0))
-                {
-                    return NO;
-                }
-            }
+            return NO;
         }
-        if (available < HLEN_24)
+        if (length < CH_LENGTH)
         {
             return NEED_MORE;
         }
-        switch (type)
+        if (!rules.plausibleDataLength(header))
         {
-            case TYPE_C2H_DATA ->
-            {
-                final long datao = u32(memory, at + 12);
-                final long datal = u32(memory, at + 16);
-                if (0 != u16(memory, at + 10) || 0 != u32(memory, at + 20) || 0 != (datao & 3) ||
-                    0 == datal || 0 != (datal & 3) || datal > maxDataLength ||
-                    plen != c2hDataPdo + datal + (dataDigest ? DIGEST_LENGTH : 0))
-                {
-                    return NO;
-                }
-            }
-            case TYPE_R2T ->
-            {
-                final long r2tl = u32(memory, at + 16);
-                if (0 != u32(memory, at + 20) || 0 != (u32(memory, at + 12) & 3) || 0 == r2tl || 0 != (r2tl & 3))
-                {
-                    return NO;
-                }
-            }
-            case TYPE_C2H_TERM_REQ ->
-            {
-                final int fes = u16(memory, at + 8);
-                if (fes < NvmeTcp.FES_INVALID_HEADER_FIELD || fes > NvmeTcp.FES_UNSUPPORTED_PARAMETER ||
-                    0 != u16(memory, at + 14) || 0 != memory.get(ValueLayout.JAVA_LONG_UNALIGNED, at + 16))
-                {
-                    return NO;
-                }
-            }
-            default ->
-            {
-                // CapsuleResp: the CQE has no field that must hold a fixed value.
-            }
+            return NO;
         }
-        if (hdgst)
+        final int hlen = header.hlen();
+        if (available < hlen)
         {
-            if (available < headerEnd)
+            return NEED_MORE;
+        }
+        if (refused(rules.checkDataLength(header)) || !rules.plausibleFields(header))
+        {
+            return NO;
+        }
+        if (header.hasHeaderDigest())
+        {
+            if (available < header.headerLengthWithDigest())
             {
                 return NEED_MORE;
             }
-            if (crc.reset().update(memory, at, HLEN_24).value() != memory.get(LE_INT, at + HLEN_24))
+            if (refused(rules.checkHeaderDigest(header, crc)))
             {
                 return NO;
             }
         }
-        return plen;
+        return header.plen();
     }
 
-    private static boolean plausibleType(final int type)
+    /**
+     * @return the rule the last candidate refused by {@link #check} broke, as {@link PduParser} would report it;
+     *         {@link PduError#NONE} when it broke none (it passed, more bytes were needed, or only the plausibility
+     *         checks refused it).
+     */
+    PduError rejection()
     {
-        return TYPE_C2H_TERM_REQ == type || TYPE_CAPSULE_RESP == type || TYPE_C2H_DATA == type || TYPE_R2T == type;
+        return rejection;
     }
 
-    private static int u8(final MemorySegment memory, final long at)
+    private boolean refused(final PduError broken)
     {
-        return memory.get(ValueLayout.JAVA_BYTE, at) & 0xFF;
-    }
-
-    private static int u16(final MemorySegment memory, final long at)
-    {
-        return memory.get(LE_SHORT, at) & 0xFFFF;
-    }
-
-    private static long u32(final MemorySegment memory, final long at)
-    {
-        return memory.get(LE_INT, at) & 0xFFFF_FFFFL;
+        rejection = broken;
+        return PduError.NONE != broken;
     }
 }

@@ -3,21 +3,16 @@ package io.xts.proxy;
 import io.xts.nvme.Crc32c;
 import io.xts.nvme.NvmeTcp;
 import io.xts.nvme.PduError;
+import io.xts.nvme.PduHeader;
+import io.xts.nvme.PduParser;
+import io.xts.nvme.PduRules;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import static io.xts.nvme.NvmeTcp.CH_LENGTH;
 import static io.xts.nvme.NvmeTcp.DIGEST_LENGTH;
-import static io.xts.nvme.NvmeTcp.FLAG_DDGSTF;
-import static io.xts.nvme.NvmeTcp.FLAG_HDGSTF;
-import static io.xts.nvme.NvmeTcp.HLEN_24;
 import static io.xts.nvme.NvmeTcp.HLEN_CAPSULE_CMD;
-import static io.xts.nvme.NvmeTcp.LE_INT;
-import static io.xts.nvme.NvmeTcp.TERM_REQ_MAX_PLEN;
-import static io.xts.nvme.NvmeTcp.TYPE_CAPSULE_CMD;
-import static io.xts.nvme.NvmeTcp.TYPE_H2C_DATA;
-import static io.xts.nvme.NvmeTcp.TYPE_H2C_TERM_REQ;
 
 /**
  * Transmit digest offload for one offloaded socket: follows the host-to-controller NVMe/TCP stream the app sends as
@@ -28,12 +23,11 @@ import static io.xts.nvme.NvmeTcp.TYPE_H2C_TERM_REQ;
  * each be cut anywhere, the placeholder bytes included (the value is known by then, since a digest follows what it
  * covers).
  * <p>
- * Each header is checked as the controller would (so a broken app fails here, with a text naming the field, rather than
- * at the controller): type H2CTermReq, CapsuleCmd or H2CData only; FLAGS only the type's bits, HDGSTF and DDGSTF equal
- * to the negotiated digests (DDGSTF only with data); HLEN the type's; PDO 0 without data, else exactly the offset the
- * controller's alignment (CPDA) gives; PLEN at least header, digests and one data byte, H2CData DATAL equal to the data
- * length and at most MAXH2CDATA, in-capsule data at most the configured limit, a TermReq 24..152. A failure is
- * reported once ({@link #errorText()}) and the writer refuses everything after it; the socket must end.
+ * Each header is checked as the controller would, by the {@link PduRules} of a controller whose initialization is over
+ * (so a broken app fails here, with a text naming the field, rather than at the controller): type H2CTermReq,
+ * CapsuleCmd or H2CData only; FLAGS, HLEN, PDO and PLEN as negotiated (CPDA, digests), H2CData DATAL equal to the data
+ * length and at most MAXH2CDATA, in-capsule data at most the configured limit. A failure is reported once
+ * ({@link #errorText()}) and the writer refuses everything after it; the socket must end.
  * <p>
  * Nothing is allocated per PDU or per body (the error text excepted); the CRC works on the caller's memory directly
  * when the same segment instance is passed each time (see {@link Crc32c}). Single-threaded.
@@ -47,13 +41,9 @@ final class H2CDigestWriter
     private static final int DDGST = 4;
     private static final int FAILED = 5;
 
-    private final boolean headerDigest;
-    private final boolean dataDigest;
-    private final int cpda;
-    private final long maxH2cData;
-    private final long maxInCapsule;
-    private final byte[] headerBytes = new byte[HLEN_CAPSULE_CMD];
-    private final MemorySegment header = MemorySegment.ofArray(headerBytes);
+    private final PduRules rules;
+    private final MemorySegment headerBuffer = MemorySegment.ofArray(new byte[HLEN_CAPSULE_CMD]);
+    private final PduHeader header = new PduHeader().wrap(headerBuffer, 0);
     private final Crc32c headerCrc = new Crc32c();
     private final Crc32c dataCrc = new Crc32c();
 
@@ -67,6 +57,7 @@ final class H2CDigestWriter
     private long position;
     private long pduStart;
     private long digestsWritten;
+    private PduError rule = PduError.NONE;
     private String error;
 
     /**
@@ -81,11 +72,8 @@ final class H2CDigestWriter
         final boolean headerDigest, final boolean dataDigest, final int cpda, final long maxH2cData,
         final long maxInCapsule, final long position)
     {
-        this.headerDigest = headerDigest;
-        this.dataDigest = dataDigest;
-        this.cpda = cpda;
-        this.maxH2cData = maxH2cData;
-        this.maxInCapsule = maxInCapsule;
+        this.rules = new PduRules(PduParser.Side.CONTROLLER).digests(headerDigest, dataDigest).receivePda(cpda)
+            .maxDataLength(maxInCapsule, maxH2cData);
         this.position = position;
         this.pduStart = position;
     }
@@ -109,7 +97,7 @@ final class H2CDigestWriter
                 case HEADER ->
                 {
                     final int n = (int)Math.min(need - have, end - at);
-                    MemorySegment.copy(memory, at, header, have, n);
+                    MemorySegment.copy(memory, at, headerBuffer, have, n);
                     have += n;
                     at += n;
                     position += n;
@@ -201,28 +189,35 @@ final class H2CDigestWriter
         return error;
     }
 
+    /** @return the rule the app's stream broke, as {@link PduParser} would report it, or {@link PduError#NONE}. */
+    PduError error()
+    {
+        return rule;
+    }
+
     private boolean headerStep()
     {
         if (CH_LENGTH == need)
         {
-            return checkCommonHeader();
+            // The app's initialization was over before it pushed the ULP: an ICReq is out of sequence.
+            final PduError broken = rules.checkCommonHeader(header, true);
+            if (PduError.NONE != broken)
+            {
+                return fail(broken);
+            }
+            need = header.hlen();
+            return true;
         }
         // The whole header is in: check what needs the PSH, then compute its digest.
-        final int type = type();
-        if (TYPE_H2C_DATA == type)
+        final PduError broken = rules.checkDataLength(header);
+        if (PduError.NONE != broken)
         {
-            final long datal = u32(16);
-            final long derived = plen() - pdo() - (0 != (flags() & FLAG_DDGSTF) ? DIGEST_LENGTH : 0);
-            if (datal != derived)
-            {
-                return fail(PduError.DATAL_MISMATCH, datal, derived);
-            }
+            return fail(broken);
         }
-        final boolean hdgst = 0 != (flags() & FLAG_HDGSTF);
         have = 0;
-        if (hdgst)
+        if (header.hasHeaderDigest())
         {
-            digest = headerCrc.reset().update(header, 0, need).value();
+            digest = headerCrc.reset().update(headerBuffer, 0, need).value();
             state = HDGST;
         }
         else
@@ -232,101 +227,18 @@ final class H2CDigestWriter
         return true;
     }
 
-    private boolean checkCommonHeader()
-    {
-        final int type = type();
-        if (!NvmeTcp.isKnownType(type))
-        {
-            return fail(PduError.UNKNOWN_TYPE, type, 0);
-        }
-        if (NvmeTcp.isControllerToHost(type))
-        {
-            return fail(PduError.WRONG_DIRECTION, type, 0);
-        }
-        if (TYPE_CAPSULE_CMD != type && TYPE_H2C_DATA != type && TYPE_H2C_TERM_REQ != type)
-        {
-            // ICReq: the app's initialization was over before it pushed the ULP.
-            return fail(PduError.UNEXPECTED_TYPE, type, 0);
-        }
-        final int flags = flags();
-        final int valid = NvmeTcp.validFlags(type);
-        if (0 != (flags & ~valid))
-        {
-            return fail(PduError.RESERVED_FLAGS, flags, valid);
-        }
-        final boolean hdgst = headerDigest && NvmeTcp.takesHeaderDigest(type);
-        if ((0 != (flags & FLAG_HDGSTF)) != hdgst)
-        {
-            return fail(PduError.HEADER_DIGEST_FLAG, flags & FLAG_HDGSTF, hdgst ? 1 : 0);
-        }
-        final int hlen = hlen();
-        final int headerEnd = hlen + (hdgst ? DIGEST_LENGTH : 0);
-        final long plen = plen();
-        final boolean carriesData = TYPE_H2C_DATA == type || (TYPE_CAPSULE_CMD == type && plen > headerEnd) ||
-            (TYPE_H2C_TERM_REQ == type && plen > HLEN_24);
-        if (NvmeTcp.takesDataDigest(type))
-        {
-            final boolean ddgst = dataDigest && carriesData;
-            if ((0 != (flags & FLAG_DDGSTF)) != ddgst)
-            {
-                return fail(PduError.DATA_DIGEST_FLAG, (flags & FLAG_DDGSTF) >>> 1, ddgst ? 1 : 0);
-            }
-        }
-        final int expectedHlen = NvmeTcp.headerLength(type);
-        if (hlen != expectedHlen)
-        {
-            return fail(PduError.BAD_HLEN, hlen, expectedHlen);
-        }
-        final int pdo = pdo();
-        final int expectedPdo = carriesData && TYPE_H2C_TERM_REQ != type ?
-            NvmeTcp.dataOffset(hlen, hdgst, cpda) : 0;
-        if (pdo != expectedPdo)
-        {
-            return fail(PduError.BAD_PDO, pdo, expectedPdo);
-        }
-        if (plen < headerEnd)
-        {
-            return fail(PduError.PLEN_TOO_SHORT, plen, headerEnd);
-        }
-        final int ddgst = 0 != (flags & FLAG_DDGSTF) ? DIGEST_LENGTH : 0;
-        if (TYPE_H2C_TERM_REQ == type)
-        {
-            if (plen > TERM_REQ_MAX_PLEN)
-            {
-                return fail(PduError.PLEN_BEYOND_LIMIT, plen, TERM_REQ_MAX_PLEN);
-            }
-        }
-        else if (carriesData)
-        {
-            if (plen < (long)pdo + 1 + ddgst)
-            {
-                return fail(PduError.PLEN_TOO_SHORT, plen, pdo + 1 + ddgst);
-            }
-            final long limit = TYPE_H2C_DATA == type ? maxH2cData : maxInCapsule;
-            if (plen - pdo - ddgst > limit)
-            {
-                return fail(PduError.PLEN_BEYOND_LIMIT, plen, pdo + limit + ddgst);
-            }
-        }
-        need = hlen;
-        return true;
-    }
-
     private void afterHeaderDigest()
     {
-        final int hlen = hlen();
-        final int headerEnd = hlen + (0 != (flags() & FLAG_HDGSTF) ? DIGEST_LENGTH : 0);
-        final long plen = plen();
-        final int ddgst = 0 != (flags() & FLAG_DDGSTF) ? DIGEST_LENGTH : 0;
-        if (plen == headerEnd)
+        final int headerEnd = header.headerLengthWithDigest();
+        if (header.plen() == headerEnd)
         {
             nextPdu();
             return;
         }
         // TermReq data starts right after its 24 bytes (PDO is reserved there); other PDUs' at PDO.
-        final long dataStart = TYPE_H2C_TERM_REQ == type() ? HLEN_24 : pdo();
-        dataLeft = plen - dataStart - ddgst;
-        pduDataDigest = 0 != ddgst;
+        final long dataStart = header.dataOffset();
+        dataLeft = header.dataLength();
+        pduDataDigest = header.hasDataDigest();
         skip = dataStart - headerEnd;
         if (skip > 0)
         {
@@ -369,43 +281,13 @@ final class H2CDigestWriter
         pduStart = position;
     }
 
-    private boolean fail(final PduError why, final long value, final long expected)
+    private boolean fail(final PduError why)
     {
         state = FAILED;
-        final int type = type();
-        final String context = PduError.WRONG_DIRECTION == why ? "controller" : "initialization is over";
+        rule = why;
+        final int type = header.type();
         error = "app's " + NvmeTcp.typeName(type) + " PDU at host-to-controller stream offset " + pduStart + ": " +
-            why.describe(NvmeTcp.typeName(type), value, expected, context);
+            rules.describe(why, type, rules.value(), rules.expected(), true);
         return false;
-    }
-
-    private int type()
-    {
-        return headerBytes[0] & 0xFF;
-    }
-
-    private int flags()
-    {
-        return headerBytes[1] & 0xFF;
-    }
-
-    private int hlen()
-    {
-        return headerBytes[2] & 0xFF;
-    }
-
-    private int pdo()
-    {
-        return headerBytes[3] & 0xFF;
-    }
-
-    private long plen()
-    {
-        return u32(4);
-    }
-
-    private long u32(final int at)
-    {
-        return header.get(LE_INT, at) & 0xFFFF_FFFFL;
     }
 }

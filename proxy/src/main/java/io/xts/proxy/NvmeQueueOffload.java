@@ -17,7 +17,6 @@ import java.nio.ByteBuffer;
 
 import static io.xts.nvme.NvmeTcp.TYPE_C2H_DATA;
 import static io.xts.nvme.NvmeTcp.TYPE_CAPSULE_RESP;
-import static io.xts.nvme.NvmeTcp.TYPE_IC_RESP;
 import static io.xts.protocol.UlpMessages.PDU_HEADER_PDU_OFFSET;
 import static io.xts.protocol.UlpMessages.PLACE_DIGEST_ERROR;
 import static io.xts.protocol.UlpMessages.PLACE_HEADER_LENGTH;
@@ -42,11 +41,12 @@ import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_DATA;
  * room for the messages they become (a PDU's last piece also waits for its DDGST, whose verdict it carries). From
  * staging, bytes become link messages straight in the link's transmit frame:
  * <ul>
- * <li>in sync (ULP mode), a {@link PduParser} (host side, digests and HPDA as pushed, no ICResp expected) is fed no more
- * than the next step it reports: before a header's last bytes, room for its PDU_HEADER is claimed; before DATA, room for
- * one DDP_PLACE piece (as much as fits the link message), and a PDU's last piece is fed together with its DDGST, so
- * {@link #onPduEnd} can flag it LAST, DIGEST_ERROR and SUCCESS. When the link has no room, nothing is fed and the bytes
- * wait in staging for the next duty cycle; nothing is lost, reordered or buffered twice.</li>
+ * <li>in sync (ULP mode), a {@link PduParser} (host side, digests and HPDA as pushed, initialization over: an ICResp is
+ * malformed) is fed no more than the next step it reports: before a header's last bytes, room for its PDU_HEADER is
+ * claimed; before DATA, room for one DDP_PLACE piece (as much as fits the link message), and a PDU's last piece is fed
+ * together with its DDGST, so {@link #onPduEnd} can flag it LAST, DIGEST_ERROR and SUCCESS. When the link has no
+ * room, nothing is fed and the bytes wait in staging for the next duty cycle; nothing is lost, reordered or buffered
+ * twice.</li>
  * <li>out of sync (ULP_RESULT "searching", or after a refused candidate), the bytes go on as DATA while the stream is
  * searched for a plausible header ({@link C2HHeaderCheck}); a candidate is offered to the app (RESYNC_REQUEST) and
  * followed PLEN to PLEN, DATA cut at each of its boundaries; once the app confirms, the engine switches to ULP mode at
@@ -160,8 +160,7 @@ final class NvmeQueueOffload implements PduHandler
         this.hpda = hpda;
         this.maxRegistrations = Math.min(qsize, config.maxRegistrationsPerQueue());
         this.maxRegistrationLength = config.maxRegistrationLength();
-        this.parser = new PduParser(PduParser.Side.HOST, config.maxRegistrationLength(), this)
-            .expectInitialization(false);
+        this.parser = new PduParser(PduParser.Side.HOST, config.maxRegistrationLength(), this);
         this.check = new C2HHeaderCheck(headerDigest, dataDigest, hpda, config.maxRegistrationLength());
         // Sized so that the most registrations allowed never make it grow.
         this.registrations = new Long2LongHashMap(Math.max(8, (int)(maxRegistrations / 0.5f) + 1), 0.65f, MISSING);
@@ -563,7 +562,7 @@ final class NvmeQueueOffload implements PduHandler
         mode = ULP;
         parserBase = at;
         fed = at;
-        parser.reset().digests(headerDigest, dataDigest).receivePda(hpda);
+        parser.reset().digests(headerDigest, dataDigest).receivePda(hpda).initializationOver();
     }
 
     private int drainPdus(final AppPort port)
@@ -633,14 +632,7 @@ final class NvmeQueueOffload implements PduHandler
                     }
                     return IDLE;
                 }
-                final PduHeader header = parser.header();
-                if (TYPE_IC_RESP == header.type())
-                {
-                    fail(false, "controller's ICResp at controller-to-host stream offset " + pduOffset() +
-                        ": PDU-Type 01h (ICResp) out of sequence: initialization is over");
-                    return FAILED;
-                }
-                final int hlen = header.hlen();
+                final int hlen = parser.header().hlen();
                 final long body = port.claim(TYPE_NVME_PDU_HEADER, id, PDU_HEADER_PDU_OFFSET + hlen);
                 if (body < 0)
                 {
