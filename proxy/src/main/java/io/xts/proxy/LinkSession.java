@@ -16,6 +16,7 @@ import io.xts.protocol.SetOptionFlyweight;
 import io.xts.protocol.SocketErrorFlyweight;
 import io.xts.protocol.SocketResetFlyweight;
 import io.xts.protocol.StreamCreditFlyweight;
+import io.xts.proxy.config.ProxyConfig;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.IntArrayList;
 import org.agrona.collections.IntHashSet;

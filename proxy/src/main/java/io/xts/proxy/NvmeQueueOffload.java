@@ -9,6 +9,7 @@ import io.xts.nvme.PduParser;
 import io.xts.protocol.DdpPlaceFlyweight;
 import io.xts.protocol.PduHeaderMessageFlyweight;
 import io.xts.protocol.ResyncFlyweight;
+import io.xts.proxy.config.ProxyConfig;
 import org.agrona.collections.Long2LongHashMap;
 
 import java.lang.foreign.Arena;

@@ -2,6 +2,7 @@ package io.xts.proxy;
 
 import io.xts.link.LinkCounters;
 import io.xts.link.XskLinkEndpoint;
+import io.xts.proxy.config.ProxyConfig;
 import io.xts.status.CountersFile;
 import io.xts.xsk.AttachMode;
 import org.agrona.concurrent.AgentRunner;

@@ -2,6 +2,7 @@ package io.xts.proxy;
 
 import io.xts.protocol.ConnectFlyweight;
 import io.xts.protocol.SocketMessages;
+import io.xts.proxy.config.ProxyConfig;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;

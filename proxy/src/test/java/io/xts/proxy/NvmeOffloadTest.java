@@ -6,6 +6,7 @@ import io.xts.nvme.PduHandler;
 import io.xts.nvme.PduHeader;
 import io.xts.nvme.PduParser;
 import io.xts.protocol.UlpMessages;
+import io.xts.proxy.config.ProxyConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
