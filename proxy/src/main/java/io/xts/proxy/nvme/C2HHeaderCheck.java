@@ -1,4 +1,4 @@
-package io.xts.proxy;
+package io.xts.proxy.nvme;
 
 import io.xts.nvme.Crc32c;
 import io.xts.nvme.PduError;
@@ -33,15 +33,13 @@ final class C2HHeaderCheck
     private PduError rejection = PduError.NONE;
 
     /**
-     * @param headerDigest  negotiated header digest.
-     * @param dataDigest    negotiated data digest.
-     * @param hpda          the host's alignment code for the data it receives.
+     * @param queue         the queue as the app's ULP_PUSH describes it: digests and HPDA.
      * @param maxDataLength most DATA bytes a C2HData may carry.
      */
-    C2HHeaderCheck(final boolean headerDigest, final boolean dataDigest, final int hpda, final long maxDataLength)
+    C2HHeaderCheck(final PushedQueue queue, final long maxDataLength)
     {
-        this.rules = new PduRules(PduParser.Side.HOST).digests(headerDigest, dataDigest).receivePda(hpda)
-            .maxDataLength(maxDataLength);
+        this.rules = new PduRules(PduParser.Side.HOST).digests(queue.headerDigest(), queue.dataDigest())
+            .receivePda(queue.hpda()).maxDataLength(maxDataLength);
     }
 
     /**

@@ -1,4 +1,4 @@
-package io.xts.proxy;
+package io.xts.proxy.nvme;
 
 import io.xts.nvme.Crc32c;
 import io.xts.nvme.NvmeTcp;
@@ -61,21 +61,16 @@ final class H2CDigestWriter
     private String error;
 
     /**
-     * @param headerDigest whether header digests were negotiated.
-     * @param dataDigest   whether data digests were negotiated.
-     * @param cpda         the controller's alignment code for data it receives (0's based dwords).
-     * @param maxH2cData   MAXH2CDATA from ICResp.
+     * @param queue        the queue as the app's ULP_PUSH describes it: digests, CPDA, MAXH2CDATA, and the
+     *                     host-to-controller stream offset the app hands over at (a PDU boundary).
      * @param maxInCapsule most in-capsule data bytes a CapsuleCmd may carry.
-     * @param position     the host-to-controller stream offset the app hands over at (a PDU boundary).
      */
-    H2CDigestWriter(
-        final boolean headerDigest, final boolean dataDigest, final int cpda, final long maxH2cData,
-        final long maxInCapsule, final long position)
+    H2CDigestWriter(final PushedQueue queue, final long maxInCapsule)
     {
-        this.rules = new PduRules(PduParser.Side.CONTROLLER).digests(headerDigest, dataDigest).receivePda(cpda)
-            .maxDataLength(maxInCapsule, maxH2cData);
-        this.position = position;
-        this.pduStart = position;
+        this.rules = new PduRules(PduParser.Side.CONTROLLER).digests(queue.headerDigest(), queue.dataDigest())
+            .receivePda(queue.cpda()).maxDataLength(maxInCapsule, queue.maxH2cData());
+        this.position = queue.h2cSent();
+        this.pduStart = queue.h2cSent();
     }
 
     /**

@@ -1,4 +1,4 @@
-package io.xts.proxy;
+package io.xts.proxy.nvme;
 
 import io.xts.nvme.C2HDataPdu;
 import io.xts.nvme.CapsuleCmdPdu;
@@ -49,6 +49,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PduRulesAcrossPathsTest
 {
     private static final int LIMIT = 4096;
+    /** Digests on, CPDA and HPDA 0, MAXH2CDATA 4096, both streams handed over at offset 0. */
+    private static final PushedQueue QUEUE = new PushedQueue(true, true, 0, 0, LIMIT, 128, 0, 0);
     private static final Crc32c CRC = new Crc32c();
 
     static List<Arguments> malformations()
@@ -160,12 +162,12 @@ class PduRulesAcrossPathsTest
 
     private static H2CDigestWriter writer()
     {
-        return new H2CDigestWriter(true, true, 0, LIMIT, LIMIT, 0);
+        return new H2CDigestWriter(QUEUE, LIMIT);
     }
 
     private static C2HHeaderCheck check()
     {
-        return new C2HHeaderCheck(true, true, 0, LIMIT);
+        return new C2HHeaderCheck(QUEUE, LIMIT);
     }
 
     private static PduParser parser(final PduParser.Side side)
