@@ -1,13 +1,8 @@
 package io.xts.proxy;
 
 import io.xts.link.LinkListener;
+import io.xts.link.XtsLink;
 import io.xts.protocol.ConnectFlyweight;
-import io.xts.protocol.DdpSetupFlyweight;
-import io.xts.protocol.DdpTeardownFlyweight;
-import io.xts.protocol.ResyncFlyweight;
-import io.xts.protocol.UlpMessages;
-import io.xts.protocol.UlpPushFlyweight;
-import io.xts.protocol.UlpResultFlyweight;
 import io.xts.protocol.EstablishedFlyweight;
 import io.xts.protocol.ListenFlyweight;
 import io.xts.protocol.ListenResultFlyweight;
@@ -16,9 +11,14 @@ import io.xts.protocol.SetOptionFlyweight;
 import io.xts.protocol.SocketErrorFlyweight;
 import io.xts.protocol.SocketResetFlyweight;
 import io.xts.protocol.StreamCreditFlyweight;
+import io.xts.proxy.config.ProxyConfig;
+import io.xts.proxy.nvme.NvmeOffloadControl;
+import io.xts.proxy.nvme.OffloadPort;
+import io.xts.proxy.nvme.OffloadSocket;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.IntArrayList;
 import org.agrona.collections.IntHashSet;
+import org.agrona.concurrent.status.AtomicCounter;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -31,15 +31,16 @@ import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.function.Consumer;
 
+import static io.xts.protocol.SocketMessages.CONNECT_REMOTE_OFFSET;
 import static io.xts.protocol.SocketMessages.EACCES;
-import static io.xts.protocol.SocketMessages.EBADMSG;
-import static io.xts.protocol.SocketMessages.EOPNOTSUPP;
 import static io.xts.protocol.SocketMessages.EBADF;
+import static io.xts.protocol.SocketMessages.EBADMSG;
 import static io.xts.protocol.SocketMessages.EEXIST;
 import static io.xts.protocol.SocketMessages.EINVAL;
 import static io.xts.protocol.SocketMessages.EMFILE;
 import static io.xts.protocol.SocketMessages.ENOBUFS;
 import static io.xts.protocol.SocketMessages.EPROTO;
+import static io.xts.protocol.SocketMessages.LISTEN_LOCAL_OFFSET;
 import static io.xts.protocol.SocketMessages.OPTION_SO_RCVBUF;
 import static io.xts.protocol.SocketMessages.OPTION_SO_REUSEADDR;
 import static io.xts.protocol.SocketMessages.PROXY_ALLOCATED_ID;
@@ -78,6 +79,10 @@ import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_SHUTDOWN;
  * later (connect results, credit, SHUTDOWN, RESET) are flags on the socket, flushed by {@link #doSocketWork} as the
  * link has room.
  * <p>
+ * The NVMe/TCP offload messages (ULP_PUSH, DDP_SETUP, DDP_TEARDOWN, RESYNC_RESPONSE) are looked up here and handled
+ * by the link's {@link NvmeOffloadControl}, which sees the session only as an {@link OffloadPort} and a connection only
+ * as an {@link OffloadSocket}.
+ * <p>
  * Messages to the app go through an {@link AppPort}: the link itself in the one-thread mode ({@link LinkPort}), the
  * {@code toLink} ring in the two-thread mode ({@link RingPort}). Messages from the app arrive by {@link #onMessage}
  * with the memory they are in (the link's receive frames, or the {@code toTcp} ring): bodies are read from that
@@ -108,18 +113,16 @@ public final class LinkSession implements LinkListener
     boolean gatherWrites;
     /** Whether reads from TCP go straight into several frames at once (the link's claimBulk). */
     boolean bulkReads;
-    /** Whether ULP_PUSH can be accepted: only in the one-thread mode, where the offload writes into the link's frames. */
-    boolean ulpSupported;
-    /** Offloaded sockets (NVMe/TCP queues) the link holds. */
-    private int ulpQueues;
+    /** The app's NVMe/TCP offload messages, and the offloaded queues the link holds. */
+    private final NvmeOffloadControl nvme;
     /** Repeat limiting of per-socket error events: at most one a second, the rest counted. */
     private long lastLimitedEventNs = Long.MIN_VALUE;
     private long suppressedEvents;
-    private final java.util.ArrayList<TcpConnection> gatheringConnections = new java.util.ArrayList<>(256);
+    private final ArrayList<TcpConnection> gatheringConnections = new ArrayList<>(256);
     /** A bulk read's reservation: where each frame's body is, its room, and a view for the scattering read. */
-    final long[] bulkOffsets = new long[io.xts.link.XtsLink.MAX_BULK];
-    final int[] bulkLengths = new int[io.xts.link.XtsLink.MAX_BULK];
-    final ByteBuffer[] bulkViews = new ByteBuffer[io.xts.link.XtsLink.MAX_BULK];
+    final long[] bulkOffsets = new long[XtsLink.MAX_BULK];
+    final int[] bulkLengths = new int[XtsLink.MAX_BULK];
+    final ByteBuffer[] bulkViews = new ByteBuffer[XtsLink.MAX_BULK];
     /** The memory claims point into ({@code port.memory()}). */
     MemorySegment memory;
     /** One view of the whole claim memory, positioned per read: no buffer is made per message. */
@@ -159,11 +162,6 @@ public final class LinkSession implements LinkListener
     private final SetOptionFlyweight setOption = new SetOptionFlyweight();
     private final OptionResultFlyweight optionResult = new OptionResultFlyweight();
     private final long[] optionValue = new long[1];
-    private final UlpPushFlyweight push = new UlpPushFlyweight();
-    private final UlpResultFlyweight ulpResult = new UlpResultFlyweight();
-    private final DdpSetupFlyweight ddpSetup = new DdpSetupFlyweight();
-    private final DdpTeardownFlyweight ddpTeardown = new DdpTeardownFlyweight();
-    private final ResyncFlyweight resyncMessage = new ResyncFlyweight();
 
     /**
      * @param config   allow-lists and limits.
@@ -178,6 +176,7 @@ public final class LinkSession implements LinkListener
         this.counters = counters;
         this.selector = selector;
         this.events = events;
+        this.nvme = new NvmeOffloadControl(new SessionOffloadPort(), config.nvmeOffload(), events, this::sendError);
     }
 
     /**
@@ -196,7 +195,7 @@ public final class LinkSession implements LinkListener
         // mode they live in ring records released as they are read, so each is written at once.
         this.gatherWrites = port instanceof LinkPort;
         this.bulkReads = port instanceof LinkPort;
-        this.ulpSupported = port instanceof LinkPort;
+        this.nvme.supported(port instanceof LinkPort);
         for (int i = 0; i < bulkViews.length; i++)
         {
             bulkViews[i] = view.duplicate();
@@ -425,17 +424,13 @@ public final class LinkSession implements LinkListener
     /** An offloaded socket ended (its offload released). */
     void offloadEnded()
     {
-        if (ulpQueues > 0)
-        {
-            ulpQueues--;
-        }
-        ProxyCounters.increment(counters.nvmeQueueTeardown);
+        nvme.offloadEnded();
     }
 
     /** @return offloaded sockets the link holds. */
     int offloadedQueues()
     {
-        return ulpQueues;
+        return nvme.queues();
     }
 
     // ---- the link's life ----
@@ -492,7 +487,7 @@ public final class LinkSession implements LinkListener
         listeners = 0;
         bytesInFlight = 0;
         acceptedSequence = 0;
-        ulpQueues = 0;
+        nvme.clear();
         counters.socketsOpen.setRelease(0);
         counters.listenersOpen.setRelease(0);
         counters.bytesInFlight.setRelease(0);
@@ -595,10 +590,8 @@ public final class LinkSession implements LinkListener
                 events.event("app-link-error id=" + Integer.toUnsignedString(id) + " length=" + length);
                 yield true;
             }
-            case TYPE_NVME_ULP_PUSH -> onUlpPush(id, offset, length);
-            case TYPE_NVME_DDP_SETUP -> onDdpSetup(id, offset, length);
-            case TYPE_NVME_DDP_TEARDOWN -> onDdpTeardown(id, offset, length);
-            case TYPE_NVME_RESYNC_RESPONSE -> onResyncResponse(id, offset, length);
+            case TYPE_NVME_ULP_PUSH, TYPE_NVME_DDP_SETUP, TYPE_NVME_DDP_TEARDOWN, TYPE_NVME_RESYNC_RESPONSE ->
+                onNvmeMessage(type, id, offset, length);
             case TYPE_SOCKET_CONNECT_RESULT, TYPE_SOCKET_LISTEN_RESULT, TYPE_SOCKET_ACCEPTED, TYPE_SOCKET_ERROR,
                  TYPE_SOCKET_OPTION_RESULT, TYPE_NVME_ULP_RESULT, TYPE_NVME_DDP_PLACE, TYPE_NVME_PDU_HEADER,
                  TYPE_NVME_RESYNC_REQUEST -> sendError(id, EINVAL, type, "message type 0x" +
@@ -688,7 +681,7 @@ public final class LinkSession implements LinkListener
             errno = EINVAL;
             why = "CONNECT body of " + length + " bytes, expected " + ConnectFlyweight.LENGTH;
         }
-        else if (null != (why = connect.badAddress(io.xts.protocol.SocketMessages.CONNECT_REMOTE_OFFSET)))
+        else if (null != (why = connect.badAddress(CONNECT_REMOTE_OFFSET)))
         {
             errno = EINVAL;
         }
@@ -746,8 +739,7 @@ public final class LinkSession implements LinkListener
     }
 
     private boolean refuseConnect(
-        final int id, final int errno, final InetSocketAddress remote, final org.agrona.concurrent.status.AtomicCounter
-        reason, final String why)
+        final int id, final int errno, final InetSocketAddress remote, final AtomicCounter reason, final String why)
     {
         if (!sendConnectResult(id, errno, 0, null, remote))
         {
@@ -799,7 +791,7 @@ public final class LinkSession implements LinkListener
             errno = EINVAL;
             why = "LISTEN body of " + length + " bytes, expected " + ListenFlyweight.LENGTH;
         }
-        else if (null != (why = listen.badAddress(io.xts.protocol.SocketMessages.LISTEN_LOCAL_OFFSET)))
+        else if (null != (why = listen.badAddress(LISTEN_LOCAL_OFFSET)))
         {
             errno = EINVAL;
         }
@@ -959,209 +951,64 @@ public final class LinkSession implements LinkListener
     // ---- NVMe/TCP offload ----
 
     /**
-     * ULP_PUSH: hand the NVMe/TCP framing of an established socket to the proxy, or refuse (the socket carries on as a
-     * plain one and the app does everything in software). Answered with ULP_RESULT, claimed before anything is done.
+     * ULP_PUSH, DDP_SETUP, DDP_TEARDOWN, RESYNC_RESPONSE: find the socket, hand the message to the link's NVMe/TCP
+     * offload control. A listener carries no NVMe/TCP queue: the control refuses or ignores as each message requires.
      */
-    private boolean onUlpPush(final int id, final long offset, final int length)
+    private boolean onNvmeMessage(final int type, final int id, final long offset, final int length)
     {
         final ProxySocket s = visible(id);
         if (null == s)
         {
-            return unknownId(id, TYPE_NVME_ULP_PUSH);
+            return unknownId(id, type);
         }
-        if (s instanceof TcpConnection c && TcpConnection.State.DEAD == c.state())
+        final OffloadSocket c = s instanceof TcpConnection tc ? tc : null;
+        return switch (type)
         {
-            // Its RESET is on its way; that is the answer.
-            return true;
-        }
-        final long body = port.claim(TYPE_NVME_ULP_RESULT, id, UlpMessages.RESULT_LENGTH);
-        if (body < 0)
-        {
-            return false;
-        }
-        final UlpResultFlyweight result = ulpResult.wrap(memory, body, UlpMessages.RESULT_LENGTH);
-        push.wrap(rxMemory, offset, length);
-        final String why = refusePush(s);
-        if (null != why)
-        {
-            final int errno = why.startsWith("EOPNOTSUPP") ? EOPNOTSUPP : EINVAL;
-            result.write(errno, UlpMessages.RESULT_IN_SYNC, 0);
-            ProxyCounters.increment(counters.nvmeUlpRefused);
-            events.event("ulp-refused id=" + Integer.toUnsignedString(id) + " errno=" + errno + " why=" + why);
-            return true;
-        }
-        final TcpConnection c = (TcpConnection)s;
-        final long forwarded = c.bytesFromPeer();
-        final boolean inSync = forwarded == push.c2hConsumed();
-        final NvmeQueueOffload offload;
-        try
-        {
-            offload = new NvmeQueueOffload(this, id, push.headerDigest(), push.dataDigest(), push.cpda(), push.hpda(),
-                push.maxH2cData(), push.qsize(), config.nvmeOffload(), forwarded, inSync, c.bytesFromApp());
-        }
-        catch (final RuntimeException ex)
-        {
-            // No memory for the staging buffer: refuse rather than fail the socket.
-            result.write(EOPNOTSUPP, UlpMessages.RESULT_IN_SYNC, 0);
-            ProxyCounters.increment(counters.nvmeUlpRefused);
-            events.event("ulp-refused id=" + Integer.toUnsignedString(id) + " errno=" + EOPNOTSUPP + " why=" + ex);
-            return true;
-        }
-        result.write(0, inSync ? UlpMessages.RESULT_IN_SYNC : UlpMessages.RESULT_SEARCHING, forwarded);
-        ulpQueues++;
-        ProxyCounters.increment(counters.nvmeQueueInit);
-        c.offload(offload);
-        return true;
+            case TYPE_NVME_ULP_PUSH -> nvme.onUlpPush(id, c, rxMemory, offset, length);
+            case TYPE_NVME_DDP_SETUP -> nvme.onDdpSetup(id, c, rxMemory, offset, length);
+            case TYPE_NVME_DDP_TEARDOWN -> nvme.onDdpTeardown(id, c, rxMemory, offset, length);
+            default -> nvme.onResyncResponse(id, c, rxMemory, offset, length);
+        };
     }
 
-    /**
-     * @return null when the push can be accepted, else why not, starting with "EOPNOTSUPP" when that is the errno
-     *         (configuration, limits, mode), EINVAL otherwise (the body or the socket's state).
-     */
-    private String refusePush(final ProxySocket s)
+    /** The session as the NVMe/TCP offload sees it: its port to the app, the claim memory and the counters. */
+    private final class SessionOffloadPort implements OffloadPort
     {
-        if (!push.isComplete())
+        @Override
+        public long claim(final int type, final int streamId, final int length)
         {
-            return "ULP_PUSH body of " + push.length() + " bytes, expected " + UlpMessages.PUSH_LENGTH;
+            return port.claim(type, streamId, length);
         }
-        if (!config.nvmeOffload().enabled())
-        {
-            return "EOPNOTSUPP: NVMe/TCP offload is disabled by the configuration";
-        }
-        if (!ulpSupported)
-        {
-            return "EOPNOTSUPP: NVMe/TCP offload is not supported with --threads 2";
-        }
-        if (UlpMessages.ULP_NVME_TCP != push.ulp())
-        {
-            return "EOPNOTSUPP: ULP " + push.ulp() + " (only 1, NVMe/TCP)";
-        }
-        if (!(s instanceof TcpConnection c))
-        {
-            return "socket " + Integer.toUnsignedString(s.id) + " is a listener";
-        }
-        if (TcpConnection.State.ESTABLISHED != c.state())
-        {
-            return "socket " + Integer.toUnsignedString(s.id) + " is " + c.state() + ", not established";
-        }
-        if (c.offloaded())
-        {
-            return "the ULP was pushed already";
-        }
-        if (0 != (push.flags() & ~(UlpMessages.PUSH_FLAG_HDGST | UlpMessages.PUSH_FLAG_DDGST)))
-        {
-            return "flags " + push.flags() + " has reserved bits";
-        }
-        if (push.cpda() > io.xts.nvme.NvmeTcp.MAX_PDA || push.hpda() > io.xts.nvme.NvmeTcp.MAX_PDA)
-        {
-            return "CPDA " + push.cpda() + " or HPDA " + push.hpda() + " above " + io.xts.nvme.NvmeTcp.MAX_PDA;
-        }
-        if (push.maxH2cData() < io.xts.nvme.NvmeTcp.MIN_MAXH2CDATA)
-        {
-            return "MAXH2CDATA " + push.maxH2cData() + " below " + io.xts.nvme.NvmeTcp.MIN_MAXH2CDATA;
-        }
-        if (0 == push.qsize())
-        {
-            return "queue size 0";
-        }
-        if (push.h2cSent() != c.bytesFromApp())
-        {
-            return "h2cSent " + push.h2cSent() + " but the proxy received " + c.bytesFromApp() +
-                " bytes from the app on this socket";
-        }
-        if (push.c2hConsumed() < 0 || push.c2hConsumed() > c.bytesFromPeer())
-        {
-            return "c2hConsumed " + push.c2hConsumed() + " but the proxy forwarded only " + c.bytesFromPeer() +
-                " bytes";
-        }
-        if (ulpQueues >= config.nvmeOffload().maxQueuesPerLink())
-        {
-            return "EOPNOTSUPP: the link holds " + ulpQueues + " offloaded queues already (nvmeOffload.maxQueuesPerLink)";
-        }
-        return null;
-    }
 
-    /** DDP_SETUP: register a command's buffer for placement, or refuse with DDP_TEARDOWN REFUSED. */
-    private boolean onDdpSetup(final int id, final long offset, final int length)
-    {
-        final ProxySocket s = visible(id);
-        if (null == s)
+        @Override
+        public void trimClaim(final int length)
         {
-            return unknownId(id, TYPE_NVME_DDP_SETUP);
+            port.trimClaim(length);
         }
-        ddpSetup.wrap(rxMemory, offset, length);
-        if (!ddpSetup.isComplete())
-        {
-            return sendError(id, EINVAL, TYPE_NVME_DDP_SETUP, "DDP_SETUP body of " + length + " bytes, expected " +
-                UlpMessages.SETUP_LENGTH);
-        }
-        final int cid = ddpSetup.cid();
-        final TcpConnection c = s instanceof TcpConnection tc ? tc : null;
-        if (null != c && TcpConnection.State.DEAD == c.state())
-        {
-            return true;
-        }
-        final NvmeQueueOffload offload = null == c ? null : c.offload();
-        // While the offload searches nothing is placed yet, but a registration holds for when placement starts.
-        if (null != offload && null == offload.setup(cid, ddpSetup.bufferLength()))
-        {
-            ProxyCounters.increment(counters.nvmeDdpSetup);
-            return true;
-        }
-        final long body = port.claim(TYPE_NVME_DDP_TEARDOWN, id, UlpMessages.TEARDOWN_LENGTH);
-        if (body < 0)
-        {
-            return false;
-        }
-        ddpTeardown.wrap(memory, body, UlpMessages.TEARDOWN_LENGTH).write(cid, UlpMessages.TEARDOWN_REFUSED);
-        ProxyCounters.increment(counters.nvmeDdpSetupFail);
-        return true;
-    }
 
-    /** DDP_TEARDOWN from the app: the registration ends (nothing is answered). */
-    private boolean onDdpTeardown(final int id, final long offset, final int length)
-    {
-        final ProxySocket s = visible(id);
-        if (null == s)
+        @Override
+        public int claimableInFrame()
         {
-            return unknownId(id, TYPE_NVME_DDP_TEARDOWN);
+            return port.claimableInFrame();
         }
-        ddpTeardown.wrap(rxMemory, offset, length);
-        if (!ddpTeardown.isComplete())
-        {
-            return sendError(id, EINVAL, TYPE_NVME_DDP_TEARDOWN, "DDP_TEARDOWN body of " + length +
-                " bytes, expected " + UlpMessages.TEARDOWN_LENGTH);
-        }
-        if (s instanceof TcpConnection c && null != c.offload())
-        {
-            c.offload().teardown(ddpTeardown.cid());
-        }
-        return true;
-    }
 
-    /** RESYNC_RESPONSE: the app's answer about a candidate header. */
-    private boolean onResyncResponse(final int id, final long offset, final int length)
-    {
-        final ProxySocket s = visible(id);
-        if (null == s)
+        @Override
+        public int maxMessageLength()
         {
-            return unknownId(id, TYPE_NVME_RESYNC_RESPONSE);
+            return port.maxMessageLength();
         }
-        resyncMessage.wrap(rxMemory, offset, length);
-        if (!resyncMessage.isResponse())
+
+        @Override
+        public MemorySegment memory()
         {
-            return sendError(id, EINVAL, TYPE_NVME_RESYNC_RESPONSE, "RESYNC_RESPONSE body of " + length +
-                " bytes, expected " + UlpMessages.RESYNC_RESPONSE_LENGTH);
+            return memory;
         }
-        if (s instanceof TcpConnection c)
+
+        @Override
+        public ProxyCounters counters()
         {
-            c.onResyncResponse(resyncMessage.streamOffset(), resyncMessage.confirmed());
+            return counters;
         }
-        else
-        {
-            ProxyCounters.increment(counters.nvmeResyncIgnored);
-        }
-        return true;
     }
 
     // ---- accepted connections ----

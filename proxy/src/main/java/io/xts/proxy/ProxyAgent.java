@@ -5,6 +5,7 @@ import io.xts.link.LinkConfig;
 import io.xts.link.LinkCounters;
 import io.xts.link.LinkState;
 import io.xts.link.XtsLink;
+import io.xts.proxy.config.ProxyConfig;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
 

@@ -2,8 +2,10 @@ package io.xts.proxy;
 
 import io.xts.link.LinkCounters;
 import io.xts.link.XskLinkEndpoint;
+import io.xts.proxy.config.ProxyConfig;
 import io.xts.status.CountersFile;
 import io.xts.xsk.AttachMode;
+import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
@@ -16,6 +18,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.net.NetworkInterface;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -135,7 +138,7 @@ public final class ProxyCommand implements Callable<Integer>
         }
         final ProxyCounters proxyCounters = new ProxyCounters(countersManager, name);
         final LinkCounters linkCounters = new LinkCounters(countersManager, name);
-        final org.agrona.ErrorHandler errors = new RepeatLimitedErrors();
+        final ErrorHandler errors = new RepeatLimitedErrors();
         // The runners in stop order: the TCP agent first (FIN to every peer, RESETs for the app into the ring),
         // then the link agent (sends them, waits for the acknowledgements, closes the link).
         final AgentRunner[] runners;
@@ -201,7 +204,7 @@ public final class ProxyCommand implements Callable<Integer>
             {
                 return 0;
             }
-            if (null == java.net.NetworkInterface.getByName(iface))
+            if (null == NetworkInterface.getByName(iface))
             {
                 event("interface-gone iface=" + iface + " reason=the interface no longer exists; stopping");
                 exitStatus = 1;
@@ -214,7 +217,7 @@ public final class ProxyCommand implements Callable<Integer>
      * Prints agent errors as events, but the same error again within a second only as a count: an error that
      * repeats every duty cycle (a vanished interface fails every kick) must not flood the log.
      */
-    private static final class RepeatLimitedErrors implements org.agrona.ErrorHandler
+    private static final class RepeatLimitedErrors implements ErrorHandler
     {
         private String last;
         private long lastPrintedNs;

@@ -7,10 +7,11 @@ import org.agrona.concurrent.status.CountersManager;
  * The proxy's counters, allocated in an Agrona {@link CountersManager} (in production the one in the proxy's
  * memory-mapped counters file, so {@code xts stat} reads them live): links and sockets open now (gauges), connects,
  * accepts, bytes and DATA messages each way, errors sent by kind, refusals by reason and resets each way, the
- * two-thread mode's hand-off rings found full, and the NVMe/TCP offload engine's work ({@code nvme-*}). Each counter has exactly one writer (the agent thread in the one-thread
- * mode; in the two-thread mode the link agent for {@code ring-full-to-tcp}, the TCP agent for every other), so updates
- * are plain release stores, not atomic read-modify-writes. Labels are "proxy &lt;name&gt; &lt;counter&gt;", the names
- * in the docs.
+ * two-thread mode's hand-off rings found full, and the NVMe/TCP offload engine's work ({@code nvme-*}). Each counter
+ * has exactly one writer (the agent thread in the one-thread mode; in the two-thread mode the link agent for
+ * {@code ring-full-to-tcp}, the TCP agent for every other), so updates are plain release stores, not atomic
+ * read-modify-writes. Labels are "proxy &lt;name&gt; &lt;counter&gt;", the names in the docs. The counters the NVMe/TCP
+ * offload ({@code io.xts.proxy.nvme}) updates are public; the rest are the package's.
  */
 public final class ProxyCounters implements AutoCloseable
 {
@@ -29,7 +30,7 @@ public final class ProxyCounters implements AutoCloseable
     final AtomicCounter bytesAppToTcp;
     final AtomicCounter bytesTcpToApp;
     final AtomicCounter dataAppToTcp;
-    final AtomicCounter dataTcpToApp;
+    public final AtomicCounter dataTcpToApp;
     final AtomicCounter errorsEbadf;
     final AtomicCounter errorsEinval;
     final AtomicCounter errorsEproto;
@@ -46,31 +47,31 @@ public final class ProxyCounters implements AutoCloseable
     /** Two-thread mode: a message to the app found the toLink ring full (the claim was refused). */
     final AtomicCounter ringFullToLink;
     /** NVMe/TCP offload: sockets whose ULP_PUSH was accepted, and offloaded sockets that ended. */
-    final AtomicCounter nvmeQueueInit;
-    final AtomicCounter nvmeQueueTeardown;
+    public final AtomicCounter nvmeQueueInit;
+    public final AtomicCounter nvmeQueueTeardown;
     /** ULP_PUSH answered with an errno (EOPNOTSUPP or EINVAL). */
-    final AtomicCounter nvmeUlpRefused;
+    public final AtomicCounter nvmeUlpRefused;
     /** DDP registrations accepted, refused (DDP_TEARDOWN REFUSED), and ended (command complete or app teardown). */
-    final AtomicCounter nvmeDdpSetup;
-    final AtomicCounter nvmeDdpSetupFail;
-    final AtomicCounter nvmeDdpTeardown;
+    public final AtomicCounter nvmeDdpSetup;
+    public final AtomicCounter nvmeDdpSetupFail;
+    public final AtomicCounter nvmeDdpTeardown;
     /** Offloaded sockets ended by a fatal PDU error (malformed either way, or a header digest error). */
     final AtomicCounter nvmeDrop;
     /** Malformed PDUs (controller's or app's), header digest errors excepted. */
     final AtomicCounter nvmeMalformed;
     final AtomicCounter nvmeHdgstErrors;
-    final AtomicCounter nvmeDdgstErrors;
-    final AtomicCounter nvmeResyncRequests;
-    final AtomicCounter nvmeResyncConfirmed;
+    public final AtomicCounter nvmeDdgstErrors;
+    public final AtomicCounter nvmeResyncRequests;
+    public final AtomicCounter nvmeResyncConfirmed;
     /** RESYNC_RESPONSEs for an offset no longer pending (or on a socket not searching): ignored. */
-    final AtomicCounter nvmeResyncIgnored;
+    public final AtomicCounter nvmeResyncIgnored;
     /** C2HData PDUs whose data went to a registration, and the bytes placed into registrations. */
-    final AtomicCounter nvmeOffloadPdus;
-    final AtomicCounter nvmeOffloadBytes;
+    public final AtomicCounter nvmeOffloadPdus;
+    public final AtomicCounter nvmeOffloadBytes;
     /** C2HData bytes sent flagged unregistered (no registration, or beyond its length): the app copies them. */
-    final AtomicCounter nvmeUnregisteredBytes;
+    public final AtomicCounter nvmeUnregisteredBytes;
     /** Header and data digests the proxy wrote into the app's PDUs on their way to TCP. */
-    final AtomicCounter nvmeTxDigests;
+    public final AtomicCounter nvmeTxDigests;
     private final AtomicCounter[] all;
 
     /**
@@ -132,12 +133,23 @@ public final class ProxyCounters implements AutoCloseable
             nvmeOffloadPdus, nvmeOffloadBytes, nvmeUnregisteredBytes, nvmeTxDigests};
     }
 
-    static void add(final AtomicCounter counter, final long delta)
+    /**
+     * Add to a counter (it has one writer: a release store, no atomic read-modify-write needed).
+     *
+     * @param counter the counter.
+     * @param delta   what to add.
+     */
+    public static void add(final AtomicCounter counter, final long delta)
     {
         counter.getAndAddRelease(delta);
     }
 
-    static void increment(final AtomicCounter counter)
+    /**
+     * Add one to a counter (it has one writer).
+     *
+     * @param counter the counter.
+     */
+    public static void increment(final AtomicCounter counter)
     {
         counter.incrementRelease();
     }

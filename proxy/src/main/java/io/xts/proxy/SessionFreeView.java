@@ -15,7 +15,7 @@ import java.nio.ByteBuffer;
  * and rings are closed only after its agents stopped. Without the export it falls back to the segment's own view,
  * which works and allocates.
  */
-final class SessionFreeView
+public final class SessionFreeView
 {
     private static final Object UNSAFE;
     private static final Method PUT_LONG;
@@ -63,7 +63,7 @@ final class SessionFreeView
      * @param region native memory of at most 2 GiB that outlives the view.
      * @return a view of all of it, position 0, limit its size.
      */
-    static ByteBuffer of(final MemorySegment region)
+    public static ByteBuffer of(final MemorySegment region)
     {
         if (region.byteSize() > Integer.MAX_VALUE)
         {

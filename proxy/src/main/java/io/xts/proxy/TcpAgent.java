@@ -1,5 +1,7 @@
 package io.xts.proxy;
 
+import io.xts.proxy.config.ProxyConfig;
+
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ControlledMessageHandler;

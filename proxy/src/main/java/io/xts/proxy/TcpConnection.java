@@ -1,10 +1,14 @@
 package io.xts.proxy;
 
 import io.xts.link.CreditWindow;
+import io.xts.proxy.nvme.NvmeQueueOffload;
+import io.xts.proxy.nvme.OffloadSocket;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.net.SocketOption;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -27,6 +31,7 @@ import static io.xts.protocol.SocketMessages.OPTION_SO_REUSEADDR;
 import static io.xts.protocol.SocketMessages.OPTION_SO_SNDBUF;
 import static io.xts.protocol.SocketMessages.OPTION_TCP_NODELAY;
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_DATA;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_SHUTDOWN;
 
 /**
  * One TCP connection the proxy terminates for an app host: a non-blocking {@link SocketChannel} and the two byte
@@ -46,7 +51,7 @@ import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_DATA;
  * searches); app-to-peer DATA has its digests filled in before it goes anywhere. A malformed PDU either way, or a
  * header digest error, ends the connection with ERROR EBADMSG, RST and RESET EBADMSG.
  */
-final class TcpConnection extends ProxySocket
+final class TcpConnection extends ProxySocket implements OffloadSocket
 {
     /** DATA messages read from one connection per readiness, so one busy connection cannot starve the others. */
     private static final int READ_BURST = 16;
@@ -125,7 +130,7 @@ final class TcpConnection extends ProxySocket
         final long deadlineNs) throws IOException
     {
         final SocketChannel channel = SocketChannel.open(
-            remote.getAddress() instanceof java.net.Inet6Address ? StandardProtocolFamily.INET6 :
+            remote.getAddress() instanceof Inet6Address ? StandardProtocolFamily.INET6 :
                 StandardProtocolFamily.INET);
         final TcpConnection c;
         try
@@ -468,32 +473,44 @@ final class TcpConnection extends ProxySocket
 
     // ---- NVMe/TCP offload ----
 
-    /** @return bytes of the peer's stream read so far (forwarded to the app, or staged for it). */
-    long bytesFromPeer()
+    @Override
+    public boolean dead()
+    {
+        return State.DEAD == state;
+    }
+
+    @Override
+    public boolean established()
+    {
+        return State.ESTABLISHED == state;
+    }
+
+    @Override
+    public String stateName()
+    {
+        return state.name();
+    }
+
+    @Override
+    public long bytesFromPeer()
     {
         return toApp.sentPosition();
     }
 
-    /** @return bytes of DATA received from the app so far. */
-    long bytesFromApp()
+    @Override
+    public long bytesFromApp()
     {
         return receivedFromApp;
     }
 
-    /** @return whether a ULP was pushed onto this connection. */
-    boolean offloaded()
-    {
-        return null != ulp;
-    }
-
-    /** @return the offload, or null. */
-    NvmeQueueOffload offload()
+    @Override
+    public NvmeQueueOffload offload()
     {
         return ulp;
     }
 
-    /** The app's ULP_PUSH was accepted: from now on the peer's bytes go through the offload. */
-    void offload(final NvmeQueueOffload offload)
+    @Override
+    public void offload(final NvmeQueueOffload offload)
     {
         this.ulp = offload;
         updateInterest();
@@ -579,8 +596,8 @@ final class TcpConnection extends ProxySocket
         return true;
     }
 
-    /** RESYNC_RESPONSE from the app. */
-    void onResyncResponse(final long offset, final boolean headerThere)
+    @Override
+    public void onResyncResponse(final long offset, final boolean headerThere)
     {
         if (null == ulp || State.ESTABLISHED != state)
         {
@@ -931,7 +948,7 @@ final class TcpConnection extends ProxySocket
         }
     }
 
-    private long bool(final java.net.SocketOption<Boolean> option, final long value) throws IOException
+    private long bool(final SocketOption<Boolean> option, final long value) throws IOException
     {
         if (0 != value && 1 != value)
         {
@@ -941,7 +958,7 @@ final class TcpConnection extends ProxySocket
         return channel.getOption(option) ? 1 : 0;
     }
 
-    private long size(final java.net.SocketOption<Integer> option, final long value) throws IOException
+    private long size(final SocketOption<Integer> option, final long value) throws IOException
     {
         if (value <= 0 || value > Integer.MAX_VALUE)
         {
@@ -1139,7 +1156,7 @@ final class TcpConnection extends ProxySocket
         }
         if (shutdownOwed)
         {
-            if (!session.sendEmpty(io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_SHUTDOWN, id))
+            if (!session.sendEmpty(TYPE_SOCKET_SHUTDOWN, id))
             {
                 return false;
             }

@@ -1,14 +1,18 @@
 package io.xts.proxy;
 
+import com.sun.management.ThreadMXBean;
 import io.xts.nvme.NvmeTcp;
 import io.xts.nvme.PduError;
 import io.xts.nvme.PduHandler;
 import io.xts.nvme.PduHeader;
 import io.xts.nvme.PduParser;
+import io.xts.protocol.UlpMessages;
+import io.xts.protocol.XtsFrameDescriptor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,6 +23,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -36,9 +42,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class HotPathAllocationTest
 {
     /** Peer threads of their own (the common pool may have a single thread on a small machine). */
-    private static final java.util.concurrent.Executor DAEMONS = r -> Thread.ofPlatform().daemon().start(r);
-    private static final com.sun.management.ThreadMXBean THREADS =
-        (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+    private static final Executor DAEMONS = r -> Thread.ofPlatform().daemon().start(r);
+    private static final ThreadMXBean THREADS = (ThreadMXBean)ManagementFactory.getThreadMXBean();
 
     @ParameterizedTest
     @EnumSource(ProxyHarness.Mode.class)
@@ -129,7 +134,7 @@ class HotPathAllocationTest
             .add(Pdus.r2t(true, 78, 1, 0, 4096));
         final byte[] c2h = block.toArray();
         // What the app sends: write data in H2CData PDUs with zero placeholders where the digests go.
-        final java.io.ByteArrayOutputStream h2cStream = new java.io.ByteArrayOutputStream();
+        final ByteArrayOutputStream h2cStream = new ByteArrayOutputStream();
         final byte[] h2cPdu = Pdus.h2cData(true, true, 0, 2, 1, 0, Pdus.random(8192, 2), true, true);
         while (h2cStream.size() < (48 << 20))
         {
@@ -137,7 +142,7 @@ class HotPathAllocationTest
         }
         final byte[] h2c = h2cStream.toByteArray();
         final AtomicBoolean stop = new AtomicBoolean();
-        final java.util.concurrent.CountDownLatch pushed = new java.util.concurrent.CountDownLatch(1);
+        final CountDownLatch pushed = new CountDownLatch(1);
         final AtomicLong peerPdus = new AtomicLong();
         final AtomicLong peerDigestErrors = new AtomicLong();
         try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
@@ -217,7 +222,7 @@ class HotPathAllocationTest
             h.offer("ULP_PUSH", () -> h.host.ulpPush(1, true, true, 0, 0, 65536, 0, 0, 128));
             h.await("ULP_RESULT", () -> s.ulpErrno >= 0);
             assertEquals(0, s.ulpErrno);
-            assertEquals(io.xts.protocol.UlpMessages.RESULT_IN_SYNC, s.ulpState);
+            assertEquals(UlpMessages.RESULT_IN_SYNC, s.ulpState);
             h.offer("DDP_SETUP", () -> h.host.ddpSetup(1, 1, dataLength));
             h.await("DDP_SETUP handled", () -> 1 == h.counters.get("nvme-ddp-setup"));
             pushed.countDown();
@@ -255,7 +260,7 @@ class HotPathAllocationTest
             assertEquals(0, h.counters.get("nvme-drop"));
             h.await("all sent", () -> s.sent == h2c.length);
             h.await("the peer read it all", () -> peerPdus.get() == h2c.length / h2cPdu.length);
-            h.offer("RESET", () -> h.host.raw(io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_RESET, 1, new byte[4]));
+            h.offer("RESET", () -> h.host.raw(XtsFrameDescriptor.TYPE_SOCKET_RESET, 1, new byte[4]));
             h.await("freed", () -> 0 == h.connections());
             assertEquals(null, peer.get(), "the controller's parser");
             assertEquals(0, peerDigestErrors.get());

@@ -2,6 +2,7 @@ package io.xts.proxy;
 
 import io.xts.protocol.ConnectFlyweight;
 import io.xts.protocol.SocketMessages;
+import io.xts.proxy.config.ProxyConfig;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -549,7 +550,8 @@ class LinkSessionTest
             assertEquals(0, h.listeners());
             assertEquals(sockets + 1, h.counters.get("link-down-aborts"));
             assertEquals(0, h.counters.get("links-up"));
-            assertTrue(h.events.stream().anyMatch(e -> e.startsWith("link-down ") && e.contains("reason=")), h.events.toString());
+            assertTrue(h.events.stream().anyMatch(e -> e.startsWith("link-down ") && e.contains("reason=")),
+                h.events.toString());
             for (final CompletableFuture<IOException> peer : peers)
             {
                 final IOException ex = peer.get(PEER_WAIT_S, TimeUnit.SECONDS);

@@ -6,11 +6,14 @@ import io.xts.nvme.PduHandler;
 import io.xts.nvme.PduHeader;
 import io.xts.nvme.PduParser;
 import io.xts.protocol.UlpMessages;
+import io.xts.protocol.XtsFrameDescriptor;
+import io.xts.proxy.config.ProxyConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
@@ -19,6 +22,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -26,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 import static io.xts.protocol.SocketMessages.EBADMSG;
@@ -55,7 +60,7 @@ class NvmeOffloadTest
     private static final int WINDOW = 4 << 20;
     private static final int CID = 5;
     /** Peer threads of their own (the common pool may have a single thread on a small machine). */
-    private static final java.util.concurrent.Executor DAEMONS = r -> Thread.ofPlatform().daemon().start(r);
+    private static final Executor DAEMONS = r -> Thread.ofPlatform().daemon().start(r);
 
     /** One app socket to one controller connection, through the proxy. */
     private static final class Rig implements AutoCloseable
@@ -596,7 +601,7 @@ class NvmeOffloadTest
                 }
                 at += n;
             }
-            catch (final java.net.SocketTimeoutException ex)
+            catch (final SocketTimeoutException ex)
             {
                 if (System.nanoTime() - deadline > 0)
                 {
@@ -671,7 +676,7 @@ class NvmeOffloadTest
 
     private static byte[] concat(final List<byte[]> parts)
     {
-        final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
         parts.forEach(out::writeBytes);
         return out.toByteArray();
     }
@@ -926,7 +931,7 @@ class NvmeOffloadTest
             rig.push(c, false, false, 0, 0, 5, 0, 32);
             assertEquals(EINVAL, c.ulpErrno, "c2hConsumed beyond what was forwarded");
             c.ulpErrno = -1;
-            rig.h.offer("short ULP_PUSH", () -> rig.h.host.raw(io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_ULP_PUSH,
+            rig.h.offer("short ULP_PUSH", () -> rig.h.host.raw(XtsFrameDescriptor.TYPE_NVME_ULP_PUSH,
                 3, new byte[12]));
             rig.h.await("ULP_RESULT", () -> c.ulpErrno >= 0);
             assertEquals(EINVAL, c.ulpErrno, "short body");

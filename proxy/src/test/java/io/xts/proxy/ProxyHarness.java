@@ -5,6 +5,7 @@ import io.xts.link.LinkConfig;
 import io.xts.link.LinkCounters;
 import io.xts.link.LinkState;
 import io.xts.link.XtsLink;
+import io.xts.proxy.config.ProxyConfig;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -12,6 +13,7 @@ import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
 
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -214,7 +216,7 @@ final class ProxyHarness implements AutoCloseable
         await(what, offer);
     }
 
-    AppHost.Socket connected(final int id, final java.net.InetSocketAddress remote, final int window)
+    AppHost.Socket connected(final int id, final InetSocketAddress remote, final int window)
     {
         offer("CONNECT " + id, () -> host.connect(id, remote, window, 0));
         final AppHost.Socket s = host.socket(id);

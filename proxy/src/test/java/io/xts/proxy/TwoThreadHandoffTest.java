@@ -1,5 +1,11 @@
 package io.xts.proxy;
 
+import io.xts.link.LinkConfig;
+import io.xts.link.LinkCounters;
+import io.xts.link.LinkState;
+import io.xts.link.XtsLink;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.CountersManager;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -8,18 +14,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import io.xts.link.LinkConfig;
-import io.xts.link.LinkCounters;
-import io.xts.link.LinkState;
-import io.xts.link.XtsLink;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.status.CountersManager;
-
-import java.nio.ByteBuffer;
 import java.util.function.BooleanSupplier;
 
 import static io.xts.protocol.SocketMessages.EACCES;
@@ -47,8 +45,8 @@ class TwoThreadHandoffTest
         return bytes;
     }
 
-    private static void awaitUnstepped(final String what, final ProxyHarness h, final java.util.function.BooleanSupplier
-        condition) throws InterruptedException
+    private static void awaitUnstepped(final String what, final ProxyHarness h, final BooleanSupplier condition)
+        throws InterruptedException
     {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!condition.getAsBoolean())

@@ -17,6 +17,8 @@ public abstract class DataPduFlyweight<T extends DataPduFlyweight<T>> extends Pd
     public static final int DATA_OFFSET_OFFSET = 12;
     /** Offset of DATAL / R2TL. */
     public static final int DATA_LENGTH_OFFSET = 16;
+    /** Offset of the 4 reserved bytes that end the PSH. */
+    public static final int RESERVED_OFFSET = 20;
 
     /**
      * For subclasses.

@@ -233,7 +233,8 @@ public abstract class NvmeFlyweight<T extends NvmeFlyweight<T>>
      * @param pad    the padding byte.
      * @param needNul whether at least one NUL must remain (NQNs are NUL terminated).
      */
-    protected final void ascii(final long at, final int length, final CharSequence text, final byte pad, final boolean needNul)
+    protected final void ascii(
+        final long at, final int length, final CharSequence text, final byte pad, final boolean needNul)
     {
         final int max = needNul ? length - 1 : length;
         if (text.length() > max)

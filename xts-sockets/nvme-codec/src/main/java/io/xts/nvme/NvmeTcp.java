@@ -4,8 +4,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * The numbers of the NVMe/TCP transport and of the NVMe commands a host and a small target need
- * ({@code /work/shared/NVME-TCP-FACTS.md} has the layouts and where each number comes from): PDU type codes, FLAGS bits,
+ * The numbers of the NVMe/TCP transport and of the NVMe commands a host and a small target need (the NVMe/TCP and
+ * NVMe base specifications have the layouts; {@code docs/PROTOCOL.md} summarises them): PDU type codes, FLAGS bits,
  * the fixed header length of each type, limits, TermReq fatal error status codes, SQE/CQE and SGL constants, Fabrics
  * command types, property offsets and the status codes in use. One place for the numbers, so the flyweights, the
  * parser, the host and the proxy cannot disagree. Everything on the wire is little endian, hence the layouts here.
@@ -19,7 +19,8 @@ public final class NvmeTcp
     // ---- byte order: every multi-byte field of a PDU, SQE, CQE and data structure is little endian ----
 
     /** u16 little endian, any alignment. */
-    public static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfShort LE_SHORT =
+        ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** u32 little endian, any alignment (FEI of a TermReq sits at offset 10). */
     public static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** u64 little endian, any alignment. */
@@ -199,7 +200,7 @@ public final class NvmeTcp
     /** Property Get/Set ATTRIB size code: 8 bytes. */
     public static final int PROP_SIZE_8 = 1;
 
-    // ---- status: SCT and SC (the CQE status field holds P in bit 0, SC in 8:1, SCT in 11:9, CRD 13:12, M 14, DNR 15) ----
+    // ---- status: SCT and SC (the CQE status field: P bit 0, SC 8:1, SCT 11:9, CRD 13:12, M 14, DNR 15) ----
 
     /** Status code type: generic. */
     public static final int SCT_GENERIC = 0;
@@ -299,7 +300,8 @@ public final class NvmeTcp
         {
             case TYPE_IC_REQ, TYPE_IC_RESP -> HLEN_IC;
             case TYPE_CAPSULE_CMD -> HLEN_CAPSULE_CMD;
-            case TYPE_H2C_TERM_REQ, TYPE_C2H_TERM_REQ, TYPE_CAPSULE_RESP, TYPE_H2C_DATA, TYPE_C2H_DATA, TYPE_R2T -> HLEN_24;
+            case TYPE_H2C_TERM_REQ, TYPE_C2H_TERM_REQ, TYPE_CAPSULE_RESP, TYPE_H2C_DATA, TYPE_C2H_DATA, TYPE_R2T ->
+                HLEN_24;
             default -> -1;
         };
     }

@@ -5,23 +5,11 @@ import java.lang.foreign.MemorySegment;
 
 import static io.xts.nvme.NvmeTcp.CH_LENGTH;
 import static io.xts.nvme.NvmeTcp.DIGEST_LENGTH;
-import static io.xts.nvme.NvmeTcp.FLAG_DDGSTF;
-import static io.xts.nvme.NvmeTcp.FLAG_HDGSTF;
-import static io.xts.nvme.NvmeTcp.FLAG_LAST_PDU;
-import static io.xts.nvme.NvmeTcp.FLAG_SUCCESS;
-import static io.xts.nvme.NvmeTcp.HLEN_IC;
 import static io.xts.nvme.NvmeTcp.LE_INT;
 import static io.xts.nvme.NvmeTcp.MAX_HLEN;
-import static io.xts.nvme.NvmeTcp.TERM_REQ_MAX_PLEN;
-import static io.xts.nvme.NvmeTcp.TYPE_C2H_DATA;
-import static io.xts.nvme.NvmeTcp.TYPE_C2H_TERM_REQ;
-import static io.xts.nvme.NvmeTcp.TYPE_CAPSULE_CMD;
-import static io.xts.nvme.NvmeTcp.TYPE_CAPSULE_RESP;
 import static io.xts.nvme.NvmeTcp.TYPE_H2C_DATA;
-import static io.xts.nvme.NvmeTcp.TYPE_H2C_TERM_REQ;
 import static io.xts.nvme.NvmeTcp.TYPE_IC_REQ;
 import static io.xts.nvme.NvmeTcp.TYPE_IC_RESP;
-import static io.xts.nvme.NvmeTcp.TYPE_R2T;
 
 /**
  * Delineates the NVMe/TCP PDUs of one direction of a connection from its TCP byte stream, fed in chunks of any size
@@ -30,13 +18,10 @@ import static io.xts.nvme.NvmeTcp.TYPE_R2T;
  * pieces in which it arrives, straight from the caller's memory: DATA is never buffered, however large the PDU, so
  * memory stays bounded and a proxy can place it directly.
  * <p>
- * Checks, in header order so that the first error reported is the lowest-offset field: the type is defined, travels
- * towards the configured {@link Side} and (unless disabled) ICReq/ICResp comes first and only once; FLAGS has only
- * the type's bits, HDGSTF and DDGSTF match the negotiated digests (DDGSTF only with data), SUCCESS comes with
- * LAST_PDU; HLEN is the type's fixed value; PDO is 0 where reserved and otherwise exactly the data offset the
- * receive alignment gives; PLEN is the type's fixed length, or covers the header, digests and at least one data
- * byte, within the configured data limit (TermReq: 24..152); HDGST matches; DATAL of H2CData/C2HData equals the data
- * length. DDGST is computed incrementally over the pieces and compared at the end. Any failure is reported once to
+ * Each header is checked against the {@link PduRules} of the configured {@link Side}, in header order so that the
+ * first error reported is the lowest-offset field: the common header once its 8 bytes are in, then HDGST and DATAL
+ * once the whole header is. DDGST is computed incrementally over the pieces and compared at the end. Any failure is
+ * reported once to
  * {@link PduHandler#onMalformed} and the parser then refuses all input: NVMe/TCP makes these fatal, the stream
  * cannot be resynchronised (PLEN is no longer trustworthy), and the connection must end. A data digest mismatch is
  * not a transport error (the command fails instead), so by default it is only reported in
@@ -68,6 +53,7 @@ public final class PduParser
     private static final String NO_ERROR = "no error";
 
     private final Side side;
+    private final PduRules rules;
     private final PduHandler handler;
     private final MemorySegment buffer = Arena.ofAuto().allocate(DDGST_AT + DIGEST_LENGTH, 8);
     private final Crc32c headerCrc = new Crc32c();
@@ -82,11 +68,6 @@ public final class PduParser
     private final C2HDataPdu c2hData = new C2HDataPdu().wrap(buffer, 0);
     private final R2TPdu r2t = new R2TPdu().wrap(buffer, 0);
 
-    private boolean headerDigest;
-    private boolean dataDigest;
-    private int receivePda;
-    private long maxDataLength;
-    private boolean expectInitialization = true;
     private boolean dataDigestErrorFatal;
 
     private int state;
@@ -120,6 +101,7 @@ public final class PduParser
     public PduParser(final Side side, final long maxDataLength, final PduHandler handler)
     {
         this.side = side;
+        this.rules = new PduRules(side);
         this.handler = handler;
         maxDataLength(maxDataLength);
         reset();
@@ -137,9 +119,7 @@ public final class PduParser
         have = 0;
         headerNeed = CH_LENGTH;
         initialized = false;
-        headerDigest = false;
-        dataDigest = false;
-        receivePda = 0;
+        rules.digests(false, false).receivePda(0);
         position = 0;
         pduStart = 0;
         pdus = 0;
@@ -159,8 +139,7 @@ public final class PduParser
      */
     public PduParser digests(final boolean header, final boolean data)
     {
-        this.headerDigest = header;
-        this.dataDigest = data;
+        rules.digests(header, data);
         return this;
     }
 
@@ -173,8 +152,7 @@ public final class PduParser
      */
     public PduParser receivePda(final int pda)
     {
-        NvmeTcp.alignment(pda);
-        this.receivePda = pda;
+        rules.receivePda(pda);
         return this;
     }
 
@@ -184,11 +162,7 @@ public final class PduParser
      */
     public PduParser maxDataLength(final long maxDataLength)
     {
-        if (maxDataLength < 0)
-        {
-            throw new IllegalArgumentException("maxDataLength " + maxDataLength);
-        }
-        this.maxDataLength = maxDataLength;
+        rules.maxDataLength(maxDataLength);
         return this;
     }
 
@@ -199,7 +173,20 @@ public final class PduParser
      */
     public PduParser expectInitialization(final boolean expect)
     {
-        this.expectInitialization = expect;
+        rules.expectInitialization(expect);
+        return this;
+    }
+
+    /**
+     * Join a stream whose initialization is over (a proxy taking over the framing after ICReq/ICResp): from now on,
+     * ICReq and ICResp are refused as out of sequence and every other type is accepted, as after an IC PDU was
+     * consumed. Cleared by {@link #reset}.
+     *
+     * @return this.
+     */
+    public PduParser initializationOver()
+    {
+        initialized = true;
         return this;
     }
 
@@ -313,134 +300,18 @@ public final class PduParser
 
     private boolean checkCommonHeader()
     {
-        final int type = header.type();
-        if (!NvmeTcp.isKnownType(type))
-        {
-            return fail(PduError.UNKNOWN_TYPE, type, 0);
-        }
-        if (NvmeTcp.isControllerToHost(type) != (Side.HOST == side))
-        {
-            return fail(PduError.WRONG_DIRECTION, type, 0);
-        }
-        final boolean ic = TYPE_IC_REQ == type || TYPE_IC_RESP == type;
-        final boolean term = TYPE_H2C_TERM_REQ == type || TYPE_C2H_TERM_REQ == type;
-        if (expectInitialization && !term && ic == initialized)
-        {
-            return fail(PduError.UNEXPECTED_TYPE, type, 0);
-        }
-
-        final int flags = header.flags();
-        final int valid = NvmeTcp.validFlags(type);
-        if (0 != (flags & ~valid))
-        {
-            return fail(PduError.RESERVED_FLAGS, flags, valid);
-        }
-        final boolean hdgst = headerDigest && NvmeTcp.takesHeaderDigest(type);
-        if ((0 != (flags & FLAG_HDGSTF)) != hdgst)
-        {
-            return fail(PduError.HEADER_DIGEST_FLAG, flags & FLAG_HDGSTF, hdgst ? 1 : 0);
-        }
-        final int hlen = header.hlen();
-        final int headerEnd = hlen + (hdgst ? DIGEST_LENGTH : 0);
-        final long plen = header.plen();
-        if (NvmeTcp.takesDataDigest(type))
-        {
-            // A CapsuleCmd carries data only when PLEN says so; H2CData and C2HData always do.
-            final boolean ddgst = dataDigest && (TYPE_CAPSULE_CMD != type || plen > headerEnd);
-            if ((0 != (flags & FLAG_DDGSTF)) != ddgst)
-            {
-                return fail(PduError.DATA_DIGEST_FLAG, (flags & FLAG_DDGSTF) >>> 1, ddgst ? 1 : 0);
-            }
-        }
-        if (0 != (flags & FLAG_SUCCESS) && 0 == (flags & FLAG_LAST_PDU))
-        {
-            return fail(PduError.SUCCESS_WITHOUT_LAST, flags, 0);
-        }
-
-        final int expectedHlen = NvmeTcp.headerLength(type);
-        if (hlen != expectedHlen)
-        {
-            return fail(PduError.BAD_HLEN, hlen, expectedHlen);
-        }
-
-        final int pdo = header.pdo();
-        final int ddgst = 0 != (flags & FLAG_DDGSTF) ? DIGEST_LENGTH : 0;
-        final boolean carriesData = TYPE_H2C_DATA == type || TYPE_C2H_DATA == type ||
-            (TYPE_CAPSULE_CMD == type && plen > headerEnd);
-        final int expectedPdo = carriesData ? NvmeTcp.dataOffset(hlen, hdgst, receivePda) : 0;
-        if (pdo != expectedPdo)
-        {
-            return fail(PduError.BAD_PDO, pdo, expectedPdo);
-        }
-
-        if (plen < headerEnd)
-        {
-            return fail(PduError.PLEN_TOO_SHORT, plen, headerEnd);
-        }
-        switch (type)
-        {
-            case TYPE_IC_REQ, TYPE_IC_RESP ->
-            {
-                if (HLEN_IC != plen)
-                {
-                    return fail(PduError.PLEN_MISMATCH, plen, HLEN_IC);
-                }
-            }
-            case TYPE_CAPSULE_RESP, TYPE_R2T ->
-            {
-                if (headerEnd != plen)
-                {
-                    return fail(PduError.PLEN_MISMATCH, plen, headerEnd);
-                }
-            }
-            case TYPE_H2C_TERM_REQ, TYPE_C2H_TERM_REQ ->
-            {
-                if (plen > TERM_REQ_MAX_PLEN)
-                {
-                    return fail(PduError.PLEN_BEYOND_LIMIT, plen, TERM_REQ_MAX_PLEN);
-                }
-            }
-            default ->
-            {
-                if (carriesData)
-                {
-                    if (plen < (long)pdo + 1 + ddgst)
-                    {
-                        return fail(PduError.PLEN_TOO_SHORT, plen, pdo + 1 + ddgst);
-                    }
-                    if (plen - pdo - ddgst > maxDataLength)
-                    {
-                        return fail(PduError.PLEN_BEYOND_LIMIT, plen, pdo + maxDataLength + ddgst);
-                    }
-                }
-            }
-        }
-        return true;
+        final PduError broken = rules.checkCommonHeader(header, initialized);
+        return PduError.NONE == broken || fail(broken, rules.value(), rules.expected());
     }
 
     private boolean checkWholeHeader()
     {
-        final int hlen = header.hlen();
-        if (header.hasHeaderDigest())
+        PduError broken = rules.checkHeaderDigest(header, headerCrc);
+        if (PduError.NONE == broken)
         {
-            final int computed = headerCrc.reset().update(buffer, 0, hlen).value();
-            final int received = buffer.get(LE_INT, hlen);
-            if (computed != received)
-            {
-                return fail(PduError.HEADER_DIGEST, received & 0xFFFF_FFFFL, computed & 0xFFFF_FFFFL);
-            }
+            broken = rules.checkDataLength(header);
         }
-        final int type = header.type();
-        if (TYPE_H2C_DATA == type || TYPE_C2H_DATA == type)
-        {
-            final long datal = c2hData.datal();
-            final long derived = header.dataLength();
-            if (datal != derived)
-            {
-                return fail(PduError.DATAL_MISMATCH, datal, derived);
-            }
-        }
-        return true;
+        return PduError.NONE == broken || fail(broken, rules.value(), rules.expected());
     }
 
     private void startPdu()
@@ -512,11 +383,7 @@ public final class PduParser
         this.errorExpected = expected;
         malformed++;
         state = STATE_FAILED;
-        final String context = PduError.WRONG_DIRECTION == error ?
-            (Side.HOST == side ? "host" : "controller") :
-            (initialized ? "initialization is over" : "expected " + NvmeTcp.typeName(
-                Side.HOST == side ? TYPE_IC_RESP : TYPE_IC_REQ) + " first");
-        errorText = error.describe(NvmeTcp.typeName(errorType), value, expected, context);
+        errorText = rules.describe(error, errorType, value, expected, initialized);
         handler.onMalformed(error, errorText);
         return false;
     }
@@ -714,13 +581,13 @@ public final class PduParser
     /** @return whether header digests are expected. */
     public boolean headerDigest()
     {
-        return headerDigest;
+        return rules.headerDigest();
     }
 
     /** @return whether data digests are expected. */
     public boolean dataDigest()
     {
-        return dataDigest;
+        return rules.dataDigest();
     }
 
     /** @return the side configured. */

@@ -19,6 +19,8 @@ public final class TermReqPdu extends PduFlyweight<TermReqPdu>
     public static final int FES_OFFSET = 8;
     /** Offset of FEI (u32, unaligned). */
     public static final int FEI_OFFSET = 10;
+    /** Offset of the 10 reserved bytes between FEI and DATA. */
+    public static final int RESERVED_OFFSET = 14;
     /** Offset of the offending header (DATA). */
     public static final int DATA_OFFSET = HLEN_24;
 

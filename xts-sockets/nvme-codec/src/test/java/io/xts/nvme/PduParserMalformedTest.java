@@ -271,6 +271,21 @@ class PduParserMalformedTest
     }
 
     @Test
+    void shouldRefuseInitializationWhenJoinedAfterIt()
+    {
+        // A proxy takes over the framing after ICResp: any PDU but ICResp is accepted from the first one.
+        parser(HOST, false, false, 0).expectInitialization(true).initializationOver();
+        new CapsuleRespPdu().wrap(memory, 0).write(false, 0, 0, 0, 0, 1, 0);
+        assertEquals(24, parser.feed(memory, 0, 24));
+        assertFalse(parser.isFailed());
+        new ICRespPdu().wrap(memory, 0).write(0, false, false, 4096);
+        expect(PduError.UNEXPECTED_TYPE, "PDU-Type 01h (ICResp) out of sequence: initialization is over", 128);
+        assertEquals(8, parser.headerBytes(), "refused on its common header");
+        parser.reset();
+        assertFalse(parser.isInitialized(), "cleared by reset");
+    }
+
+    @Test
     void shouldRestartAfterReset()
     {
         parser(HOST, false, false, 0);

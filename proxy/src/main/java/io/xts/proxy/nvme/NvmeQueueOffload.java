@@ -1,4 +1,4 @@
-package io.xts.proxy;
+package io.xts.proxy.nvme;
 
 import io.xts.nvme.C2HDataPdu;
 import io.xts.nvme.NvmeTcp;
@@ -9,6 +9,9 @@ import io.xts.nvme.PduParser;
 import io.xts.protocol.DdpPlaceFlyweight;
 import io.xts.protocol.PduHeaderMessageFlyweight;
 import io.xts.protocol.ResyncFlyweight;
+import io.xts.proxy.ProxyCounters;
+import io.xts.proxy.SessionFreeView;
+import io.xts.proxy.config.ProxyConfig;
 import org.agrona.collections.Long2LongHashMap;
 
 import java.lang.foreign.Arena;
@@ -17,7 +20,6 @@ import java.nio.ByteBuffer;
 
 import static io.xts.nvme.NvmeTcp.TYPE_C2H_DATA;
 import static io.xts.nvme.NvmeTcp.TYPE_CAPSULE_RESP;
-import static io.xts.nvme.NvmeTcp.TYPE_IC_RESP;
 import static io.xts.protocol.UlpMessages.PDU_HEADER_PDU_OFFSET;
 import static io.xts.protocol.UlpMessages.PLACE_DIGEST_ERROR;
 import static io.xts.protocol.UlpMessages.PLACE_HEADER_LENGTH;
@@ -42,11 +44,12 @@ import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_DATA;
  * room for the messages they become (a PDU's last piece also waits for its DDGST, whose verdict it carries). From
  * staging, bytes become link messages straight in the link's transmit frame:
  * <ul>
- * <li>in sync (ULP mode), a {@link PduParser} (host side, digests and HPDA as pushed, no ICResp expected) is fed no more
- * than the next step it reports: before a header's last bytes, room for its PDU_HEADER is claimed; before DATA, room for
- * one DDP_PLACE piece (as much as fits the link message), and a PDU's last piece is fed together with its DDGST, so
- * {@link #onPduEnd} can flag it LAST, DIGEST_ERROR and SUCCESS. When the link has no room, nothing is fed and the bytes
- * wait in staging for the next duty cycle; nothing is lost, reordered or buffered twice.</li>
+ * <li>in sync (ULP mode), a {@link PduParser} (host side, digests and HPDA as pushed, initialization over: an ICResp is
+ * malformed) is fed no more than the next step it reports: before a header's last bytes, room for its PDU_HEADER is
+ * claimed; before DATA, room for one DDP_PLACE piece (as much as fits the link message), and a PDU's last piece is fed
+ * together with its DDGST, so {@link #onPduEnd} can flag it LAST, DIGEST_ERROR and SUCCESS. When the link has no
+ * room, nothing is fed and the bytes wait in staging for the next duty cycle; nothing is lost, reordered or buffered
+ * twice.</li>
  * <li>out of sync (ULP_RESULT "searching", or after a refused candidate), the bytes go on as DATA while the stream is
  * searched for a plausible header ({@link C2HHeaderCheck}); a candidate is offered to the app (RESYNC_REQUEST) and
  * followed PLEN to PLEN, DATA cut at each of its boundaries; once the app confirms, the engine switches to ULP mode at
@@ -57,19 +60,20 @@ import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_DATA;
  * flagged on the PDU's last piece and counted.
  * <p>
  * Memory is bounded: the staging buffer, the parser's header buffer, a registration table preallocated for
- * min(queue size, configured maximum) entries, and fixed state. Nothing is allocated per PDU or message. Single-threaded
- * (the one-thread mode's agent; the two-thread mode refuses the push).
+ * min(queue size, configured maximum) entries, and fixed state. Nothing is allocated per PDU or message.
+ * Single-threaded (the one-thread mode's agent; the two-thread mode refuses the push). The rest of the proxy is seen
+ * through an {@link OffloadPort}: room on the link, its memory and the counters.
  */
-final class NvmeQueueOffload implements PduHandler
+public final class NvmeQueueOffload implements PduHandler
 {
     /** Bytes of the staging buffer. */
-    static final int STAGING = 256 * 1024;
+    public static final int STAGING = 256 * 1024;
     /** Drain result: nothing more can go out until more bytes arrive from TCP (or the app answers a resync). */
-    static final int IDLE = 0;
+    public static final int IDLE = 0;
     /** Drain result: the link has no room now; call again next duty cycle. */
-    static final int BLOCKED = 1;
+    public static final int BLOCKED = 1;
     /** Drain result: the stream is malformed; the socket must end ({@link #failure()}). */
-    static final int FAILED = 2;
+    public static final int FAILED = 2;
 
     /** Below this room in staging's tail, what is still needed is moved to the front before a read. */
     private static final int COMPACT_BELOW = 64 * 1024;
@@ -82,7 +86,7 @@ final class NvmeQueueOffload implements PduHandler
     private static final int ULP = 2;
     private static final int DEAD = 3;
 
-    private final LinkSession session;
+    private final OffloadPort port;
     private final ProxyCounters counters;
     private final int id;
     private final boolean headerDigest;
@@ -134,41 +138,32 @@ final class NvmeQueueOffload implements PduHandler
     private boolean confirmed;
 
     /**
-     * @param session        the link's session (its port and counters).
-     * @param id             the socket id.
-     * @param headerDigest   negotiated header digest.
-     * @param dataDigest     negotiated data digest.
-     * @param cpda           the controller's alignment code (for data the host sends).
-     * @param hpda           the host's alignment code (for data the controller sends).
-     * @param maxH2cData     MAXH2CDATA.
-     * @param qsize          the queue size: registrations are capped by it.
-     * @param config         the offload settings.
-     * @param c2hPosition    bytes of the controller-to-host stream forwarded so far (where staging starts).
-     * @param inSync         whether the app has consumed exactly those (ULP messages from there), else search.
-     * @param h2cPosition    bytes of the host-to-controller stream received from the app so far (a PDU boundary).
+     * @param port         where messages to the app are claimed, and the counters.
+     * @param id           the socket id.
+     * @param queue        the queue as the app's ULP_PUSH describes it.
+     * @param config       the offload settings.
+     * @param c2hForwarded bytes of the controller-to-host stream forwarded so far (where staging starts): in sync when
+     *                     the app has consumed exactly those (ULP messages from there), else the engine searches.
      */
     NvmeQueueOffload(
-        final LinkSession session, final int id, final boolean headerDigest, final boolean dataDigest, final int cpda,
-        final int hpda, final long maxH2cData, final int qsize, final ProxyConfig.NvmeOffload config,
-        final long c2hPosition, final boolean inSync, final long h2cPosition)
+        final OffloadPort port, final int id, final PushedQueue queue, final ProxyConfig.NvmeOffload config,
+        final long c2hForwarded)
     {
-        this.session = session;
-        this.counters = session.counters;
+        this.port = port;
+        this.counters = port.counters();
         this.id = id;
-        this.headerDigest = headerDigest;
-        this.dataDigest = dataDigest;
-        this.hpda = hpda;
-        this.maxRegistrations = Math.min(qsize, config.maxRegistrationsPerQueue());
+        this.headerDigest = queue.headerDigest();
+        this.dataDigest = queue.dataDigest();
+        this.hpda = queue.hpda();
+        this.maxRegistrations = Math.min(queue.qsize(), config.maxRegistrationsPerQueue());
         this.maxRegistrationLength = config.maxRegistrationLength();
-        this.parser = new PduParser(PduParser.Side.HOST, config.maxRegistrationLength(), this)
-            .expectInitialization(false);
-        this.check = new C2HHeaderCheck(headerDigest, dataDigest, hpda, config.maxRegistrationLength());
+        this.parser = new PduParser(PduParser.Side.HOST, config.maxRegistrationLength(), this);
+        this.check = new C2HHeaderCheck(queue, config.maxRegistrationLength());
         // Sized so that the most registrations allowed never make it grow.
         this.registrations = new Long2LongHashMap(Math.max(8, (int)(maxRegistrations / 0.5f) + 1), 0.65f, MISSING);
-        this.tx = new H2CDigestWriter(headerDigest, dataDigest, cpda, maxH2cData, config.maxRegistrationLength(),
-            h2cPosition);
-        this.stageBase = c2hPosition;
-        this.stageEnd = c2hPosition;
+        this.tx = new H2CDigestWriter(queue, config.maxRegistrationLength());
+        this.stageBase = c2hForwarded;
+        this.stageEnd = c2hForwarded;
         this.arena = Arena.ofConfined();
         try
         {
@@ -180,20 +175,20 @@ final class NvmeQueueOffload implements PduHandler
             arena.close();
             throw ex;
         }
-        if (inSync)
+        if (c2hForwarded == queue.c2hConsumed())
         {
-            switchToPdus(c2hPosition);
+            switchToPdus(c2hForwarded);
         }
         else
         {
             mode = SEARCH;
-            emitted = c2hPosition;
-            scan = c2hPosition;
+            emitted = c2hForwarded;
+            scan = c2hForwarded;
         }
     }
 
     /** Free the staging buffer (the socket ended). Idempotent. */
-    void close()
+    public void close()
     {
         if (arena.scope().isAlive())
         {
@@ -209,13 +204,13 @@ final class NvmeQueueOffload implements PduHandler
     }
 
     /** @return the malformed PDU, worded with its field, value, expectation and stream offset; null while none. */
-    String failure()
+    public String failure()
     {
         return failure;
     }
 
     /** @return whether the failure is a header digest mismatch (counted apart from other malformed PDUs). */
-    boolean failureIsHeaderDigest()
+    public boolean failureIsHeaderDigest()
     {
         return failureIsHeaderDigest;
     }
@@ -227,7 +222,7 @@ final class NvmeQueueOffload implements PduHandler
      *
      * @return false when the app's stream is malformed ({@link #txFailure()}).
      */
-    boolean onAppData(final MemorySegment memory, final long offset, final int length)
+    public boolean onAppData(final MemorySegment memory, final long offset, final int length)
     {
         final long before = tx.digestsWritten();
         final boolean ok = tx.onData(memory, offset, length);
@@ -240,7 +235,7 @@ final class NvmeQueueOffload implements PduHandler
     }
 
     /** @return what was malformed in the app's stream. */
-    String txFailure()
+    public String txFailure()
     {
         return tx.errorText();
     }
@@ -297,7 +292,7 @@ final class NvmeQueueOffload implements PduHandler
      *
      * @return false when it was about no pending request (ignored, counted).
      */
-    boolean onResyncResponse(final long offset, final boolean headerThere)
+    public boolean onResyncResponse(final long offset, final boolean headerThere)
     {
         if (CHAIN == mode && requestSent && offset == candidate)
         {
@@ -330,7 +325,7 @@ final class NvmeQueueOffload implements PduHandler
     // ---- reading from TCP into staging ----
 
     /** @return whether staging can take more bytes (after moving what is still needed to the front). */
-    boolean canRead()
+    public boolean canRead()
     {
         return room() > 0;
     }
@@ -340,7 +335,7 @@ final class NvmeQueueOffload implements PduHandler
      *
      * @return where the read goes in {@link #stageView()}, or -1 when staging is full.
      */
-    int prepareRead()
+    public int prepareRead()
     {
         if (room() <= 0)
         {
@@ -362,25 +357,25 @@ final class NvmeQueueOffload implements PduHandler
     }
 
     /** @return bytes a read may put at {@link #prepareRead()}'s position. */
-    int readRoom()
+    public int readRoom()
     {
         return (int)(stageBase + STAGING - stageEnd);
     }
 
     /** @return the view socket reads go into. */
-    ByteBuffer stageView()
+    public ByteBuffer stageView()
     {
         return stageView;
     }
 
     /** @param n bytes a read put at {@link #prepareRead()}'s position. */
-    void received(final int n)
+    public void received(final int n)
     {
         stageEnd += n;
     }
 
     /** The peer sent FIN: bytes held back for the search (a header's first bytes) go out as they are. */
-    void endOfStream()
+    public void endOfStream()
     {
         endOfStream = true;
     }
@@ -421,9 +416,8 @@ final class NvmeQueueOffload implements PduHandler
      *
      * @return {@link #IDLE}, {@link #BLOCKED} or {@link #FAILED}.
      */
-    int drain()
+    public int drain()
     {
-        final AppPort port = session.port;
         while (true)
         {
             if (DEAD == mode)
@@ -437,7 +431,7 @@ final class NvmeQueueOffload implements PduHandler
                 {
                     return BLOCKED;
                 }
-                resync.wrap(session.memory, body, RESYNC_REQUEST_LENGTH).writeRequest(candidate);
+                resync.wrap(port.memory(), body, RESYNC_REQUEST_LENGTH).writeRequest(candidate);
                 requestOwed = false;
                 requestSent = true;
                 ProxyCounters.increment(counters.nvmeResyncRequests);
@@ -446,7 +440,7 @@ final class NvmeQueueOffload implements PduHandler
             {
                 case ULP ->
                 {
-                    return drainPdus(port);
+                    return drainPdus();
                 }
                 case SEARCH ->
                 {
@@ -459,7 +453,7 @@ final class NvmeQueueOffload implements PduHandler
                     {
                         return IDLE;
                     }
-                    if (!forward(port, stageEnd))
+                    if (!forward(stageEnd))
                     {
                         return BLOCKED;
                     }
@@ -473,7 +467,7 @@ final class NvmeQueueOffload implements PduHandler
                         {
                             return IDLE;
                         }
-                        if (!forward(port, Math.min(stageEnd, chainNext)))
+                        if (!forward(Math.min(stageEnd, chainNext)))
                         {
                             return BLOCKED;
                         }
@@ -491,7 +485,7 @@ final class NvmeQueueOffload implements PduHandler
                         {
                             if (endOfStream && emitted < stageEnd)
                             {
-                                if (!forward(port, stageEnd))
+                                if (!forward(stageEnd))
                                 {
                                     return BLOCKED;
                                 }
@@ -542,7 +536,7 @@ final class NvmeQueueOffload implements PduHandler
     }
 
     /** One DATA message of staged bytes, up to {@code limit}. */
-    private boolean forward(final AppPort port, final long limit)
+    private boolean forward(final long limit)
     {
         final int room = port.claimableInFrame();
         final int max = room >= MIN_CLAIM ? room : port.maxMessageLength();
@@ -552,7 +546,7 @@ final class NvmeQueueOffload implements PduHandler
         {
             return false;
         }
-        MemorySegment.copy(stage, emitted - stageBase, session.memory, body, n);
+        MemorySegment.copy(stage, emitted - stageBase, port.memory(), body, n);
         emitted += n;
         ProxyCounters.increment(counters.dataTcpToApp);
         return true;
@@ -563,10 +557,10 @@ final class NvmeQueueOffload implements PduHandler
         mode = ULP;
         parserBase = at;
         fed = at;
-        parser.reset().digests(headerDigest, dataDigest).receivePda(hpda);
+        parser.reset().digests(headerDigest, dataDigest).receivePda(hpda).initializationOver();
     }
 
-    private int drainPdus(final AppPort port)
+    private int drainPdus()
     {
         while (true)
         {
@@ -633,14 +627,7 @@ final class NvmeQueueOffload implements PduHandler
                     }
                     return IDLE;
                 }
-                final PduHeader header = parser.header();
-                if (TYPE_IC_RESP == header.type())
-                {
-                    fail(false, "controller's ICResp at controller-to-host stream offset " + pduOffset() +
-                        ": PDU-Type 01h (ICResp) out of sequence: initialization is over");
-                    return FAILED;
-                }
-                final int hlen = header.hlen();
+                final int hlen = parser.header().hlen();
                 final long body = port.claim(TYPE_NVME_PDU_HEADER, id, PDU_HEADER_PDU_OFFSET + hlen);
                 if (body < 0)
                 {
@@ -694,7 +681,7 @@ final class NvmeQueueOffload implements PduHandler
         {
             throw new IllegalStateException("a PDU header completed without room claimed for it");
         }
-        final MemorySegment memory = session.memory;
+        final MemorySegment memory = port.memory();
         final int hlen = header.hlen();
         headerMessage.wrap(memory, headerBody, PDU_HEADER_PDU_OFFSET + hlen).writeStatus(0);
         MemorySegment.copy(parser.headerBuffer(), 0, memory, headerBody + PDU_HEADER_PDU_OFFSET, hlen);
@@ -730,9 +717,9 @@ final class NvmeQueueOffload implements PduHandler
         placeOffset = pduDatao + dataOffset;
         final boolean registered = MISSING != pduRegistration && placeOffset + length <= pduRegistration;
         placeFlags = registered ? 0 : PLACE_UNREGISTERED;
-        place.wrap(session.memory, placeBody, PLACE_HEADER_LENGTH + length).writeHeader(pduCid, placeFlags,
-            placeOffset);
-        MemorySegment.copy(memory, offset, session.memory, placeBody + PLACE_HEADER_LENGTH, length);
+        final MemorySegment to = port.memory();
+        place.wrap(to, placeBody, PLACE_HEADER_LENGTH + length).writeHeader(pduCid, placeFlags, placeOffset);
+        MemorySegment.copy(memory, offset, to, placeBody + PLACE_HEADER_LENGTH, length);
         ProxyCounters.add(registered ? counters.nvmeOffloadBytes : counters.nvmeUnregisteredBytes, length);
     }
 

@@ -1,4 +1,4 @@
-package io.xts.proxy;
+package io.xts.proxy.config;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,4 +1,4 @@
-package io.xts.proxy;
+package io.xts.proxy.config;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.xts.proxy;
+package io.xts.proxy.config;
 
 import java.net.InetSocketAddress;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.xts.proxy;
+package io.xts.proxy.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -115,7 +116,7 @@ public record ProxyConfig(AllowList allow, Limits limits, NvmeOffload nvmeOffloa
      * @param enabled                  whether ULP_PUSH is accepted at all (false: every push gets EOPNOTSUPP, the app
      *                                 stays in software).
      * @param maxQueuesPerLink         offloaded sockets a link may hold at once (each has a staging buffer of
-     *                                 {@link NvmeQueueOffload#STAGING} bytes); beyond: EOPNOTSUPP.
+     *                                 256 KiB); beyond: EOPNOTSUPP.
      * @param maxRegistrationsPerQueue DDP registrations one queue may hold (also capped by the queue size the app
      *                                 pushes); beyond: DDP_TEARDOWN refused.
      * @param maxRegistrationLength    the longest buffer a registration may name, and the most DATA one C2HData or
@@ -226,7 +227,7 @@ public record ProxyConfig(AllowList allow, Limits limits, NvmeOffload nvmeOffloa
         if (null == root || !root.isObject())
         {
             throw new IllegalArgumentException("the configuration must be a JSON object, got " +
-                (null == root ? "nothing" : root.getNodeType().name().toLowerCase(java.util.Locale.ROOT)));
+                (null == root ? "nothing" : root.getNodeType().name().toLowerCase(Locale.ROOT)));
         }
         onlyFields(root, "", Set.of("allow", "limits", "nvmeOffload"));
         final ProxyConfig defaults = defaults();
