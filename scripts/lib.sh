@@ -39,10 +39,13 @@ xts_use_jdk() {
 }
 
 # The library modules (each with a module-info) run on the module path, so native access is granted to the one
-# module that needs it by name; the tools, examples and the proxy run on the class path beside them. Agrona is an
-# automatic module (org.agrona) and needs jdk.internal.misc on JDK 25.
-XTS_LIBRARY_MODULE_DIRS=(native-bindings xts-sockets/link xts-sockets/client xts-sockets/nvme-codec xts-sockets/nvme-host)
-XTS_CLASSPATH_DIRS=(examples/tools examples/programs proxy)
+# module that needs it by name; the tools and examples run on the class path beside them. Agrona, picocli and Jackson
+# (what the library modules require) go on the module path too; Agrona is an automatic module (org.agrona) and needs
+# jdk.internal.misc on JDK 25.
+XTS_LIBRARY_MODULE_DIRS=(native-bindings xts-sockets/link xts-sockets/client xts-sockets/nvme-codec xts-sockets/nvme-host
+  proxy)
+XTS_MODULE_JARS=(agrona picocli jackson-databind jackson-core jackson-annotations)
+XTS_CLASSPATH_DIRS=(examples/tools examples/programs)
 XTS_JVM_FLAGS=(--enable-native-access=io.xts.bindings --add-exports java.base/jdk.internal.misc=org.agrona
   --add-modules ALL-MODULE-PATH)
 
@@ -51,8 +54,11 @@ xts_module_path() {
   for dir in "${XTS_LIBRARY_MODULE_DIRS[@]}"; do
     mp="$mp${mp:+:}$XTS_ROOT/$dir/target/classes"
   done
-  for jar in "$XTS_ROOT"/examples/tools/target/lib/agrona-*.jar; do
-    [ -e "$jar" ] && mp="$mp:$jar"
+  local name
+  for name in "${XTS_MODULE_JARS[@]}"; do
+    for jar in "$XTS_ROOT"/examples/tools/target/lib/"$name"-[0-9]*.jar; do
+      [ -e "$jar" ] && mp="$mp:$jar"
+    done
   done
   echo "$mp"
 }
@@ -63,7 +69,7 @@ xts_classpath() {
     cp="$cp${cp:+:}$XTS_ROOT/$dir/target/classes"
   done
   for jar in "$XTS_ROOT"/examples/tools/target/lib/*.jar; do
-    case "$(basename "$jar")" in native-bindings-*|xts-*|proxy-*|agrona-*) continue ;; esac
+    case "$(basename "$jar")" in native-bindings-*|xts-*|proxy-*|agrona-*|picocli-*|jackson-*) continue ;; esac
     [ -e "$jar" ] && cp="$cp:$jar"
   done
   echo "$cp"
