@@ -11,14 +11,14 @@ xts_jdk_version() {
 }
 
 xts_find_jdk() {
-  # A JDK >= 22 (FFM is final there): JAVA_HOME first, then /usr/lib/jvm/*, newest first.
+  # A JDK >= 25 (the build compiles for release 25): JAVA_HOME first, then /usr/lib/jvm/*, newest first.
   local candidate
-  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/javac" ] && [ "$(xts_jdk_version "$JAVA_HOME")" -ge 22 ]; then
+  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/javac" ] && [ "$(xts_jdk_version "$JAVA_HOME")" -ge 25 ]; then
     echo "$JAVA_HOME"; return 0
   fi
   for candidate in $(ls -d /usr/lib/jvm/*/ 2>/dev/null | sort -rV); do
     candidate=${candidate%/}
-    if [ -x "$candidate/bin/javac" ] && [ "$(xts_jdk_version "$candidate")" -ge 22 ]; then
+    if [ -x "$candidate/bin/javac" ] && [ "$(xts_jdk_version "$candidate")" -ge 25 ]; then
       echo "$candidate"; return 0
     fi
   done
@@ -28,7 +28,7 @@ xts_find_jdk() {
 xts_use_jdk() {
   local jdk
   if ! jdk=$(xts_find_jdk); then
-    echo "XTS-J needs a JDK >= 22 (Java 25 recommended); none found in JAVA_HOME or /usr/lib/jvm." >&2
+    echo "XTS-J needs a JDK >= 25; none found in JAVA_HOME or /usr/lib/jvm." >&2
     echo "Install one, e.g. Temurin 25 (package temurin-25-jdk from the Adoptium apt repository), then re-run." >&2
     return 1
   fi
