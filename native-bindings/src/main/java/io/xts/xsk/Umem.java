@@ -15,7 +15,8 @@ import java.lang.foreign.ValueLayout;
  * in the UMEM ("address"), as the rings name them.
  * <p>
  * The allocator is a stack of free frame addresses: O(1), no allocation, and recently freed (cache-warm) frames are
- * reused first; a bit per frame catches a double free or a foreign address at once. It belongs to the thread that drives the rings.
+ * reused first; a bit per frame catches a double free or a foreign address at once. It belongs to the thread that
+ * drives the rings.
  */
 public final class Umem implements AutoCloseable
 {

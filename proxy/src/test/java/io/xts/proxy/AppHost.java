@@ -31,7 +31,26 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import static io.xts.protocol.XtsFrameDescriptor.*;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_DDP_PLACE;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_DDP_SETUP;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_DDP_TEARDOWN;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_PDU_HEADER;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_RESYNC_REQUEST;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_RESYNC_RESPONSE;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_ULP_PUSH;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_ULP_RESULT;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_ACCEPTED;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_CONNECT;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_CONNECT_RESULT;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_CREDIT;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_DATA;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_ERROR;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_LISTEN;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_LISTEN_RESULT;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_OPTION_RESULT;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_RESET;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_SET_OPTION;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_SHUTDOWN;
 
 /**
  * The app host's end of the socket protocol, as small as the tests need, on a plain {@link XtsLink}: it sends

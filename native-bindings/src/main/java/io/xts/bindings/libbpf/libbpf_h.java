@@ -3,7 +3,6 @@ package io.xts.bindings.libbpf;
 import io.xts.bindings.NativeLibrary;
 
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;

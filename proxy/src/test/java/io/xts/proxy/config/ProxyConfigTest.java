@@ -90,6 +90,7 @@ class ProxyConfigTest
     }
 
     @ParameterizedTest(name = "{0}")
+    // CHECKSTYLE.OFF: LineLength - a table of invalid files, one per row; its rows do not fit in 120 columns
     @CsvSource(delimiter = '|', textBlock = """
         prefix too long        | {"allow": {"connect": [{"cidr": "10.0.0.0/33"}]}}                 | allow.connect[0].cidr     | 10.0.0.0/33
         host bits set          | {"allow": {"connect": [{"cidr": "10.0.0.1/8"}]}}                  | allow.connect[0].cidr     | 10.0.0.1/8
@@ -113,6 +114,7 @@ class ProxyConfigTest
         nvme unknown field     | {"nvmeOffload": {"maxQueues": 1}}                                 | nvmeOffload.maxQueues     | unknown field
         nvme not an object     | {"nvmeOffload": true}                                             | nvmeOffload               | true
         """)
+    // CHECKSTYLE.ON: LineLength
     void invalidFilesNameTheFieldAndTheValue(
         final String what, final String json, final String field, final String value)
     {

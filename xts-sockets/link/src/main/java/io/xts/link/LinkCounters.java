@@ -200,9 +200,9 @@ public final class LinkCounters implements AutoCloseable
     public void close()
     {
         for (final AtomicCounter c : new AtomicCounter[] {framesSent, framesReceived, bytesSent, bytesReceived,
-            messagesSent, messagesReceived, creditStalls, txFrameStalls, windowStalls, windowReductions, retransmits, retransmitTimeouts, gapNaks,
-            duplicates, outOfOrder, heartbeatsSent, deadPeers, epochChanges, linkUps, linkDowns,
-            handshakeRefusals, unknownMessages, undeliverable})
+            messagesSent, messagesReceived, creditStalls, txFrameStalls, windowStalls, windowReductions, retransmits,
+            retransmitTimeouts, gapNaks, duplicates, outOfOrder, heartbeatsSent, deadPeers, epochChanges, linkUps,
+            linkDowns, handshakeRefusals, unknownMessages, undeliverable})
         {
             c.close();
         }

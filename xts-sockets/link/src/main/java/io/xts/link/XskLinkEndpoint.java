@@ -14,12 +14,12 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * One end of an XTS link on an AF_XDP interface, set up and torn down as a unit: the XDP program that steers XTS
- * frames to the socket (the steering program; the loss-injecting variant only when a test asks for loss), a UMEM, a socket with RX and TX
- * rings on it, and the {@link XskFrameTransport} over both, with frames no longer than the interface's MTU allows
- * and the interface's MAC address for the link's frames. It holds what every AF_XDP user of {@link XtsLink} (the
- * {@code xts link-stream} tool, the proxy, tests) would otherwise assemble by hand, in the one order that works (the
- * socket joins the XSKMAP only once the transport has stocked the fill ring), and releases it exactly once, in
+ * One end of an XTS link on an AF_XDP interface, set up and torn down as a unit: the XDP program that steers XTS frames
+ * to the socket (the steering program; the loss-injecting variant only when a test asks for loss), a UMEM, a socket
+ * with RX and TX rings on it, and the {@link XskFrameTransport} over both, with frames no longer than the interface's
+ * MTU allows and the interface's MAC address for the link's frames. It holds what every AF_XDP user of {@link XtsLink}
+ * (the {@code xts link-stream} tool, the proxy, tests) would otherwise assemble by hand, in the one order that works
+ * (the socket joins the XSKMAP only once the transport has stocked the fill ring), and releases it exactly once, in
  * reverse order, also when {@link #open} fails half way. Like the transport, an endpoint belongs to one thread.
  */
 public final class XskLinkEndpoint implements AutoCloseable

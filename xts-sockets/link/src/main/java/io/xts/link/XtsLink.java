@@ -14,7 +14,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ThreadLocalRandom;
 
 import static io.xts.protocol.XtsFrameDescriptor.FLAG_GAP;
-import static io.xts.protocol.XtsFrameDescriptor.FLAG_RETRANSMIT;
 import static io.xts.protocol.XtsFrameDescriptor.FLAG_UP;
 import static io.xts.protocol.XtsFrameDescriptor.FRAME_OVERHEAD;
 import static io.xts.protocol.XtsFrameDescriptor.HELLO_LENGTH;
@@ -774,8 +773,8 @@ public final class XtsLink implements AutoCloseable
         }
         final int length = FRAME_OVERHEAD + HELLO_LENGTH;
         tx.wrap(memory, frame, length).writeHeader(
-            config.dstMac(), config.srcMac(), KIND_HELLO, LinkState.UP == state ? FLAG_UP : 0, HELLO_LENGTH, epoch, nextSeq, nextExpected,
-            grantLimit());
+            config.dstMac(), config.srcMac(), KIND_HELLO, LinkState.UP == state ? FLAG_UP : 0, HELLO_LENGTH, epoch,
+            nextSeq, nextExpected, grantLimit());
         hello.wrap(memory, frame + FRAME_OVERHEAD, HELLO_LENGTH)
             .minVersion(config.minVersion())
             .maxVersion(config.maxVersion())
@@ -1011,7 +1010,8 @@ public final class XtsLink implements AutoCloseable
     private long baseRetransmitTimeout()
     {
         // Before the first sample, be conservative (as TCP's initial timeout is): ten times the minimum.
-        final long estimate = 0 == smoothedRttNs ? 10 * config.retransmitTimeoutNs() : smoothedRttNs + 4 * rttVarianceNs;
+        final long estimate =
+            0 == smoothedRttNs ? 10 * config.retransmitTimeoutNs() : smoothedRttNs + 4 * rttVarianceNs;
         return Math.min(Math.max(config.retransmitTimeoutNs(), estimate), config.deadTimeoutNs() / 4);
     }
 

@@ -2,7 +2,13 @@ package io.xts.protocol;
 
 import java.net.InetSocketAddress;
 
-import static io.xts.protocol.SocketMessages.*;
+import static io.xts.protocol.SocketMessages.CONNECT_FLAGS_OFFSET;
+import static io.xts.protocol.SocketMessages.CONNECT_LENGTH;
+import static io.xts.protocol.SocketMessages.CONNECT_RCVBUF_OFFSET;
+import static io.xts.protocol.SocketMessages.CONNECT_RECEIVE_WINDOW_OFFSET;
+import static io.xts.protocol.SocketMessages.CONNECT_REMOTE_OFFSET;
+import static io.xts.protocol.SocketMessages.CONNECT_SNDBUF_OFFSET;
+import static io.xts.protocol.SocketMessages.CONNECT_TIMEOUT_OFFSET;
 
 /**
  * Body of CONNECT (app to proxy; the message's stream id is the new socket's id): the remote address,

@@ -1,6 +1,9 @@
 package io.xts.protocol;
 
-import static io.xts.protocol.UlpMessages.*;
+import static io.xts.protocol.UlpMessages.PLACE_CID_OFFSET;
+import static io.xts.protocol.UlpMessages.PLACE_DATA_OFFSET_OFFSET;
+import static io.xts.protocol.UlpMessages.PLACE_FLAGS_OFFSET;
+import static io.xts.protocol.UlpMessages.PLACE_HEADER_LENGTH;
 
 /**
  * Body of DDP_PLACE (proxy to app): a piece of a C2HData PDU's data, to be written at {@link #dataOffset()} of the

@@ -1,6 +1,8 @@
 package io.xts.protocol;
 
-import static io.xts.protocol.UlpMessages.*;
+import static io.xts.protocol.UlpMessages.SETUP_BUFFER_LENGTH_OFFSET;
+import static io.xts.protocol.UlpMessages.SETUP_CID_OFFSET;
+import static io.xts.protocol.UlpMessages.SETUP_LENGTH;
 
 /**
  * Body of DDP_SETUP (app to proxy): register command id CID, whose data buffer has the given length, for direct

@@ -1,6 +1,8 @@
 package io.xts.protocol;
 
-import static io.xts.protocol.UlpMessages.*;
+import static io.xts.protocol.UlpMessages.TEARDOWN_CID_OFFSET;
+import static io.xts.protocol.UlpMessages.TEARDOWN_LENGTH;
+import static io.xts.protocol.UlpMessages.TEARDOWN_REASON_OFFSET;
 
 /**
  * Body of DDP_TEARDOWN (both ways): a registration ends early: the app cancels it, the proxy refused it, or a

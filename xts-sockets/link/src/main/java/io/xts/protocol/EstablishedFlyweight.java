@@ -2,7 +2,12 @@ package io.xts.protocol;
 
 import java.net.InetSocketAddress;
 
-import static io.xts.protocol.SocketMessages.*;
+import static io.xts.protocol.SocketMessages.ACCEPTED_LISTENER_OFFSET;
+import static io.xts.protocol.SocketMessages.CONNECT_RESULT_ERRNO_OFFSET;
+import static io.xts.protocol.SocketMessages.ESTABLISHED_LENGTH;
+import static io.xts.protocol.SocketMessages.ESTABLISHED_LOCAL_OFFSET;
+import static io.xts.protocol.SocketMessages.ESTABLISHED_REMOTE_OFFSET;
+import static io.xts.protocol.SocketMessages.ESTABLISHED_SEND_WINDOW_OFFSET;
 
 /**
  * Body of CONNECT_RESULT and of ACCEPTED (proxy to app), which share a layout: the first field is the

@@ -1,7 +1,5 @@
 package io.xts.protocol;
 
-import java.lang.foreign.MemorySegment;
-
 import static io.xts.protocol.XtsFrameDescriptor.BIG_ENDIAN_INT;
 import static io.xts.protocol.XtsFrameDescriptor.BIG_ENDIAN_SHORT;
 import static io.xts.protocol.XtsFrameDescriptor.HELLO_DEAD_TIMEOUT_OFFSET;

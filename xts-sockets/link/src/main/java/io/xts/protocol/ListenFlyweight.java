@@ -2,7 +2,11 @@ package io.xts.protocol;
 
 import java.net.InetSocketAddress;
 
-import static io.xts.protocol.SocketMessages.*;
+import static io.xts.protocol.SocketMessages.LISTEN_BACKLOG_OFFSET;
+import static io.xts.protocol.SocketMessages.LISTEN_FLAGS_OFFSET;
+import static io.xts.protocol.SocketMessages.LISTEN_LENGTH;
+import static io.xts.protocol.SocketMessages.LISTEN_LOCAL_OFFSET;
+import static io.xts.protocol.SocketMessages.LISTEN_RECEIVE_WINDOW_OFFSET;
 
 /**
  * Body of LISTEN (app to proxy; the message's stream id is the listener's id): the local address to

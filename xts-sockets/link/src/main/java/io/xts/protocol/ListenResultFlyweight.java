@@ -2,7 +2,9 @@ package io.xts.protocol;
 
 import java.net.InetSocketAddress;
 
-import static io.xts.protocol.SocketMessages.*;
+import static io.xts.protocol.SocketMessages.LISTEN_RESULT_BOUND_OFFSET;
+import static io.xts.protocol.SocketMessages.LISTEN_RESULT_ERRNO_OFFSET;
+import static io.xts.protocol.SocketMessages.LISTEN_RESULT_LENGTH;
 
 /**
  * Body of LISTEN_RESULT (proxy to app): errno (0 when listening) and the address actually bound.

@@ -1,6 +1,9 @@
 package io.xts.protocol;
 
-import static io.xts.protocol.SocketMessages.*;
+import static io.xts.protocol.SocketMessages.OPTION_ID_OFFSET;
+import static io.xts.protocol.SocketMessages.OPTION_RESULT_ERRNO_OFFSET;
+import static io.xts.protocol.SocketMessages.OPTION_RESULT_LENGTH;
+import static io.xts.protocol.SocketMessages.OPTION_RESULT_VALUE_OFFSET;
 
 /**
  * Body of OPTION_RESULT (proxy to app): the option id, the errno of setting it and the value in effect

@@ -1,6 +1,7 @@
 package io.xts.protocol;
 
-import static io.xts.protocol.UlpMessages.*;
+import static io.xts.protocol.UlpMessages.PDU_HEADER_PDU_OFFSET;
+import static io.xts.protocol.UlpMessages.PDU_HEADER_STATUS_OFFSET;
 
 /**
  * Body of PDU_HEADER (proxy to app): a status byte and an NVMe/TCP PDU header (CH + PSH, HLEN bytes, digest removed

@@ -1,6 +1,9 @@
 package io.xts.protocol;
 
-import static io.xts.protocol.UlpMessages.*;
+import static io.xts.protocol.UlpMessages.RESYNC_CONFIRMED_OFFSET;
+import static io.xts.protocol.UlpMessages.RESYNC_OFFSET_OFFSET;
+import static io.xts.protocol.UlpMessages.RESYNC_REQUEST_LENGTH;
+import static io.xts.protocol.UlpMessages.RESYNC_RESPONSE_LENGTH;
 
 /**
  * Body of RESYNC_REQUEST (proxy to app: a candidate PDU header at this controller-to-host stream offset) and of

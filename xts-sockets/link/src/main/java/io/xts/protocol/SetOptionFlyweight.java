@@ -1,6 +1,8 @@
 package io.xts.protocol;
 
-import static io.xts.protocol.SocketMessages.*;
+import static io.xts.protocol.SocketMessages.OPTION_ID_OFFSET;
+import static io.xts.protocol.SocketMessages.SET_OPTION_LENGTH;
+import static io.xts.protocol.SocketMessages.SET_OPTION_VALUE_OFFSET;
 
 /**
  * Body of SET_OPTION (app to proxy): the option id (SocketMessages.OPTION_*) and its value.

@@ -4,7 +4,12 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 
-import static io.xts.protocol.SocketMessages.*;
+import static io.xts.protocol.SocketMessages.ERROR_ERRNO_OFFSET;
+import static io.xts.protocol.SocketMessages.ERROR_MAX_TEXT;
+import static io.xts.protocol.SocketMessages.ERROR_MIN_LENGTH;
+import static io.xts.protocol.SocketMessages.ERROR_OFFENDING_TYPE_OFFSET;
+import static io.xts.protocol.SocketMessages.ERROR_TEXT_LENGTH_OFFSET;
+import static io.xts.protocol.SocketMessages.ERROR_TEXT_OFFSET;
 
 /**
  * Body of ERROR (proxy to app): a message the proxy could not act on, with the errno, the offending

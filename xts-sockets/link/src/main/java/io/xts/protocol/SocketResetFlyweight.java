@@ -1,6 +1,7 @@
 package io.xts.protocol;
 
-import static io.xts.protocol.SocketMessages.*;
+import static io.xts.protocol.SocketMessages.RESET_ERRNO_OFFSET;
+import static io.xts.protocol.SocketMessages.RESET_LENGTH;
 
 /**
  * Body of RESET (either way): proxy to app, the errno the connection failed with (ECONNRESET when the

@@ -1,6 +1,18 @@
 package io.xts.protocol;
 
-import static io.xts.protocol.UlpMessages.*;
+import static io.xts.protocol.UlpMessages.PUSH_C2H_CONSUMED_OFFSET;
+import static io.xts.protocol.UlpMessages.PUSH_CPDA_OFFSET;
+import static io.xts.protocol.UlpMessages.PUSH_FLAGS_OFFSET;
+import static io.xts.protocol.UlpMessages.PUSH_FLAG_DDGST;
+import static io.xts.protocol.UlpMessages.PUSH_FLAG_HDGST;
+import static io.xts.protocol.UlpMessages.PUSH_H2C_SENT_OFFSET;
+import static io.xts.protocol.UlpMessages.PUSH_HPDA_OFFSET;
+import static io.xts.protocol.UlpMessages.PUSH_LENGTH;
+import static io.xts.protocol.UlpMessages.PUSH_MAXH2CDATA_OFFSET;
+import static io.xts.protocol.UlpMessages.PUSH_QID_OFFSET;
+import static io.xts.protocol.UlpMessages.PUSH_QSIZE_OFFSET;
+import static io.xts.protocol.UlpMessages.PUSH_ULP_OFFSET;
+import static io.xts.protocol.UlpMessages.ULP_NVME_TCP;
 
 /**
  * Body of ULP_PUSH (app to proxy): hand the NVMe/TCP framing of an established socket to the proxy, with what

@@ -1,6 +1,9 @@
 package io.xts.protocol;
 
-import static io.xts.protocol.UlpMessages.*;
+import static io.xts.protocol.UlpMessages.RESULT_ERRNO_OFFSET;
+import static io.xts.protocol.UlpMessages.RESULT_LENGTH;
+import static io.xts.protocol.UlpMessages.RESULT_STATE_OFFSET;
+import static io.xts.protocol.UlpMessages.RESULT_STREAM_OFFSET;
 
 /**
  * Body of ULP_RESULT (proxy to app): whether the proxy took the ULP (errno 0) or refused it (the app keeps doing

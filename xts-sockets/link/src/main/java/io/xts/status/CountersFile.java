@@ -120,7 +120,8 @@ public final class CountersFile implements AutoCloseable
         {
             IoUtil.unmap(mapped);
             throw new IllegalArgumentException(path + ": unsupported counters file (version " + version +
-                ", metadata " + metadataLength + " B, values " + valuesLength + " B, file " + mapped.capacity() + " B)");
+                ", metadata " + metadataLength + " B, values " + valuesLength + " B, file " + mapped.capacity() +
+                " B)");
         }
         return new CountersFile(path, mapped, false, metadataLength, valuesLength);
     }

@@ -459,7 +459,8 @@ class XtsLinkTest
         inject(FRAME_OVERHEAD + 8, frame ->
         {
             f.wrap(m, frame, FRAME_OVERHEAD + 8).writeHeader(1, 2, KIND_DATA, 0, 8, b.epoch(), 5_000_000, 0, 0);
-            m.set(XtsFrameDescriptor.BIG_ENDIAN_SHORT, frame + FRAME_OVERHEAD, (short)XtsFrameDescriptor.TYPE_STREAM_DATA);
+            m.set(XtsFrameDescriptor.BIG_ENDIAN_SHORT, frame + FRAME_OVERHEAD,
+                (short)XtsFrameDescriptor.TYPE_STREAM_DATA);
         });
         // stale epoch
         inject(FRAME_OVERHEAD, frame -> f.wrap(m, frame, FRAME_OVERHEAD).writeHeader(1, 2, XtsFrameDescriptor.KIND_ACK,

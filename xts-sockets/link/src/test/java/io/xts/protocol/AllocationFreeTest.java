@@ -13,10 +13,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Checks the promise that encoding and decoding a frame allocates nothing: after the JIT has compiled the loop, a
- * full cycle (write a DATA header, append and claim messages, commit, validate, read every message back through the
- * flyweights) over native memory must leave this thread's allocated-bytes counter where it was. Warm-up and measurement are repeated a few times
- * so that a slow compiler does not make the test flaky.
+ * Checks the promise that encoding and decoding a frame allocates nothing: after the JIT has compiled the loop, a full
+ * cycle (write a DATA header, append and claim messages, commit, validate, read every message back through the
+ * flyweights) over native memory must leave this thread's allocated-bytes counter where it was. Warm-up and measurement
+ * are repeated a few times so that a slow compiler does not make the test flaky.
  */
 class AllocationFreeTest
 {

@@ -49,7 +49,8 @@ class Crc32cTest
     void shouldComputeIncrementallyAcrossEverySplit()
     {
         final Crc32c crc = new Crc32c();
-        for (final byte[] vector : new byte[][] {ZEROS, ONES, UP, DOWN, "123456789".getBytes(StandardCharsets.US_ASCII)})
+        for (final byte[] vector :
+            new byte[][] {ZEROS, ONES, UP, DOWN, "123456789".getBytes(StandardCharsets.US_ASCII)})
         {
             final MemorySegment heap = MemorySegment.ofArray(vector);
             final MemorySegment nativeCopy = Arena.ofAuto().allocate(vector.length + 3);

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
@@ -252,7 +253,7 @@ class PduFlyweightsTest
         read.write(true, 1, 2, 3, 4).writeHeaderDigest(crc);
         assertEquals(28, read.plen());
         assertTrue(read.verifyHeaderDigest(crc));
-        memory.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 12, (byte)9);
+        memory.set(ValueLayout.JAVA_BYTE, 12, (byte)9);
         assertFalse(read.verifyHeaderDigest(crc));
     }
 
@@ -327,8 +328,9 @@ class PduFlyweightsTest
         final IdentifyController read = new IdentifyController().wrap(memory, 0);
         assertEquals(0x1B36, read.vid());
         assertEquals("XTS0001", read.serialNumber());
-        assertEquals("XTS0001" + " ".repeat(13), new String(memory.asSlice(4, 20).toArray(
-            java.lang.foreign.ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII), "space padded");
+        assertEquals("XTS0001" + " ".repeat(13),
+            new String(memory.asSlice(4, 20).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII),
+            "space padded");
         assertEquals("XTS-J RAM", read.modelNumber());
         assertEquals("0.1", read.firmwareRevision());
         assertEquals(5, read.mdts());
@@ -393,7 +395,8 @@ class PduFlyweightsTest
         assertEquals(72, NvmeTcp.headerLength(NvmeTcp.TYPE_CAPSULE_CMD));
         assertEquals(24, NvmeTcp.headerLength(NvmeTcp.TYPE_R2T));
         assertEquals(-1, NvmeTcp.headerLength(8));
-        assertEquals(FLAG_HDGSTF | FLAG_DDGSTF | FLAG_LAST_PDU | FLAG_SUCCESS, NvmeTcp.validFlags(NvmeTcp.TYPE_C2H_DATA));
+        assertEquals(FLAG_HDGSTF | FLAG_DDGSTF | FLAG_LAST_PDU | FLAG_SUCCESS,
+            NvmeTcp.validFlags(NvmeTcp.TYPE_C2H_DATA));
         assertEquals(0, NvmeTcp.validFlags(NvmeTcp.TYPE_H2C_TERM_REQ));
         assertEquals(76, NvmeTcp.dataOffset(72, true, 0));
         assertEquals(128, NvmeTcp.dataOffset(72, true, 31));

@@ -5,7 +5,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -48,7 +50,7 @@ class PduParserStreamTest
         final MemorySegment bytes = stream.bytes();
         final int n = stream.length();
         // The second part comes from other memory, as the next TCP read would.
-        final MemorySegment copy = MemorySegment.ofArray(bytes.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+        final MemorySegment copy = MemorySegment.ofArray(bytes.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
 
         assertEquals(stream.events(), parse(side, pda, p -> assertEquals(n, p.feed(bytes, 0, n))), "one chunk");
         for (int split = 0; split <= n; split++)
@@ -79,8 +81,7 @@ class PduParserStreamTest
         }
     }
 
-    private static List<String> parse(final PduParser.Side side, final int pda,
-        final java.util.function.Consumer<PduParser> feeding)
+    private static List<String> parse(final PduParser.Side side, final int pda, final Consumer<PduParser> feeding)
     {
         final RecordingHandler handler = new RecordingHandler(pda);
         final PduParser parser = new PduParser(side, 8192, handler);

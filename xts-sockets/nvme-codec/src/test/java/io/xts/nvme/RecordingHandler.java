@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -56,7 +57,7 @@ final class RecordingHandler implements PduHandler
     @Override
     public void onPduEnd(final PduHeader header, final boolean dataDigestOk)
     {
-        events.add(endEvent(dataDigestOk, java.util.HexFormat.of().formatHex(data.toByteArray())));
+        events.add(endEvent(dataDigestOk, HexFormat.of().formatHex(data.toByteArray())));
         data.reset();
         if (NvmeTcp.TYPE_IC_RESP == header.type())
         {

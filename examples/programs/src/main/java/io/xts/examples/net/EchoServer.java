@@ -30,7 +30,8 @@ public final class EchoServer implements Callable<Integer>
     @Mixin
     StackOptions stack;
 
-    @Option(names = "--bind", defaultValue = "0.0.0.0", description = "address the proxy listens on (default ${DEFAULT-VALUE})")
+    @Option(names = "--bind", defaultValue = "0.0.0.0",
+        description = "address the proxy listens on (default ${DEFAULT-VALUE})")
     String bind;
 
     @Option(names = "--backlog", defaultValue = "1024", description = "listen backlog (default ${DEFAULT-VALUE})")

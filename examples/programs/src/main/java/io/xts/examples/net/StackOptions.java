@@ -22,7 +22,8 @@ public final class StackOptions
         description = "queue id of the link (default: $XTS_QUEUE or 0)")
     int queue;
 
-    @Option(names = "--attach", defaultValue = "native", description = "XDP attach mode: native or skb (default ${DEFAULT-VALUE})")
+    @Option(names = "--attach", defaultValue = "native",
+        description = "XDP attach mode: native or skb (default ${DEFAULT-VALUE})")
     String attach;
 
     @Option(names = "--link-timeout", defaultValue = "10",

@@ -44,7 +44,8 @@ public final class NvmeReadWrite implements Callable<Integer>
     @Option(names = "--blocks", defaultValue = "256", description = "blocks per command (default ${DEFAULT-VALUE})")
     int blocks;
 
-    @Option(names = "--digests", defaultValue = "true", description = "header and data digests (default ${DEFAULT-VALUE})")
+    @Option(names = "--digests", defaultValue = "true",
+        description = "header and data digests (default ${DEFAULT-VALUE})")
     boolean digests;
 
     @Override

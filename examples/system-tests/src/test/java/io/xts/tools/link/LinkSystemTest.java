@@ -204,8 +204,8 @@ class LinkSystemTest
             {
                 final String secondEpoch = sender.epoch();
                 assertNotEquals(firstEpoch, secondEpoch, "the restarted sender's epoch");
-                final ChildProcess.Line up = receiver.awaitLine(line -> line.contains(" up peer_epoch=" + secondEpoch + " "),
-                    STARTUP);
+                final ChildProcess.Line up =
+                    receiver.awaitLine(line -> line.contains(" up peer_epoch=" + secondEpoch + " "), STARTUP);
                 System.out.printf(Locale.ROOT, "relinked: %s (old epoch %s)%n", up.text(), firstEpoch);
                 sender.awaitLine(line -> line.contains(" up peer_epoch=" + receiverEpoch + " "), STARTUP);
                 assertEquals(0, sender.awaitExit(Duration.ofSeconds(60)), sender.describe("second sender exit"));
@@ -253,7 +253,8 @@ class LinkSystemTest
         Files.createDirectories(LOGS);
         final int child = CHILDREN.incrementAndGet();
         // Counters files go next to the logs, not to /dev/shm: a killed child cannot remove its own.
-        command.addAll(List.of("--counters", LOGS.resolve(child + "-" + name + ".counters").toAbsolutePath().toString()));
+        command.addAll(
+            List.of("--counters", LOGS.resolve(child + "-" + name + ".counters").toAbsolutePath().toString()));
         return new LinkEnd(ChildProcess.start(child + "-" + name, LOGS, command));
     }
 

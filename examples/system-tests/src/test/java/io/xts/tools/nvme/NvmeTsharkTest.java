@@ -14,9 +14,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -144,7 +146,7 @@ class NvmeTsharkTest
     private static boolean isGood(final String status)
     {
         // tshark prints the status as a number (1 good) or as text, depending on the field's type.
-        return "1".equals(status) || status.toLowerCase(java.util.Locale.ROOT).contains("good");
+        return "1".equals(status) || status.toLowerCase(Locale.ROOT).contains("good");
     }
 
     /**
@@ -173,7 +175,7 @@ class NvmeTsharkTest
                 {
                     return;
                 }
-                try (java.nio.channels.SocketChannel knock = java.nio.channels.SocketChannel.open(
+                try (SocketChannel knock = SocketChannel.open(
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), port)))
                 {
                     knock.finishConnect();

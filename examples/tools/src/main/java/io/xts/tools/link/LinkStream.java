@@ -63,7 +63,8 @@ public final class LinkStream implements Callable<Integer>
     @Option(names = "--msg-size", defaultValue = "3000", description = "message body bytes (default ${DEFAULT-VALUE})")
     int msgSize;
 
-    @Option(names = "--bytes", defaultValue = "0", description = "send: stop after this many body bytes (0: use --duration)")
+    @Option(names = "--bytes", defaultValue = "0",
+        description = "send: stop after this many body bytes (0: use --duration)")
     long bytes;
 
     @Option(names = "--duration", defaultValue = "5", description = "send: seconds to send (default ${DEFAULT-VALUE})")
@@ -80,7 +81,8 @@ public final class LinkStream implements Callable<Integer>
     int lossPpm;
 
     @Option(names = "--idle-exit", defaultValue = "3",
-        description = "recv: exit after this many seconds without messages once some arrived (default ${DEFAULT-VALUE})")
+        description = "recv: exit after this many seconds without messages once some arrived " +
+            "(default ${DEFAULT-VALUE})")
     double idleExit;
 
     @Option(names = "--max-wait", defaultValue = "600", description = "overall limit in seconds")
@@ -97,7 +99,8 @@ public final class LinkStream implements Callable<Integer>
     boolean forever;
 
     @Option(names = "--counters",
-        description = "put the link's counters in this memory-mapped file, for xts stat (default /dev/shm/xts/link-<iface>-<pid>.counters; 'none' for none)")
+        description = "put the link's counters in this memory-mapped file, for xts stat " +
+            "(default /dev/shm/xts/link-<iface>-<pid>.counters; 'none' for none)")
     String countersPath;
 
     private final long start = System.nanoTime();
@@ -352,12 +355,13 @@ public final class LinkStream implements Callable<Integer>
         final double rate = seconds > 0 ? messages / seconds : 0;
         System.out.printf(Locale.ROOT,
             "link-stream role=%s msg_size=%d messages=%d bytes=%d seconds=%.6g msgs_per_s=%.6g gbps=%.6g " +
-            "seq_errors=%d sha256=%s retransmits=%d rto_fired=%d gap_naks=%d duplicates=%d out_of_order=%d credit_stalls=%d window_stalls=%d tx_frame_stalls=%d " +
+            "seq_errors=%d sha256=%s retransmits=%d rto_fired=%d gap_naks=%d duplicates=%d out_of_order=%d " +
+            "credit_stalls=%d window_stalls=%d tx_frame_stalls=%d " +
             "link_downs=%d rx_dropped=%d rx_ring_full=%d rx_fill_ring_empty_descs=%d lossy_dropped=%d%n",
             r, msgSize, messages, messages * msgSize, seconds, rate, rate * msgSize * 8 / 1e9, seqErrors, sha,
-            c.retransmits(), c.retransmitTimeouts(), c.gapNaks(), c.duplicates(), c.outOfOrder(), c.creditStalls(), c.windowStalls(), c.txFrameStalls(), link.counters().deadPeers() +
-            link.counters().epochChanges(), stats.rxDropped, stats.rxRingFull, stats.rxFillRingEmptyDescs,
-            null == lossy ? 0 : lossy.dropped());
+            c.retransmits(), c.retransmitTimeouts(), c.gapNaks(), c.duplicates(), c.outOfOrder(), c.creditStalls(),
+            c.windowStalls(), c.txFrameStalls(), link.counters().deadPeers() + link.counters().epochChanges(),
+            stats.rxDropped, stats.rxRingFull, stats.rxFillRingEmptyDescs, null == lossy ? 0 : lossy.dropped());
         System.out.flush();
     }
 

@@ -35,7 +35,8 @@ public final class Stat implements Callable<Integer>
     @Parameters(arity = "0..*", description = "counters files (default: every *.counters in --dir)")
     List<Path> files = new ArrayList<>();
 
-    @Option(names = "--dir", defaultValue = DEFAULT_DIR, description = "directory to look in (default ${DEFAULT-VALUE})")
+    @Option(names = "--dir", defaultValue = DEFAULT_DIR,
+        description = "directory to look in (default ${DEFAULT-VALUE})")
     Path dir;
 
     @Option(names = "--once", description = "print once and exit")

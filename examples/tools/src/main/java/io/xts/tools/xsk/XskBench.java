@@ -63,7 +63,8 @@ public final class XskBench implements Callable<Integer>
         description = "rx stops after this long without frames (default ${DEFAULT-VALUE})")
     long idleTimeoutMs;
 
-    @Option(names = "--max-wait", defaultValue = "-1", description = "rx overall limit in seconds (default duration+20)")
+    @Option(names = "--max-wait", defaultValue = "-1",
+        description = "rx overall limit in seconds (default duration+20)")
     double maxWait;
 
     @Option(names = "--dst-mac", defaultValue = "ff:ff:ff:ff:ff:ff", description = "destination MAC for tx")
