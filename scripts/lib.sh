@@ -126,9 +126,11 @@ xts_xsk_pair() {
 # The app host (the app process and its veths' NAPI threads) runs on XTS_CPU_APP; everything else (proxy, peer,
 # target, their NAPI threads, the benchmark script and its samplers) on XTS_CPU_NET. xts_layout sets the CPU lists a
 # pass uses: XTS_APP_CPUS and XTS_NET_CPUS (both "all CPUs" unpinned).
+# XTS_NCPUS: the box's online CPUs (nproc would say 1 once this shell is pinned).
+XTS_NCPUS=$(getconf _NPROCESSORS_ONLN)
 XTS_CPU_APP=0
 XTS_CPU_NET=1
-XTS_CPU_ALL="0-$(( $(nproc) - 1 ))"
+XTS_CPU_ALL="0-$((XTS_NCPUS - 1))"
 XTS_APP_CPUS=$XTS_CPU_ALL
 XTS_NET_CPUS=$XTS_CPU_ALL
 
@@ -182,7 +184,7 @@ xts_layout() {
     if [ "$a" = -- ]; then side=net; elif [ "$side" = app ]; then app+=("$a"); else net+=("$a"); fi
   done
   if [ "$how" = pinned ]; then
-    [ "$(nproc)" -ge 2 ] || { echo "$(basename "$0"): pinning needs 2 CPUs, this box has $(nproc)" >&2; return 1; }
+    [ "$XTS_NCPUS" -ge 2 ] || { echo "$(basename "$0"): pinning needs 2 CPUs, this box has $XTS_NCPUS" >&2; return 1; }
     XTS_APP_CPUS=$XTS_CPU_APP; XTS_NET_CPUS=$XTS_CPU_NET
   else
     XTS_APP_CPUS=$XTS_CPU_ALL; XTS_NET_CPUS=$XTS_CPU_ALL
@@ -319,5 +321,5 @@ xts_box_busy_pct() {
   local b0
   b0=$(awk '/^cpu / { printf "%.2f", ($2 + $3 + $4 + $7 + $8 + $9) / 100 }' /proc/stat)
   sleep "$1"
-  awk -v b0="$b0" -v n="$(nproc)" -v s="$1" '/^cpu / { printf "%.0f", 100 * (($2 + $3 + $4 + $7 + $8 + $9) / 100 - b0) / s / n }' /proc/stat
+  awk -v b0="$b0" -v n="$XTS_NCPUS" -v s="$1" '/^cpu / { printf "%.0f", 100 * (($2 + $3 + $4 + $7 + $8 + $9) / 100 - b0) / s / n }' /proc/stat
 }
