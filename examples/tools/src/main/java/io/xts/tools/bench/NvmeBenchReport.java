@@ -13,10 +13,11 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code xts bench-nvme-report}: the end of {@code scripts/bench-nvme}. Reads the runs the script left in
- * {@code --runs DIR} ({@code offload-BS.json}/{@code .err}, {@code software-BS.json}/{@code .err}, see
- * {@link NvmeResults#collect}), adds the raw link rate, writes results.json, optionally the chart, and prints the
- * table with, as its last line, {@code nvme-bench bs=128k offload_cpu_per_kio=.. sw_cpu_per_kio=.. cpu_ratio=..
- * offload_gbps=.. sw_gbps=.. raw_link_gbps=.. link_ratio=..}.
+ * {@code --runs DIR} ({@code offload-BS.json}/{@code .err}/{@code .host.json}, {@code software-BS.json}/{@code .err}/
+ * {@code .host.json}, see {@link NvmeResults#collect}), adds the raw link rate, writes results.json, optionally the
+ * chart, and prints the table with, as its last line, {@code nvme-bench bs=128k offload_host_cpu_per_kio=..
+ * sw_host_cpu_per_kio=.. cpu_ratio=.. all_cpu_ratio=.. offload_gbps=.. sw_gbps=.. raw_link_gbps=.. link_ratio=..
+ * bw_ratio=..}.
  */
 @Command(name = "bench-nvme-report", mixinStandardHelpOptions = true,
     description = {"Collect scripts/bench-nvme's runs into results.json (and a chart), print the table and the "
@@ -24,7 +25,8 @@ import java.util.concurrent.Callable;
 public final class NvmeBenchReport implements Callable<Integer>
 {
     @Option(names = "--runs", required = true, paramLabel = "DIR",
-        description = "directory of MODE-BS.json (nvme-bench --output-format json) and MODE-BS.err files")
+        description = "directory of MODE-BS.json (nvme-bench --output-format json), MODE-BS.err and MODE-BS.host.json "
+            + "files")
     Path runs;
 
     @Option(names = "--bs", required = true, paramLabel = "BS[,BS...]", split = ",",

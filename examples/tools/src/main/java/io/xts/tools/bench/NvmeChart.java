@@ -19,7 +19,9 @@ import java.util.function.Function;
 /**
  * Draws {@link NvmeResults} as one PNG of two bar charts side by side, in the style of the seeds' "DDP (+ CRC
  * offload) vs SW (+ SW CRC)" slides: grouped bars per block size, offload against software; left the bandwidth
- * (with the raw AF_XDP link rate of the same run as a third bar), right the app host's CPU seconds per 1000 IOs.
+ * (with the raw AF_XDP link rate of the same run as a third bar), right the app host's CPU seconds per 1000 IOs
+ * (offload: the process plus the XDP program, and beside it plus the whole NAPI thread, the conservative figure;
+ * software: the process plus its veth's NAPI thread; results without host figures: the processes alone).
  * A mode with no figures is left out of the group and named in the chart's title as unavailable. Headless: the
  * caller sets {@code java.awt.headless=true} before AWT loads ({@link BenchChart} does).
  */
@@ -31,6 +33,7 @@ public final class NvmeChart
     static final int HEIGHT = 520;
 
     private static final Color OFFLOAD = new Color(0x76, 0xB9, 0x00);
+    private static final Color OFFLOAD_ALL = new Color(0xB5, 0xD9, 0x80);
     private static final Color SOFTWARE = new Color(0x4A, 0x6F, 0xA5);
     private static final Color RAW = new Color(0xA0, 0xA0, 0xA0);
 
@@ -87,11 +90,25 @@ public final class NvmeChart
 
     static CategoryChart cpu(final NvmeResults r)
     {
+        final boolean host = r.rows().stream().anyMatch(row -> null != row.offload().hostCpuPerKio() ||
+            null != row.software().hostCpuPerKio());
+        if (!host)
+        {
+            // Results of a run that did not sample the host (older results.json): the benchmark processes alone.
+            final CategoryChart chart = chart(r, "app process CPU per 1000 IOs (lower is better)",
+                "CPU seconds per 1000 IOs");
+            final List<String> x = labels(r, false);
+            add(chart, "offload", x, r, NvmeResults.Mode::cpuPerKio, true, OFFLOAD);
+            add(chart, "software", x, r, NvmeResults.Mode::cpuPerKio, false, SOFTWARE);
+            chart.getStyler().setDecimalPattern("#0.0###");
+            return chart;
+        }
         final CategoryChart chart = chart(r, "app-host CPU per 1000 IOs (lower is better)",
             "CPU seconds per 1000 IOs");
         final List<String> x = labels(r, false);
-        add(chart, "offload", x, r, NvmeResults.Mode::cpuPerKio, true, OFFLOAD);
-        add(chart, "software", x, r, NvmeResults.Mode::cpuPerKio, false, SOFTWARE);
+        add(chart, "offload: app + XDP program", x, r, NvmeResults.Mode::hostCpuPerKio, true, OFFLOAD);
+        add(chart, "offload + whole NAPI thread", x, r, NvmeResults.Mode::allCpuPerKio, true, OFFLOAD_ALL);
+        add(chart, "software: app + NAPI (kernel TCP)", x, r, NvmeResults.Mode::hostCpuPerKio, false, SOFTWARE);
         chart.getStyler().setDecimalPattern("#0.0###");
         return chart;
     }
@@ -182,6 +199,9 @@ public final class NvmeChart
     private static String depth(final NvmeResults r)
     {
         final Object d = null == r.settings() ? null : r.settings().get("iodepth");
-        return null == d ? "" : " (iodepth " + d + ")";
+        final Object pin = null == r.settings() ? null : r.settings().get("pin");
+        final String what = (null == d ? "" : "iodepth " + d) + (null == d || null == pin ? "" : ", ") +
+            (null == pin ? "" : pin);
+        return what.isEmpty() ? "" : " (" + what + ")";
     }
 }

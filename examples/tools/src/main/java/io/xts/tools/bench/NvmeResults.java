@@ -17,8 +17,14 @@ import java.util.Map;
 /**
  * The results of one {@code scripts/bench-nvme} run: for each block size, {@code xts nvme-bench} in offload and in
  * software mode, and the raw AF_XDP link rate of the C reference measured in the same run; with the ratios the issue
- * asks for ({@code cpu_ratio} = offload CPU per 1000 IOs / software's, {@code link_ratio} = offload Gbit/s / raw link
- * Gbit/s). Written to and read from JSON ({@code results.json}); {@link NvmeChart} draws it.
+ * asks for ({@code cpu_ratio} = offload host CPU per 1000 IOs / software's, {@code link_ratio} = offload Gbit/s / raw
+ * link Gbit/s). Written to and read from JSON ({@code results.json}); {@link NvmeChart} draws it.
+ * <p>
+ * Host CPU is what the app host pays (docs: TESTBED.md, "Counting what the application host pays"): software mode,
+ * over kernel TCP, the nvme-bench process plus its veth's NAPI thread (GRO and TCP receive); offload mode the process
+ * plus the XDP program's own run time, with the app-host veth's NAPI thread (the copy into the UMEM, which a
+ * zero-copy NIC does by DMA) shown apart and counted in {@code all_cpu_ratio}, the conservative one. The script
+ * samples those beside each run ({@code MODE-BS.host.json}); without that file a mode has no host figures.
  * <p>
  * A mode that did not produce a successful run is {@link Mode#unavailable(String) unavailable} with the reason, and
  * every figure and ratio that would need it is null (JSON null, "nan" in the last line): nothing is made up.
@@ -61,9 +67,10 @@ public record NvmeResults(String benchmark, String date, Map<String, Object> set
      * @param ios          I/Os completed in the measured time.
      * @param digestErrors data digest errors seen.
      * @param p99Us        99th percentile completion latency, microseconds.
+     * @param host         what the app host paid beside the process, or null when not sampled.
      */
     public record Mode(boolean available, String reason, Double gbps, Double iops, Double cpuSeconds, Double cpuPerKio,
-        Long ios, Long digestErrors, Double p99Us)
+        Long ios, Long digestErrors, Double p99Us, Host host)
     {
         /**
          * @param reason why there are no figures.
@@ -71,7 +78,28 @@ public record NvmeResults(String benchmark, String date, Map<String, Object> set
          */
         public static Mode unavailable(final String reason)
         {
-            return new Mode(false, reason, null, null, null, null, null, null, null);
+            return new Mode(false, reason, null, null, null, null, null, null, null, null);
+        }
+
+        /**
+         * @param h the app host's other counters of this run.
+         * @return this mode with them.
+         */
+        public Mode withHost(final Host h)
+        {
+            return new Mode(available, reason, gbps, iops, cpuSeconds, cpuPerKio, ios, digestErrors, p99Us, h);
+        }
+
+        /** @return the host CPU seconds per 1000 IOs (see {@link Host#cpuPerKio}), or null. */
+        public Double hostCpuPerKio()
+        {
+            return null == host ? null : host.cpuPerKio();
+        }
+
+        /** @return the process plus the whole NAPI thread per 1000 IOs (see {@link Host#allCpuPerKio}), or null. */
+        public Double allCpuPerKio()
+        {
+            return null == host ? null : host.allCpuPerKio();
         }
 
         /**
@@ -111,23 +139,93 @@ public record NvmeResults(String benchmark, String date, Map<String, Object> set
             final Double total = cpu.path("total_s").isNumber() ? cpu.path("total_s").asDouble() : null;
             final JsonNode p99 = read.path("clat_ns").path("percentile").path("99");
             return new Mode(true, null, read.path("bw_gbit_s").asDouble(), read.path("iops").asDouble(), total, perKio,
-                ios, json.path("digest_errors").asLong(0), p99.isNumber() ? p99.asDouble() / 1e3 : null);
+                ios, json.path("digest_errors").asLong(0), p99.isNumber() ? p99.asDouble() / 1e3 : null, null);
+        }
+    }
+
+    /**
+     * What the app host paid over a run's measured window beside the benchmark process, sampled by the script, and
+     * the sums that make host CPU.
+     *
+     * @param napiIface           the app-host veth whose NAPI thread was counted.
+     * @param napiSeconds         CPU seconds of that NAPI thread.
+     * @param xdpSeconds          the XDP program's own run time on the app host (offload; 0 in software mode).
+     * @param xdpRuns             its runs.
+     * @param voluntaryCs         the process's voluntary context switches (all threads).
+     * @param nonvoluntaryCs      and nonvoluntary ones.
+     * @param cpuSeconds          host CPU: the process plus, in software mode, the NAPI thread (kernel TCP's receive
+     *                            work), in offload mode the XDP program.
+     * @param cpuPerKio           that per 1000 IOs.
+     * @param allCpuSeconds       the process plus the whole NAPI thread (offload: the copy into the UMEM too).
+     * @param allCpuPerKio        that per 1000 IOs.
+     * @param napiPerKio          the NAPI thread per 1000 IOs (offload: the NIC's share, apart).
+     * @param xdpPerKio           the XDP program per 1000 IOs.
+     * @param voluntaryCsPerGb    voluntary context switches per GB read.
+     * @param nonvoluntaryCsPerGb nonvoluntary ones per GB.
+     */
+    public record Host(String napiIface, Double napiSeconds, Double xdpSeconds, Long xdpRuns, Long voluntaryCs,
+        Long nonvoluntaryCs, Double cpuSeconds, Double cpuPerKio, Double allCpuSeconds, Double allCpuPerKio,
+        Double napiPerKio, Double xdpPerKio, Double voluntaryCsPerGb, Double nonvoluntaryCsPerGb)
+    {
+        /**
+         * @param sample  the script's {@code MODE-BS.host.json}: napi_iface, napi_s, xdp_s, xdp_runs, voluntary_cs,
+         *                nonvoluntary_cs (a missing or non-numeric figure is null).
+         * @param offload whether the run was offload (host CPU takes the XDP program, not the NAPI thread).
+         * @param m       the run's figures from nvme-bench (process CPU, IOs).
+         * @param bsBytes the block size.
+         * @return the host figures.
+         */
+        public static Host of(final JsonNode sample, final boolean offload, final Mode m, final long bsBytes)
+        {
+            final Double napi = number(sample, "napi_s");
+            final Double xdp = number(sample, "xdp_s");
+            final Double vcs = number(sample, "voluntary_cs");
+            final Double nvcs = number(sample, "nonvoluntary_cs");
+            final Double xdpRuns = number(sample, "xdp_runs");
+            final Double app = m.cpuSeconds();
+            final Double host = sum(app, offload ? xdp : napi);
+            final Double all = sum(app, napi);
+            final double kio = null == m.ios() ? 0 : m.ios() / 1000.0;
+            final double gb = null == m.ios() ? 0 : m.ios() * (double)bsBytes / 1e9;
+            return new Host(sample.path("napi_iface").asText(null), napi, xdp,
+                null == xdpRuns ? null : xdpRuns.longValue(), null == vcs ? null : vcs.longValue(),
+                null == nvcs ? null : nvcs.longValue(), host, per(host, kio), all, per(all, kio), per(napi, kio),
+                per(xdp, kio), per(vcs, gb), per(nvcs, gb));
+        }
+
+        private static Double number(final JsonNode n, final String field)
+        {
+            final JsonNode v = n.path(field);
+            return v.isNumber() ? v.asDouble() : null;
+        }
+
+        private static Double sum(final Double a, final Double b)
+        {
+            return null == a || null == b ? null : a + b;
+        }
+
+        private static Double per(final Double v, final double unit)
+        {
+            return null == v || !(unit > 0) ? null : v / unit;
         }
     }
 
     /**
      * One block size.
      *
-     * @param bs        as given to nvme-bench (4k, 128k, ...).
-     * @param bsBytes   in bytes.
-     * @param offload   the offload run.
-     * @param software  the software run.
-     * @param cpuRatio  offload CPU per kIO / software's, or null.
-     * @param linkRatio offload Gbit/s / raw link Gbit/s, or null.
-     * @param bwGain    offload Gbit/s / software's - 1 (the seeds' "higher BW"), or null.
+     * @param bs          as given to nvme-bench (4k, 128k, ...).
+     * @param bsBytes     in bytes.
+     * @param offload     the offload run.
+     * @param software    the software run.
+     * @param cpuRatio    offload host CPU per kIO / software's, or null.
+     * @param allCpuRatio offload (process + whole NAPI thread) per kIO / software's host CPU per kIO, or null.
+     * @param appCpuRatio the benchmark processes' CPU alone, offload / software, or null.
+     * @param linkRatio   offload Gbit/s / raw link Gbit/s, or null.
+     * @param bwRatio     offload Gbit/s / software's, or null.
+     * @param bwGain      bwRatio - 1 (the seeds' "higher BW"), or null.
      */
-    public record Row(String bs, long bsBytes, Mode offload, Mode software, Double cpuRatio, Double linkRatio,
-        Double bwGain)
+    public record Row(String bs, long bsBytes, Mode offload, Mode software, Double cpuRatio, Double allCpuRatio,
+        Double appCpuRatio, Double linkRatio, Double bwRatio, Double bwGain)
     {
         /**
          * @param bs       the block size as written.
@@ -138,19 +236,22 @@ public record NvmeResults(String benchmark, String date, Map<String, Object> set
          */
         public static Row of(final String bs, final Mode offload, final Mode software, final Double rawGbps)
         {
-            final Double cpuRatio = offload.available() && software.available() ?
-                ratio(offload.cpuPerKio(), software.cpuPerKio()) : null;
+            final boolean both = offload.available() && software.available();
+            final Double cpuRatio = both ? ratio(offload.hostCpuPerKio(), software.hostCpuPerKio()) : null;
+            final Double allRatio = both ? ratio(offload.allCpuPerKio(), software.allCpuPerKio()) : null;
+            final Double appRatio = both ? ratio(offload.cpuPerKio(), software.cpuPerKio()) : null;
             final Double linkRatio = offload.available() ? ratio(offload.gbps(), rawGbps) : null;
-            final Double gain = offload.available() && software.available() ? ratio(offload.gbps(), software.gbps()) :
-                null;
-            return new Row(bs, parseSize(bs), offload, software, cpuRatio, linkRatio, null == gain ? null : gain - 1);
+            final Double bw = both ? ratio(offload.gbps(), software.gbps()) : null;
+            return new Row(bs, parseSize(bs), offload, software, cpuRatio, allRatio, appRatio, linkRatio, bw,
+                null == bw ? null : bw - 1);
         }
     }
 
     /**
      * Assemble the results from a run directory where the script left, per block size {@code BS} and mode
-     * {@code M} (offload, software), {@code M-BS.json} (nvme-bench's JSON output) and {@code M-BS.err} (its
-     * stderr). A missing or failed run is unavailable, with the reason taken from its stderr.
+     * {@code M} (offload, software), {@code M-BS.json} (nvme-bench's JSON output), {@code M-BS.err} (its
+     * stderr) and {@code M-BS.host.json} (the app host's other counters, see {@link Host#of}). A missing or failed
+     * run is unavailable, with the reason taken from its stderr.
      *
      * @param runs     the directory.
      * @param sizes    the block sizes, in order.
@@ -192,6 +293,22 @@ public record NvmeResults(String benchmark, String date, Map<String, Object> set
         final Mode m = null == node ? Mode.unavailable(problem) : Mode.fromNvmeBench(node);
         if (m.available())
         {
+            final Path host = runs.resolve(mode + "-" + bs + ".host.json");
+            if (Files.isRegularFile(host))
+            {
+                try
+                {
+                    final JsonNode sample = JSON.readTree(Files.readString(host));
+                    if (null != sample && sample.isObject())
+                    {
+                        return m.withHost(Host.of(sample, "offload".equals(mode), m, parseSize(bs)));
+                    }
+                }
+                catch (final IOException e)
+                {
+                    // No host figures: the ratios that need them stay null.
+                }
+            }
             return m;
         }
         final String why = reason(err);
@@ -271,25 +388,50 @@ public record NvmeResults(String benchmark, String date, Map<String, Object> set
     }
 
     /**
-     * Print the table (one row per block size) and, last, the summary line of {@link #keyRow()}:
-     * {@code nvme-bench bs=128k offload_cpu_per_kio= sw_cpu_per_kio= cpu_ratio= offload_gbps= sw_gbps=
-     * raw_link_gbps= link_ratio=}; unavailable figures are "nan" there and "n/a" in the table, and the reasons are
-     * printed between the two.
+     * Print the table (one row per block size), the CPU details per mode, the raw link and, last, the summary line of
+     * {@link #keyRow()}: {@code nvme-bench bs=128k offload_host_cpu_per_kio= sw_host_cpu_per_kio= cpu_ratio=
+     * all_cpu_ratio= offload_gbps= sw_gbps= raw_link_gbps= link_ratio= bw_ratio=}; unavailable figures are "nan"
+     * there and "n/a" in the tables, and the reasons are printed between the two.
      *
      * @param out where.
      */
     public void printTable(final PrintWriter out)
     {
-        out.printf(Locale.ROOT, "%-6s %12s %10s %14s %12s %10s %11s %9s %10s %10s%n", "bs", "offload_gbps", "sw_gbps",
-            "offload_cpu/kIO", "sw_cpu/kIO", "cpu_ratio", "link_ratio", "bw_gain", "offload_iops", "sw_iops");
+        final String row = "%-6s %12s %8s %8s %10s %16s %12s %9s %13s%n";
+        out.printf(Locale.ROOT, row, "bs", "offload_gbps", "sw_gbps", "bw_ratio", "link_ratio", "offload_host/kIO",
+            "sw_host/kIO", "cpu_ratio", "all_cpu_ratio");
         for (final Row r : rows)
         {
-            out.printf(Locale.ROOT, "%-6s %12s %10s %14s %12s %10s %11s %9s %10s %10s%n", r.bs(),
-                fmt(r.offload().gbps(), 3, "n/a"), fmt(r.software().gbps(), 3, "n/a"),
-                fmt(r.offload().cpuPerKio(), 4, "n/a"), fmt(r.software().cpuPerKio(), 4, "n/a"),
-                fmt(r.cpuRatio(), 3, "n/a"), fmt(r.linkRatio(), 3, "n/a"),
-                null == r.bwGain() ? "n/a" : String.format(Locale.ROOT, "%+.0f%%", 100 * r.bwGain()),
-                fmt(r.offload().iops(), 0, "n/a"), fmt(r.software().iops(), 0, "n/a"));
+            out.printf(Locale.ROOT, row, r.bs(), fmt(r.offload().gbps(), 3, "n/a"), fmt(r.software().gbps(), 3, "n/a"),
+                fmt(r.bwRatio(), 3, "n/a"), fmt(r.linkRatio(), 3, "n/a"), fmt(r.offload().hostCpuPerKio(), 4, "n/a"),
+                fmt(r.software().hostCpuPerKio(), 4, "n/a"), fmt(r.cpuRatio(), 3, "n/a"),
+                fmt(r.allCpuRatio(), 3, "n/a"));
+        }
+        out.println("CPU seconds per 1000 IOs over the measured window. app: the nvme-bench process; host: what the " +
+            "app host pays\n(software: app + its veth's NAPI thread; offload: app + XDP program); NAPI: the app-host " +
+            "veth's NAPI thread\n(offload: the NIC's share, apart); all: app + NAPI. cs/GB: the process's context " +
+            "switches, voluntary/nonvoluntary.");
+        final String detail = "%-6s %-8s %10s %9s %9s %9s %9s %9s %17s %10s %9s%n";
+        out.printf(Locale.ROOT, detail, "bs", "mode", "Gbit/s", "app", "XDP", "NAPI", "host", "all",
+            "cs/GB vol/nonvol", "IOPS", "p99_us");
+        for (final Row r : rows)
+        {
+            for (final Mode m : List.of(r.offload(), r.software()))
+            {
+                if (!m.available())
+                {
+                    continue;
+                }
+                final Host h = m.host();
+                out.printf(Locale.ROOT, detail, r.bs(), m == r.offload() ? "offload" : "software",
+                    fmt(m.gbps(), 3, "n/a"), fmt(m.cpuPerKio(), 4, "n/a"),
+                    null == h ? "n/a" : m == r.offload() ? fmt(h.xdpPerKio(), 4, "n/a") : "-",
+                    null == h ? "n/a" : fmt(h.napiPerKio(), 4, "n/a"), fmt(m.hostCpuPerKio(), 4, "n/a"),
+                    fmt(m.allCpuPerKio(), 4, "n/a"),
+                    null == h ? "n/a" : fmt(h.voluntaryCsPerGb(), 0, "n/a") + "/" +
+                        fmt(h.nonvoluntaryCsPerGb(), 0, "n/a"),
+                    fmt(m.iops(), 0, "n/a"), fmt(m.p99Us(), 0, "n/a"));
+            }
         }
         out.printf(Locale.ROOT, "raw AF_XDP link (C reference, %d-byte frames): %s Gbit/s%s%n", rawLink.frameBytes(),
             fmt(rawLink.gbps(), 3, "n/a"), null == rawLink.runs() || rawLink.runs().isEmpty() ? "" :
@@ -316,17 +458,20 @@ public record NvmeResults(String benchmark, String date, Map<String, Object> set
         final Row r = keyRow();
         if (null == r)
         {
-            return "nvme-bench bs=" + KEY_BS + " offload_cpu_per_kio=nan sw_cpu_per_kio=nan cpu_ratio=nan " +
-                "offload_gbps=nan sw_gbps=nan raw_link_gbps=" + fmt(rawLink.gbps(), 4, "nan") + " link_ratio=nan";
+            return "nvme-bench bs=" + KEY_BS + " offload_host_cpu_per_kio=nan sw_host_cpu_per_kio=nan cpu_ratio=nan " +
+                "all_cpu_ratio=nan offload_gbps=nan sw_gbps=nan raw_link_gbps=" + fmt(rawLink.gbps(), 3, "nan") +
+                " link_ratio=nan bw_ratio=nan";
         }
         return "nvme-bench bs=" + r.bs() +
-            " offload_cpu_per_kio=" + fmt(r.offload().cpuPerKio(), 4, "nan") +
-            " sw_cpu_per_kio=" + fmt(r.software().cpuPerKio(), 4, "nan") +
+            " offload_host_cpu_per_kio=" + fmt(r.offload().hostCpuPerKio(), 4, "nan") +
+            " sw_host_cpu_per_kio=" + fmt(r.software().hostCpuPerKio(), 4, "nan") +
             " cpu_ratio=" + fmt(r.cpuRatio(), 3, "nan") +
+            " all_cpu_ratio=" + fmt(r.allCpuRatio(), 3, "nan") +
             " offload_gbps=" + fmt(r.offload().gbps(), 3, "nan") +
             " sw_gbps=" + fmt(r.software().gbps(), 3, "nan") +
             " raw_link_gbps=" + fmt(rawLink.gbps(), 3, "nan") +
-            " link_ratio=" + fmt(r.linkRatio(), 3, "nan");
+            " link_ratio=" + fmt(r.linkRatio(), 3, "nan") +
+            " bw_ratio=" + fmt(r.bwRatio(), 3, "nan");
     }
 
     static String fmt(final Double v, final int decimals, final String missing)

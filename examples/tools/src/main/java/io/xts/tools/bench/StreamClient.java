@@ -53,6 +53,11 @@ public final class StreamClient implements Callable<Integer>
     @Option(names = "--write-size", defaultValue = "65536", description = "bytes per application write or read (default ${DEFAULT-VALUE})")
     int ioSize;
 
+    @Option(names = "--mark-window", description = {"print 'xts-window start' and 'xts-window end' on stderr at the "
+        + "edges of the measured window, the end with this process's context switches over it (scripts/bench-stream "
+        + "samples the app host's other counters there)"})
+    boolean markWindow;
+
     @Override
     public Integer call() throws Exception
     {
@@ -94,6 +99,8 @@ public final class StreamClient implements Callable<Integer>
     {
         final ByteBuffer buffer = ByteBuffer.allocateDirect(ioSize);
         final boolean send = "tx".equals(direction);
+        final WindowMarks marks = new WindowMarks(markWindow, System.err);
+        marks.start();
         final long[] before = cpuTicks();
         final long start = System.nanoTime();
         final long end = start + (long)(duration * 1e9);
@@ -111,6 +118,7 @@ public final class StreamClient implements Callable<Integer>
             now = System.nanoTime();
         }
         final long[] after = cpuTicks();
+        marks.end();
         final double seconds = (now - start) / 1e9;
         final double user = (after[0] - before[0]) / CLOCK_TICKS;
         final double sys = (after[1] - before[1]) / CLOCK_TICKS;

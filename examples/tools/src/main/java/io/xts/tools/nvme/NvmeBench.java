@@ -8,6 +8,7 @@ import io.xts.nvme.host.NvmeController;
 import io.xts.nvme.host.NvmeException;
 import io.xts.nvme.host.NvmeQueue;
 import io.xts.sockets.XtsStack;
+import io.xts.tools.bench.WindowMarks;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -166,6 +167,11 @@ public final class NvmeBench implements Callable<Integer>
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0x58545321",
         description = "seed of the --verify pattern (default ${DEFAULT-VALUE})", converter = LongConverter.class)
     long seed;
+
+    @Option(names = "--mark-window", description = {"print 'xts-window start' and 'xts-window end' on stderr at the "
+        + "edges of the measured window, the end with this process's context switches over it (scripts/bench-nvme "
+        + "samples the app host's other counters there)"})
+    boolean markWindow;
 
     @Option(names = "--output-format", paramLabel = "normal|json", defaultValue = "normal",
         description = "normal: fio-style text; json: one JSON object with the same figures (default ${DEFAULT-VALUE})")
@@ -654,6 +660,8 @@ public final class NvmeBench implements Callable<Integer>
         if (null != control)
         {
             sleepWhileAlive(threads, (long)(s.rampS() * 1e9));
+            final WindowMarks marks = new WindowMarks(markWindow, System.err);
+            marks.start();
             final long[] cpu0 = cpuTicks();
             final long t0 = System.nanoTime();
             control.recording = true;
@@ -661,6 +669,7 @@ public final class NvmeBench implements Callable<Integer>
             control.stop = true;
             final long t1 = System.nanoTime();
             final long[] cpu1 = cpuTicks();
+            marks.end();
             report.elapsedNanos = t1 - t0;
             if (null != cpu0 && null != cpu1)
             {

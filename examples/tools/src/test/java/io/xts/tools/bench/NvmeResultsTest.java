@@ -37,6 +37,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class NvmeResultsTest
 {
+    private static final String LAST = "nvme-bench bs=128k offload_host_cpu_per_kio=0.0612 " +
+        "sw_host_cpu_per_kio=0.1704 cpu_ratio=0.359 all_cpu_ratio=0.513 offload_gbps=6.000 sw_gbps=8.000 " +
+        "raw_link_gbps=10.000 link_ratio=0.600 bw_ratio=0.750";
     private static final byte[] PNG_MAGIC = {(byte)0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
 
     @TempDir
@@ -70,6 +73,15 @@ class NvmeResultsTest
             """.formatted(mode, bs, ios * bs, ios, iops, gbps, cpuTotal, perKio);
     }
 
+    /** The shape of scripts/bench-nvme's MODE-BS.host.json. */
+    static String host(final String iface, final double napi, final double xdp, final long vcs, final long nvcs)
+    {
+        return """
+            { "napi_iface" : "%s", "napi_s" : %s, "xdp_s" : %s, "xdp_runs" : 12345, "voluntary_cs" : %d,
+              "nonvoluntary_cs" : %d, "pin" : "pinned" }
+            """.formatted(iface, napi, xdp, vcs, nvcs);
+    }
+
     private void write(final String name, final String text) throws Exception
     {
         Files.writeString(dir.resolve(name), text);
@@ -85,6 +97,7 @@ class NvmeResultsTest
             write("offload-4k.json", benchJson("offload", 4096, 1.5, 45776.0, 457760, 4.0, 0.0087));
             write("offload-128k.json", benchJson("offload", 131072, 6.0, 5722.0, 57220, 3.0, 0.0524));
             write("offload-512k.json", benchJson("offload", 524288, 7.0, 1669.0, 16690, 2.5, 0.1498));
+            write("offload-128k.host.json", host("xa-t", 2.0, 0.5, 5000, 1000));
         }
         else
         {
@@ -96,6 +109,7 @@ class NvmeResultsTest
                     "implemented yet\n");
             }
         }
+        write("software-128k.host.json", host("xd-t", 3.0, 0.0, 9000, 300));
         return NvmeResults.collect(dir, List.of("4k", "128k", "512k"),
             new NvmeResults.RawLink(10.0, List.of(9.0, 10.0, 11.0), 3520), "2026-11-23T10:00:00Z",
             Map.of("iodepth", 128, "ddgst", true));
@@ -114,18 +128,36 @@ class NvmeResultsTest
         assertEquals(0.0524, row.offload().cpuPerKio());
         assertEquals(250.0, row.offload().p99Us());
         assertEquals(76290L, row.software().ios());
-        assertEquals(0.0524 / 0.1311, row.cpuRatio(), 1e-12);
+        // Host CPU: offload = process + XDP program, software = process + its NAPI thread; "all" = process + NAPI.
+        final double offHost = (3.0 + 0.5) / 57.220;
+        final double swHost = (10.0 + 3.0) / 76.290;
+        assertEquals(offHost, row.offload().hostCpuPerKio(), 1e-12);
+        assertEquals(swHost, row.software().hostCpuPerKio(), 1e-12);
+        assertEquals(swHost, row.software().allCpuPerKio(), 1e-12);
+        assertEquals((3.0 + 2.0) / 57.220, row.offload().allCpuPerKio(), 1e-12);
+        assertEquals(offHost / swHost, row.cpuRatio(), 1e-12);
+        assertEquals((3.0 + 2.0) / 57.220 / swHost, row.allCpuRatio(), 1e-12);
+        assertEquals(0.0524 / 0.1311, row.appCpuRatio(), 1e-12);
+        assertEquals(2.0 / 57.220, row.offload().host().napiPerKio(), 1e-12);
+        assertEquals(5000 / (57220.0 * 131072 / 1e9), row.offload().host().voluntaryCsPerGb(), 1e-9);
+        assertEquals("xa-t", row.offload().host().napiIface());
+        assertEquals(12345L, row.offload().host().xdpRuns());
         assertEquals(0.6, row.linkRatio(), 1e-12);
+        assertEquals(0.75, row.bwRatio(), 1e-12);
         assertEquals(-0.25, row.bwGain(), 1e-12);
-        assertEquals("nvme-bench bs=128k offload_cpu_per_kio=0.0524 sw_cpu_per_kio=0.1311 cpu_ratio=0.400 " +
-            "offload_gbps=6.000 sw_gbps=8.000 raw_link_gbps=10.000 link_ratio=0.600", r.lastLine());
+        // Without a host sample a mode has no host figures, and no ratio is made up from the process alone.
+        assertNull(r.rows().get(0).offload().host());
+        assertNull(r.rows().get(0).cpuRatio());
+        assertEquals(0.0087 / 0.0147, r.rows().get(0).appCpuRatio(), 1e-12);
+        assertEquals(LAST, r.lastLine());
         final StringWriter out = new StringWriter();
         r.printTable(new PrintWriter(out));
         final String[] lines = out.toString().split("\n");
         assertEquals(r.lastLine(), lines[lines.length - 1]);
         assertTrue(lines[0].startsWith("bs "), lines[0]);
-        assertTrue(lines[2].startsWith("128k ") && lines[2].contains("0.400") && lines[2].contains("-25%"),
-            lines[2]);
+        assertTrue(lines[2].startsWith("128k ") && lines[2].contains("0.359") && lines[2].contains("0.513") &&
+            lines[2].contains("0.750"), lines[2]);
+        assertTrue(out.toString().contains("667/133"), out.toString());
         assertTrue(out.toString().contains("median of 3: 9.000 10.000 11.000"), out.toString());
     }
 
@@ -144,8 +176,9 @@ class NvmeResultsTest
             assertNull(row.bwGain());
             assertTrue(row.software().available());
         }
-        assertEquals("nvme-bench bs=128k offload_cpu_per_kio=nan sw_cpu_per_kio=0.1311 cpu_ratio=nan " +
-            "offload_gbps=nan sw_gbps=8.000 raw_link_gbps=10.000 link_ratio=nan", r.lastLine());
+        assertEquals("nvme-bench bs=128k offload_host_cpu_per_kio=nan sw_host_cpu_per_kio=0.1704 cpu_ratio=nan " +
+            "all_cpu_ratio=nan offload_gbps=nan sw_gbps=8.000 raw_link_gbps=10.000 link_ratio=nan bw_ratio=nan",
+            r.lastLine());
         final StringWriter out = new StringWriter();
         r.printTable(new PrintWriter(out));
         assertTrue(out.toString().contains("offload 128k: unavailable (--mode offload is not available"),
@@ -192,7 +225,7 @@ class NvmeResultsTest
     @Test
     void resultsRoundTripThroughJson() throws Exception
     {
-        final NvmeResults r = sample(false);
+        final NvmeResults r = sample(true);
         final Path json = dir.resolve("out/results.json");
         r.write(json);
         final NvmeResults back = NvmeResults.read(json);
@@ -202,6 +235,16 @@ class NvmeResultsTest
         assertTrue(text.contains("\"raw_link\""), text);
         assertTrue(text.contains("\"cpu_per_kio\" : 0.1311"), text);
         assertTrue(text.contains("\"cpu_ratio\" : null"), text);
+        assertTrue(text.contains("\"napi_per_kio\""), text);
+        // A results.json of a run before host figures (no host, no all_cpu_ratio) still reads, without them.
+        final String old = text.replaceAll("(?s),\\s*\"host\" : (null|\\{[^}]*\\})", "")
+            .replaceAll(",\\s*\"(all_cpu_ratio|app_cpu_ratio|bw_ratio)\" : [^,}\\s]+", "");
+        assertFalse(old.contains("\"host\""), old);
+        Files.writeString(dir.resolve("old.json"), old);
+        final NvmeResults before = NvmeResults.read(dir.resolve("old.json"));
+        assertNull(before.keyRow().offload().host());
+        assertNull(before.keyRow().allCpuRatio());
+        NvmeChart.render(before, dir.resolve("old.png"));
         Files.writeString(dir.resolve("bad.json"), "{\"benchmark\":\"x\"}");
         assertThrows(IOException.class, () -> NvmeResults.read(dir.resolve("bad.json")));
     }
@@ -280,8 +323,7 @@ class NvmeResultsTest
         }
         assertEquals(0, exit);
         final String[] lines = bytes.toString(StandardCharsets.UTF_8).strip().split("\n");
-        assertEquals("nvme-bench bs=128k offload_cpu_per_kio=0.0524 sw_cpu_per_kio=0.1311 cpu_ratio=0.400 " +
-            "offload_gbps=6.000 sw_gbps=8.000 raw_link_gbps=10.000 link_ratio=0.600", lines[lines.length - 1]);
+        assertEquals(LAST, lines[lines.length - 1]);
         final NvmeResults r = NvmeResults.read(json);
         assertEquals(10.0, r.rawLink().gbps());
         assertEquals("xts nvme-target --backend ram", r.settings().get("target"));
