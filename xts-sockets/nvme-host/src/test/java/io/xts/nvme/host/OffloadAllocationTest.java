@@ -1,5 +1,7 @@
 package io.xts.nvme.host;
 
+import com.sun.management.ThreadMXBean;
+import io.xts.sockets.LockedTransport;
 import io.xts.sockets.XtsStack;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -58,7 +60,7 @@ class OffloadAllocationTest
     private static final long WAIT_NS = TimeUnit.SECONDS.toNanos(20);
 
     private final Arena arena = Arena.ofShared();
-    private io.xts.sockets.LockedTransport[] pair;
+    private LockedTransport[] pair;
     private ScriptedOffloadProxy proxy;
     private XtsStack stack;
     private TcpQueue queue;
@@ -132,13 +134,14 @@ class OffloadAllocationTest
     @Test
     void shouldNotAllocateOnTheAppThreadPerOffloadedRead() throws Exception
     {
-        pair = io.xts.sockets.LockedTransport.pair();
+        pair = LockedTransport.pair();
         proxy = new ScriptedOffloadProxy(pair[1]);
         proxy.autoReads = true;
         stack = XtsStack.builder().transport(pair[0]).receiveWindow(WINDOW).ownPoller(false)
             .linkTimeout(Duration.ofSeconds(30)).build();
-        queue = new TcpQueue(CONTROLLER, 1, DEPTH, true, true, 4096, true, TimeUnit.SECONDS.toNanos(5), NAMESPACES, 0,
-            stack, 0);
+        queue = new TcpQueue(QueueConfig.builder().address(CONTROLLER).qid(1).depth(DEPTH).digests(true, true)
+            .inCapsuleLimit(4096).polled(true).timeoutNanos(TimeUnit.SECONDS.toNanos(5)).namespaces(NAMESPACES)
+            .xts(stack, 0).build());
         assertTrue(queue.isOffloaded(), "ULP_RESULT in sync right after ICResp");
 
         final Resubmitter handler = new Resubmitter();
@@ -150,8 +153,7 @@ class OffloadAllocationTest
             assertTrue(queue.read(1, slots[i].lba, BYTES / BLOCK, slots[i].buffer, 0, handler, slots[i]));
         }
 
-        final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final ThreadMXBean threads = (ThreadMXBean)ManagementFactory.getThreadMXBean();
         final long thread = Thread.currentThread().threadId();
 
         long allocated = Long.MAX_VALUE;

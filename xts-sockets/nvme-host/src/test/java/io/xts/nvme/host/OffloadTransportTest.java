@@ -8,6 +8,7 @@ import io.xts.nvme.TermReqPdu;
 import io.xts.protocol.SocketMessages;
 import io.xts.protocol.UlpMessages;
 import io.xts.protocol.XtsFrameDescriptor;
+import io.xts.sockets.LockedTransport;
 import io.xts.sockets.XtsStack;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -109,7 +110,7 @@ class OffloadTransportTest
     private final Map<String, Integer> statuses = new ConcurrentHashMap<>();
     private final CompletionHandler handler = (status, result, attachment) -> statuses.put((String)attachment, status);
     private Mode mode;
-    private io.xts.sockets.LockedTransport[] pair;
+    private LockedTransport[] pair;
     private ScriptedOffloadProxy proxy;
     private XtsStack stack;
     private volatile TcpQueue queue;
@@ -142,7 +143,7 @@ class OffloadTransportTest
     private void start(final Mode m, final int window) throws Exception
     {
         mode = m;
-        pair = io.xts.sockets.LockedTransport.pair();
+        pair = LockedTransport.pair();
         proxy = new ScriptedOffloadProxy(pair[1]);
         stack = XtsStack.builder().transport(pair[0]).receiveWindow(window).ownPoller(m.ownPoller)
             .linkTimeout(Duration.ofSeconds(10)).build();
@@ -150,8 +151,9 @@ class OffloadTransportTest
 
     private TcpQueue newQueue(final int pushAfter, final long timeoutNs)
     {
-        return new TcpQueue(CONTROLLER, 1, DEPTH, true, true, 4096, mode.polled, timeoutNs, NAMESPACES, 0, stack,
-            pushAfter);
+        return new TcpQueue(QueueConfig.builder().address(CONTROLLER).qid(1).depth(DEPTH).digests(true, true)
+            .inCapsuleLimit(4096).polled(mode.polled).timeoutNanos(timeoutNs).namespaces(NAMESPACES)
+            .xts(stack, pushAfter).build());
     }
 
     private TcpQueue open(final int pushAfter)
