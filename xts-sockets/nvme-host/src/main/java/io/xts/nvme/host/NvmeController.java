@@ -160,7 +160,7 @@ public final class NvmeController implements AutoCloseable
                 final TcpQueue q = new TcpQueue(QueueConfig.builder().address(b.address).qid(qid).depth(depth)
                     .digests(b.headerDigest, b.dataDigest).inCapsuleLimit(ioInCapsuleLimit)
                     .polled(CompletionMode.POLL == b.completionMode).timeoutNanos(timeout).namespaces(namespaces)
-                    .maxTransfer(maxTransfer).xts(stack, b.ulpPushAfter).build());
+                    .maxTransfer(maxTransfer).xts(stack, b.ulpPushAfter).scatterWindow(b.scatterWindow).build());
                 ioQueues.add(q);
                 connect(q, qid, depth - 1, 0, cntlid);
             }
@@ -424,6 +424,7 @@ public final class NvmeController implements AutoCloseable
         private Transport transport = Transport.SOFTWARE;
         private XtsStack stack;
         private int ulpPushAfter;
+        private long scatterWindow;
         private CompletionMode completionMode = CompletionMode.THREAD;
         private int connectAttributes;
 
@@ -569,6 +570,23 @@ public final class NvmeController implements AutoCloseable
                 throw new IllegalArgumentException("ulpPushAfter " + commands);
             }
             this.ulpPushAfter = commands;
+            return this;
+        }
+
+        /**
+         * @param bytes scatter-read data each I/O queue holds at most, in flight and in unreleased lists
+         *              ({@link NvmeQueue#scatterWindow()}); 0 (the default): half the XTS stack's receive window with
+         *              the offload transport, 4 MiB of bounce memory with the software transport. Through the proxy
+         *              it must stay below the receive window, since held bytes are credited back only on release.
+         * @return this.
+         */
+        public Builder scatterWindow(final long bytes)
+        {
+            if (bytes < 0)
+            {
+                throw new IllegalArgumentException("scatter window " + bytes);
+            }
+            this.scatterWindow = bytes;
             return this;
         }
 

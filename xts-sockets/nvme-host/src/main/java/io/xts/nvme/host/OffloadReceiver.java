@@ -30,7 +30,9 @@ import java.util.concurrent.locks.LockSupport;
  * The listener runs on whichever thread drives the XTS stack, with the stack's lock held, so it does only what must
  * happen in arrival order and cannot deadlock with submitters: it copies DDP_PLACE bytes straight from the received
  * frame into the command's buffer (the one copy on the app host; a piece outside the buffer is refused, never
- * written), and turns everything else into a small record on a one-to-one ring. The receive loop takes the records in
+ * written), or, for a scatter read, keeps the frame and adds the piece to the read's {@link ScatterList} (no copy;
+ * the bytes are credited when the list is released), and turns everything else into a small record on a one-to-one
+ * ring. The receive loop takes the records in
  * order ({@link #drain}), each stamped with the DATA bytes that had arrived before it, so DATA parsed in software and
  * ULP messages interleave exactly as in the stream. Credit is returned as records are consumed, so the ring is bounded
  * by the receive window (sized to hold a window of the smallest PDUs).
@@ -91,6 +93,8 @@ final class OffloadReceiver implements UlpListener
     private int curPduFlags;
     private long curPlaced;
     private int events;
+    /** One frame handle, for giving back a reference the listener took and could not use. */
+    private final long[] oneFrame = new long[1];
 
     /**
      * @param queue     the queue whose commands the data belongs to.
@@ -189,7 +193,7 @@ final class OffloadReceiver implements UlpListener
         }
         final int slot = cid & 0xFFF;
         final Command c = slot < commands.length ? commands[slot] : null;
-        if (null == c || !c.isActive(cid) || c.toController || null == c.buffer)
+        if (null == c || !c.isActive(cid) || c.toController || (null == c.buffer && !c.scatterRead))
         {
             listenerError(String.format("DDP_PLACE for CID %04Xh, which is not an outstanding read", cid));
             return;
@@ -200,10 +204,22 @@ final class OffloadReceiver implements UlpListener
                 "DATAL %d) or its %d-byte buffer", length, dataOffset, cid, curDatao, curDatal, c.length));
             return;
         }
-        MemorySegment.copy(memory, offset, c.buffer, c.bufferOffset + dataOffset, length);
+        if (c.scatterRead)
+        {
+            if (!placeScatter(c, memory, offset, length, dataOffset))
+            {
+                return;
+            }
+        }
+        else
+        {
+            // The one copy of a buffer read: from the frame into the command's buffer.
+            MemorySegment.copy(memory, offset, c.buffer, c.bufferOffset + dataOffset, length);
+            queue.countCopied(length);
+            // In their final place: credit them now, with this duty cycle's frames (no hop to the receive loop).
+            xts.ulpConsumedInCycle(length);
+        }
         curPlaced += length;
-        // In their final place: credit them now, with this duty cycle's frames (no hop to the receive loop).
-        xts.ulpConsumedInCycle(length);
         if (0 != (flags & UlpMessages.PLACE_UNREGISTERED))
         {
             unregisteredBytes += length;
@@ -223,6 +239,39 @@ final class OffloadReceiver implements UlpListener
             curCid = -1;
             publish(EV_C2H_END, 48);
         }
+    }
+
+    /**
+     * A piece of a scatter read: its frame is kept and the piece stays in it (credited when the list is released);
+     * when the link keeps as many frames as it allows, the piece is copied into the queue's bounce memory instead and
+     * credited now.
+     *
+     * @return false after reporting an error (the piece is not the next of the read, or the list is closed).
+     */
+    private boolean placeScatter(final Command c, final MemorySegment memory, final long offset, final int length,
+        final long dataOffset)
+    {
+        final ScatterList list = c.scatter;
+        final long frame = xts.ulpRetainFrame();
+        if (frame >= 0)
+        {
+            if (list.addFrame(memory, frame, offset, length, dataOffset))
+            {
+                queue.countInPlace(length);
+                return true;
+            }
+            oneFrame[0] = frame;
+            xts.ulpRelease(oneFrame, 1, 0);
+        }
+        else if (list.addCopy(queue.bounce(), memory, offset, length, dataOffset))
+        {
+            queue.countCopied(length);
+            xts.ulpConsumedInCycle(length);
+            return true;
+        }
+        listenerError(String.format("DDP_PLACE of %d bytes at %d for CID %04Xh: not the next piece of its scatter " +
+            "read (pieces must come in data order), or no bounce memory left", length, dataOffset, c.cid));
+        return false;
     }
 
     @Override

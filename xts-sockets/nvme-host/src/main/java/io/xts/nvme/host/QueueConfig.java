@@ -24,10 +24,12 @@ import java.util.Objects;
  * @param stack          the XTS stack whose socket carries the queue, or null for kernel TCP.
  * @param ulpPushAfter   with a stack: -1 never push the ULP (software framing over the XTS socket); 0 push right
  *                       after ICResp; N push once N commands have completed (mid-stream, which exercises resync).
+ * @param scatterWindow  bytes of scatter-read data the queue holds at most, in flight or unreleased; 0 for the
+ *                       default ({@link TcpQueue#defaultScatterWindow}).
  */
 record QueueConfig(InetSocketAddress address, int qid, int depth, boolean headerDigest, boolean dataDigest,
     long inCapsuleLimit, boolean polled, long timeoutNanos, Map<Long, Namespace> namespaces, long maxTransfer,
-    XtsStack stack, int ulpPushAfter)
+    XtsStack stack, int ulpPushAfter, long scatterWindow)
 {
     /**
      * @throws IllegalArgumentException when the depth is outside 1..4096.
@@ -39,6 +41,10 @@ record QueueConfig(InetSocketAddress address, int qid, int depth, boolean header
         if (depth < 1 || depth > 4096)
         {
             throw new IllegalArgumentException("queue depth " + depth);
+        }
+        if (scatterWindow < 0)
+        {
+            throw new IllegalArgumentException("scatter window " + scatterWindow);
         }
     }
 
@@ -63,6 +69,7 @@ record QueueConfig(InetSocketAddress address, int qid, int depth, boolean header
         private long maxTransfer;
         private XtsStack stack;
         private int ulpPushAfter = -1;
+        private long scatterWindow;
 
         private Builder()
         {
@@ -137,10 +144,16 @@ record QueueConfig(InetSocketAddress address, int qid, int depth, boolean header
             return this;
         }
 
+        Builder scatterWindow(final long bytes)
+        {
+            this.scatterWindow = bytes;
+            return this;
+        }
+
         QueueConfig build()
         {
             return new QueueConfig(address, qid, depth, headerDigest, dataDigest, inCapsuleLimit, polled,
-                timeoutNanos, namespaces, maxTransfer, stack, ulpPushAfter);
+                timeoutNanos, namespaces, maxTransfer, stack, ulpPushAfter, scatterWindow);
         }
     }
 }

@@ -38,12 +38,14 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 import static io.xts.nvme.host.Command.ACTIVE;
 import static io.xts.nvme.host.Command.COMPLETING;
 import static io.xts.nvme.host.Command.FREE;
+import static io.xts.nvme.host.Command.HELD;
 import static io.xts.nvme.NvmeTcp.TYPE_C2H_DATA;
 import static io.xts.nvme.NvmeTcp.TYPE_C2H_TERM_REQ;
 import static io.xts.nvme.NvmeTcp.TYPE_CAPSULE_RESP;
@@ -90,6 +92,8 @@ final class TcpQueue implements NvmeQueue, PduHandler
     private static final int HEADROOM = 256;
     /** Longest PDU header with its digest (a C2HTermReq with 128 bytes of data is longer, but not a header). */
     private static final int LONGEST_HEADER = 160;
+    /** Scatter window of a queue over kernel TCP unless configured: it bounds the bounce memory. */
+    static final long SOFTWARE_SCATTER_WINDOW = 4L << 20;
 
     private final String name;
     private final int qid;
@@ -110,6 +114,19 @@ final class TcpQueue implements NvmeQueue, PduHandler
     private int freeTop;
     private final Object freeLock = new Object();
     private final AtomicInteger inFlight = new AtomicInteger();
+
+    // Scatter reads: the window (admission under admissionLock), reads waiting for it (FIFO of slots), bounce memory.
+    private final long scatterWindow;
+    private final Object admissionLock = new Object();
+    private long scatterReserved;
+    private final int[] deferred;
+    private int deferredHead;
+    private int deferredCount;
+    private final BounceMemory bounce;
+    /** Read data copied in user space on this host (receive loop and ULP listener). */
+    private final AtomicLong copiedBytes = new AtomicLong();
+    /** Scatter-read data handed over in the link frames it arrived in (ULP listener). */
+    private final AtomicLong inPlaceBytes = new AtomicLong();
 
     // Send side, under sendLock.
     private final ReentrantLock sendLock = new ReentrantLock();
@@ -194,6 +211,16 @@ final class TcpQueue implements NvmeQueue, PduHandler
             free[i] = depth - 1 - i;
         }
         freeTop = depth;
+        this.scatterWindow = config.scatterWindow() > 0 ? config.scatterWindow() :
+            defaultScatterWindow(config.stack());
+        if (null != config.stack() && scatterWindow > config.stack().receiveWindow() * 3L / 4)
+        {
+            // Held bytes are credited back only on release: the rest of the window must keep the stream moving.
+            throw new IllegalArgumentException("scatter window of " + scatterWindow + " bytes beyond 3/4 of the " +
+                "XTS receive window of " + config.stack().receiveWindow() + " bytes");
+        }
+        this.deferred = new int[depth];
+        this.bounce = new BounceMemory(scatterWindow, depth);
         sendBuffer = ByteBuffer.allocateDirect(HEADROOM + (int)Math.max(this.inCapsuleLimit, H2C_CHUNK) + 8);
         sendSegment = MemorySegment.ofBuffer(sendBuffer);
         capsule.wrap(sendSegment, 0);
@@ -442,6 +469,107 @@ final class TcpQueue implements NvmeQueue, PduHandler
     }
 
     @Override
+    public boolean readScatter(final long nsid, final long lba, final int blocks, final ScatterReadHandler handler,
+        final Object attachment)
+    {
+        if (null == handler)
+        {
+            throw new NullPointerException("handler");
+        }
+        final long length = transferLength(nsid, blocks);
+        if (length > scatterWindow)
+        {
+            throw new IllegalArgumentException("scatter read of " + length + " bytes beyond the queue's scatter " +
+                "window of " + scatterWindow + " bytes (NvmeController.Builder.scatterWindow; with the offload " +
+                "transport at most half the XTS receive window by default)");
+        }
+        if (null != failure)
+        {
+            handler.onCompletion(closed ? NvmeStatus.QUEUE_CLOSED : NvmeStatus.QUEUE_FAILED, null, attachment);
+            return true;
+        }
+        final Command cmd = acquire();
+        if (null == cmd)
+        {
+            return false;
+        }
+        if (null == cmd.scatter)
+        {
+            cmd.scatter = new ScatterList(this, cmd);
+        }
+        cmd.scatter.open(length);
+        prepare(cmd, null, 0, length, false, null, attachment);
+        cmd.scatterRead = true;
+        cmd.scatterHandler = handler;
+        cmd.nsid = nsid;
+        cmd.slba = lba;
+        cmd.nlb = blocks - 1;
+        inFlight.incrementAndGet();
+        cmd.state.set(ACTIVE); // publishes the fields above to the receive loop and the ULP listener
+        if (null != failure)
+        {
+            finish(cmd, closed ? NvmeStatus.QUEUE_CLOSED : NvmeStatus.QUEUE_FAILED, 0);
+            return true;
+        }
+        synchronized (admissionLock)
+        {
+            if (deferredCount > 0 || scatterReserved + length > scatterWindow)
+            {
+                // Unreleased lists and reads in flight fill the window: this one goes out when some are released.
+                deferred[(deferredHead + deferredCount) % depth] = cmd.slot;
+                deferredCount++;
+                return true;
+            }
+            scatterReserved += length;
+            cmd.admitted = true;
+        }
+        send(cmd, KIND_READ, null);
+        return true;
+    }
+
+    @Override
+    public CompletableFuture<ScatterList> readScatter(final long nsid, final long lba, final int blocks)
+    {
+        final CompletableFuture<ScatterList> future = new CompletableFuture<>();
+        final ScatterReadHandler h = (status, data, attachment) ->
+        {
+            if (NvmeStatus.isSuccess(status))
+            {
+                future.complete(data);
+            }
+            else
+            {
+                final String detail = NvmeStatus.QUEUE_FAILED == status || NvmeStatus.QUEUE_CLOSED == status ?
+                    ": " + failureText() : "";
+                future.completeExceptionally(new NvmeException(status, name + ": " + NvmeStatus.describe(status) +
+                    detail));
+            }
+        };
+        if (!readScatter(nsid, lba, blocks, h, null))
+        {
+            h.onCompletion(NvmeStatus.QUEUE_FULL, null, null);
+        }
+        return future;
+    }
+
+    @Override
+    public long scatterWindow()
+    {
+        return scatterWindow;
+    }
+
+    /**
+     * @param stack the XTS stack of the offload transport, or null.
+     * @return half the socket receive window through the proxy (the bytes a scatter read holds are credited back only
+     *         when its list is released, and the other half keeps the rest of the stream moving), else
+     *         {@link #SOFTWARE_SCATTER_WINDOW}.
+     */
+    static long defaultScatterWindow(final XtsStack stack)
+    {
+        return null == stack ? SOFTWARE_SCATTER_WINDOW : stack.receiveWindow() / 2;
+    }
+
+    @Override
     public CompletableFuture<Void> write(final long nsid, final long lba, final int blocks, final MemorySegment src,
         final long srcOffset)
     {
@@ -454,6 +582,17 @@ final class TcpQueue implements NvmeQueue, PduHandler
     }
 
     private long transferLength(final long nsid, final int blocks, final MemorySegment buffer, final long offset)
+    {
+        final long length = transferLength(nsid, blocks);
+        if (offset < 0 || offset + length > buffer.byteSize())
+        {
+            throw new IndexOutOfBoundsException("buffer of " + buffer.byteSize() + " bytes cannot hold " + length +
+                " bytes at " + offset);
+        }
+        return length;
+    }
+
+    private long transferLength(final long nsid, final int blocks)
     {
         final Namespace ns = namespaces.get(nsid);
         if (null == ns)
@@ -469,11 +608,6 @@ final class TcpQueue implements NvmeQueue, PduHandler
         {
             throw new IllegalArgumentException("transfer of " + length + " bytes beyond the controller's MDTS limit " +
                 maxTransfer);
-        }
-        if (offset < 0 || offset + length > buffer.byteSize())
-        {
-            throw new IndexOutOfBoundsException("buffer of " + buffer.byteSize() + " bytes cannot hold " + length +
-                " bytes at " + offset);
         }
         return length;
     }
@@ -582,6 +716,8 @@ final class TcpQueue implements NvmeQueue, PduHandler
     {
         cmd.buffer = null;
         cmd.handler = null;
+        cmd.scatterHandler = null;
+        cmd.scatterRead = false;
         cmd.attachment = null;
         cmd.state.set(FREE);
         synchronized (freeLock)
@@ -609,9 +745,27 @@ final class TcpQueue implements NvmeQueue, PduHandler
         {
             return false;
         }
+        prepare(cmd, buffer, offset, length, toController, handler, attachment);
+        cmd.nsid = nsid;
+        cmd.slba = slba;
+        cmd.nlb = nlb;
+        inFlight.incrementAndGet();
+        cmd.state.set(ACTIVE); // publishes the fields above to the receive loop
+        if (null != failure)
+        {
+            finish(cmd, closed ? NvmeStatus.QUEUE_CLOSED : NvmeStatus.QUEUE_FAILED, 0);
+            return true;
+        }
+        send(cmd, kind, writer);
+        return true;
+    }
+
+    /** A new CID for the slot, and the command's fields. */
+    private void prepare(final Command cmd, final MemorySegment buffer, final long offset, final long length,
+        final boolean toController, final CompletionHandler handler, final Object attachment)
+    {
         cmd.generation = (cmd.generation + 1) & 0xF;
-        final int cid = cmd.generation << 12 | cmd.slot;
-        cmd.cid = cid;
+        cmd.cid = cmd.generation << 12 | cmd.slot;
         cmd.buffer = buffer;
         cmd.bufferOffset = offset;
         cmd.length = length;
@@ -622,14 +776,14 @@ final class TcpQueue implements NvmeQueue, PduHandler
         cmd.digestError = false;
         cmd.handler = handler;
         cmd.attachment = attachment;
-        inFlight.incrementAndGet();
-        cmd.state.set(ACTIVE); // publishes the fields above to the receive loop
-        if (null != failure)
-        {
-            finish(cmd, closed ? NvmeStatus.QUEUE_CLOSED : NvmeStatus.QUEUE_FAILED, 0);
-            return true;
-        }
+    }
 
+    /** Send a prepared command's capsule (DDP_SETUP first for a read the proxy will place). */
+    private void send(final Command cmd, final int kind, final SqeWriter writer)
+    {
+        final int cid = cmd.cid;
+        final long length = cmd.length;
+        final boolean toController = cmd.toController;
         sendLock.lock();
         try
         {
@@ -643,13 +797,13 @@ final class TcpQueue implements NvmeQueue, PduHandler
             final Sqe sqe = capsule.sqe();
             switch (kind)
             {
-                case KIND_READ -> sqe.writeRead(cid, nsid, slba, nlb, length);
-                case KIND_WRITE -> sqe.writeWrite(cid, nsid, slba, nlb, length, cmd.inCapsule);
+                case KIND_READ -> sqe.writeRead(cid, cmd.nsid, cmd.slba, cmd.nlb, length);
+                case KIND_WRITE -> sqe.writeWrite(cid, cmd.nsid, cmd.slba, cmd.nlb, length, cmd.inCapsule);
                 default -> writer.write(sqe, cid);
             }
             if (cmd.inCapsule)
             {
-                MemorySegment.copy(buffer, offset, sendSegment, capsule.dataOffset(), length);
+                MemorySegment.copy(cmd.buffer, cmd.bufferOffset, sendSegment, capsule.dataOffset(), length);
             }
             if (proxyDigests)
             {
@@ -673,7 +827,6 @@ final class TcpQueue implements NvmeQueue, PduHandler
         {
             sendLock.unlock();
         }
-        return true;
     }
 
     /** The proxy computes the digests of what we send (ULP offloaded): leave four zero bytes where each goes. */
@@ -1158,7 +1311,22 @@ final class TcpQueue implements NvmeQueue, PduHandler
     {
         if (TYPE_C2H_DATA == header.type() && null != dataCommand && null == failure)
         {
-            MemorySegment.copy(memory, offset, dataCommand.buffer, dataBase + dataOffset, length);
+            final Command cmd = dataCommand;
+            if (cmd.scatterRead)
+            {
+                if (!cmd.scatter.addCopy(bounce, memory, offset, length, dataBase + dataOffset))
+                {
+                    fail(String.format("%s: scatter read CID %04Xh: no bounce memory for %d bytes at %d (%d of %d " +
+                        "chunks free)", name, cmd.cid, length, dataBase + dataOffset, bounce.freeChunks(),
+                        bounce.chunks()), null);
+                    return;
+                }
+            }
+            else
+            {
+                MemorySegment.copy(memory, offset, cmd.buffer, dataBase + dataOffset, length);
+            }
+            copiedBytes.getAndAdd(length);
         }
     }
 
@@ -1345,6 +1513,11 @@ final class TcpQueue implements NvmeQueue, PduHandler
         {
             return;
         }
+        if (cmd.scatterRead)
+        {
+            finishScatter(cmd, status);
+            return;
+        }
         final CompletionHandler handler = cmd.handler;
         final Object attachment = cmd.attachment;
         release(cmd);
@@ -1359,6 +1532,143 @@ final class TcpQueue implements NvmeQueue, PduHandler
         {
             LOG.log(System.Logger.Level.WARNING, name + ": completion handler threw", e);
         }
+    }
+
+    /**
+     * A scatter read completes: on success with all its data the application gets the list and the slot stays taken
+     * until it releases it; otherwise what arrived is given back first and the handler gets no list.
+     */
+    private void finishScatter(final Command cmd, final int status)
+    {
+        final ScatterList list = cmd.scatter;
+        final ScatterReadHandler handler = cmd.scatterHandler;
+        final Object attachment = cmd.attachment;
+        list.close();
+        inFlight.decrementAndGet();
+        completedInReceive++;
+        completedTotal++;
+        final boolean ok = NvmeStatus.isSuccess(status) && list.isComplete();
+        if (ok)
+        {
+            cmd.state.set(HELD);
+            list.hand();
+        }
+        else
+        {
+            freeScatter(cmd);
+        }
+        try
+        {
+            handler.onCompletion(ok || !NvmeStatus.isSuccess(status) ? status : NvmeStatus.SHORT_TRANSFER,
+                ok ? list : null, attachment);
+        }
+        catch (final RuntimeException e)
+        {
+            LOG.log(System.Logger.Level.WARNING, name + ": scatter read handler threw", e);
+        }
+    }
+
+    /**
+     * {@link ScatterList#release()}: give back what the list holds and free the slot.
+     *
+     * @param cmd the command whose list it is.
+     */
+    void releaseScatter(final Command cmd)
+    {
+        if (!cmd.state.compareAndSet(HELD, COMPLETING))
+        {
+            throw new IllegalStateException(name + ": scatter list of slot " + cmd.slot + " is not held");
+        }
+        freeScatter(cmd);
+    }
+
+    /**
+     * Give back a closed list's frames (with their receive credit) and bounce chunks, free the slot, return its
+     * length to the scatter window and send the reads that waited for it.
+     */
+    private void freeScatter(final Command cmd)
+    {
+        final ScatterList list = cmd.scatter;
+        if (list.frameCount() > 0)
+        {
+            xts.ulpRelease(list.frames(), list.frameCount(), list.frameBytes());
+        }
+        if (list.chunkCount() > 0)
+        {
+            bounce.free(list.chunks(), list.chunkCount());
+        }
+        list.clear();
+        final boolean admitted;
+        synchronized (admissionLock)
+        {
+            admitted = cmd.admitted;
+            cmd.admitted = false;
+            if (admitted)
+            {
+                scatterReserved -= cmd.length;
+            }
+        }
+        release(cmd);
+        if (admitted)
+        {
+            sendDeferred();
+        }
+    }
+
+    /** Send the reads that waited for the scatter window, in order, while it has room. */
+    private void sendDeferred()
+    {
+        while (null == failure)
+        {
+            final Command next;
+            synchronized (admissionLock)
+            {
+                if (0 == deferredCount)
+                {
+                    return;
+                }
+                next = commands[deferred[deferredHead]];
+                if (scatterReserved + next.length > scatterWindow)
+                {
+                    return;
+                }
+                deferredHead = (deferredHead + 1) % depth;
+                deferredCount--;
+                scatterReserved += next.length;
+                next.admitted = true;
+            }
+            send(next, KIND_READ, null);
+        }
+    }
+
+    /** @return bounce memory for scatter-read data that cannot stay where it arrived. */
+    BounceMemory bounce()
+    {
+        return bounce;
+    }
+
+    /** Count read data copied in user space on this host. */
+    void countCopied(final long bytes)
+    {
+        copiedBytes.getAndAdd(bytes);
+    }
+
+    /** Count scatter-read data left in the link frames it arrived in. */
+    void countInPlace(final long bytes)
+    {
+        inPlaceBytes.getAndAdd(bytes);
+    }
+
+    @Override
+    public long copiedBytes()
+    {
+        return copiedBytes.get();
+    }
+
+    @Override
+    public long inPlaceBytes()
+    {
+        return inPlaceBytes.get();
     }
 
     String failureText()
@@ -1395,6 +1705,11 @@ final class TcpQueue implements NvmeQueue, PduHandler
         catch (final IOException ignored)
         {
             // Failing anyway.
+        }
+        synchronized (admissionLock)
+        {
+            // Never sent: they fail below with everything else outstanding.
+            deferredCount = 0;
         }
         final int status = closed ? NvmeStatus.QUEUE_CLOSED : NvmeStatus.QUEUE_FAILED;
         for (final Command cmd : commands)

@@ -14,6 +14,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -35,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The NVMe/TCP host against {@link ScriptedController} on loopback: the bring-up sequence command by command, reads
  * and writes byte-exact with and without digests (in-capsule and R2T writes, C2HData in pieces, out-of-order
  * completion), a data digest error failing one command only, a malformed PDU and a header digest error failing the
- * queue, 128 commands in flight, polling, error status.
+ * queue, 128 commands in flight, polling, error status, and scatter reads over kernel TCP (from bounce memory).
  */
 @Timeout(60)
 class NvmeHostTest
@@ -279,6 +280,53 @@ class NvmeHostTest
         assertEquals(4, target.r2ts.get());
         assertEquals(6, target.h2cPdus.get());
         assertEquals(List.of(), target.violations);
+    }
+
+    @Test
+    void shouldCompleteScatterReadsFromBounceMemoryOverKernelTcp() throws Exception
+    {
+        target.c2hPieces = 3;
+        target.corruptDataDigestLba = 2048;
+        try (NvmeController c = builder().headerDigest(true).dataDigest(true).scatterWindow(256 * 1024).connect())
+        {
+            final NvmeQueue q = c.ioQueue(0);
+            assertEquals(256 * 1024, q.scatterWindow());
+            final MemorySegment data = pattern(1 << 20, 5);
+            q.write(1, 0, 2048, data, 0).get(5, TimeUnit.SECONDS);
+
+            final ScatterList one = q.readScatter(1, 0, 128).get(5, TimeUnit.SECONDS);
+            assertEquals(65536, one.length());
+            final MemorySegment copy = arena.allocate(1 << 20);
+            one.copyTo(copy, 0);
+            assertArrayEquals(bytes(data, 0, 65536), bytes(copy, 0, 65536));
+            for (int i = 0; i < one.pieces(); i++)
+            {
+                assertFalse(one.inPlace(i), "over kernel TCP every piece is in bounce memory");
+            }
+            one.release();
+
+            // Sixteen 64 KiB reads through a 256 KiB window: four at a time, the others sent as lists are released.
+            final List<CompletableFuture<ScatterList>> reads = new ArrayList<>();
+            for (int i = 0; i < 16; i++)
+            {
+                reads.add(q.readScatter(1, i * 128L, 128));
+            }
+            for (int i = 0; i < 16; i++)
+            {
+                final ScatterList list = reads.get(i).get(5, TimeUnit.SECONDS);
+                list.copyTo(copy, i * 65536L);
+                list.release();
+            }
+            assertArrayEquals(bytes(data, 0, 1 << 20), bytes(copy, 0, 1 << 20));
+
+            final CompletionException e = assertThrows(CompletionException.class,
+                () -> q.readScatter(1, 2048, 8).join());
+            assertEquals(NvmeStatus.DATA_DIGEST_ERROR, ((NvmeException)e.getCause()).status());
+            assertEquals(0, q.inFlight());
+            assertNull(q.failure());
+            assertTrue(q.copiedBytes() >= 17 * 65536, "copied once into bounce memory: " + q.copiedBytes());
+            assertEquals(0, q.inPlaceBytes());
+        }
     }
 
     @Test
