@@ -49,6 +49,8 @@ final class Command
     /** A view of {@link #buffer} for reads straight from the socket, made once per buffer (it is reused). */
     ByteBuffer view;
     MemorySegment viewOf;
+    /** A buffer read over kernel TCP whose large C2HData payloads are read straight into {@link #view}. */
+    boolean direct;
 
     /**
      * @param slot the slot's index, the CID's low 12 bits.

@@ -60,8 +60,13 @@ import static io.xts.nvme.NvmeTcp.TYPE_R2T;
  * <p>
  * Receive: one loop ({@link #receive}) reads the non-blocking channel into one direct buffer and feeds a
  * {@link PduParser}, which delineates PDUs and checks headers and digests; this class, its {@link PduHandler}, looks
- * commands up by CID, places C2HData straight into the command's buffer at DATAO (any interleaving across commands),
- * answers R2Ts with H2CData and completes commands. In THREAD mode a dedicated reader thread per queue runs that loop
+ * commands up by CID, places C2HData into the command's buffer at DATAO (any interleaving across commands), answers
+ * R2Ts with H2CData and completes commands. Over kernel TCP, a C2HData payload of {@link #DIRECT_READ_MIN} bytes or
+ * more is read from the socket straight into the command's buffer (the one copy is the kernel's, the data digest is
+ * computed over the buffer with the JDK's CRC32C): while reads that long are outstanding, reads into the receive
+ * buffer stop at the end of the next PDU header, so no payload lands there first. Smaller payloads come through the
+ * receive buffer and are copied once from it (the system call a direct read adds costs more than that copy); with
+ * commands outstanding but no large read, reads into the receive buffer take whatever is there, many PDUs at a time. In THREAD mode a dedicated reader thread per queue runs that loop
  * over a blocking channel (a blocking read costs nothing while idle, needs no selector and keeps the completion
  * latency of one wake-up); in POLL mode the channel is non-blocking and the application's thread runs it through
  * {@link #poll()}, so there is no thread at all (run to completion, as the rest of XTS-J).
@@ -94,6 +99,14 @@ final class TcpQueue implements NvmeQueue, PduHandler
     private static final int LONGEST_HEADER = 160;
     /** Scatter window of a queue over kernel TCP unless configured: it bounds the bounce memory. */
     static final long SOFTWARE_SCATTER_WINDOW = 4L << 20;
+    /**
+     * Over kernel TCP, C2HData payloads of at least this many bytes are read straight from the socket into the
+     * command's buffer (property {@code xts.nvme.directReadMin}; 16 KiB by default, where one more system call per PDU
+     * costs about what copying the payload would).
+     */
+    static final int DIRECT_READ_MIN = Integer.getInteger("xts.nvme.directReadMin", 16 * 1024);
+    /** CH + PSH of every controller-to-host PDU after ICResp (CapsuleResp, C2HData, R2T, C2HTermReq). */
+    private static final int C2H_HEADER = 24;
 
     private final String name;
     private final int qid;
@@ -127,6 +140,10 @@ final class TcpQueue implements NvmeQueue, PduHandler
     private final AtomicLong copiedBytes = new AtomicLong();
     /** Scatter-read data handed over in the link frames it arrived in (ULP listener). */
     private final AtomicLong inPlaceBytes = new AtomicLong();
+    /** Outstanding buffer reads over kernel TCP that take large payloads straight from the socket. */
+    private final AtomicInteger directReads = new AtomicInteger();
+    /** Receive loop: whether the latest C2HData payload was of {@link #DIRECT_READ_MIN} bytes or more. */
+    private boolean largeC2h = true;
 
     // Send side, under sendLock.
     private final ReentrantLock sendLock = new ReentrantLock();
@@ -749,6 +766,20 @@ final class TcpQueue implements NvmeQueue, PduHandler
         cmd.nsid = nsid;
         cmd.slba = slba;
         cmd.nlb = nlb;
+        if (KIND_READ == kind && null == xts && length >= DIRECT_READ_MIN)
+        {
+            if (cmd.viewOf != buffer)
+            {
+                cmd.view = buffer.byteSize() <= Integer.MAX_VALUE && !buffer.isReadOnly() ? buffer.asByteBuffer() :
+                    null;
+                cmd.viewOf = buffer;
+            }
+            cmd.direct = null != cmd.view;
+            if (cmd.direct)
+            {
+                directReads.incrementAndGet();
+            }
+        }
         inFlight.incrementAndGet();
         cmd.state.set(ACTIVE); // publishes the fields above to the receive loop
         if (null != failure)
@@ -1119,8 +1150,26 @@ final class TcpQueue implements NvmeQueue, PduHandler
         {
             for (int i = 0; i < reads && null == failure; i++)
             {
-                receiveBuffer.clear();
-                final int n = channel.read(receiveBuffer);
+                final Command target = dataCommand;
+                final int n;
+                if (null != target && target.direct && largeC2h && parser.readingData())
+                {
+                    n = readDirect(target);
+                }
+                else
+                {
+                    receiveBuffer.clear();
+                    // Idle too: a blocking read waiting for whatever comes next must not swallow a payload.
+                    if (directReads.get() > 0 || 0 == inFlight.get())
+                    {
+                        receiveBuffer.limit(toNextHeaderEnd());
+                    }
+                    n = channel.read(receiveBuffer);
+                    if (n > 0)
+                    {
+                        parser.feed(receiveSegment, 0, n);
+                    }
+                }
                 if (n < 0)
                 {
                     fail(name + ": the controller closed the connection", null);
@@ -1130,7 +1179,6 @@ final class TcpQueue implements NvmeQueue, PduHandler
                 {
                     break;
                 }
-                parser.feed(receiveSegment, 0, n);
             }
         }
         catch (final IOException e)
@@ -1145,6 +1193,55 @@ final class TcpQueue implements NvmeQueue, PduHandler
             inReceive = false;
         }
         return completedInReceive;
+    }
+
+    /**
+     * Read the current C2HData payload from the socket straight into the command's buffer at its place, and account
+     * for it with the parser (which computes the data digest over it).
+     *
+     * @return bytes read, -1 at the end of the stream.
+     */
+    private int readDirect(final Command cmd) throws IOException
+    {
+        final int at = (int)(dataBase + parser.dataPosition());
+        final ByteBuffer view = cmd.view;
+        view.clear().position(at).limit(at + (int)parser.bytesToStepEnd());
+        final int n = channel.read(view);
+        if (n > 0)
+        {
+            view.limit(at + n).position(at);
+            parser.dataPlaced(view);
+        }
+        return n;
+    }
+
+    /**
+     * @return bytes from here to the end of the next PDU header (every header after ICResp is {@link #C2H_HEADER}
+     *         bytes and its digest): a read into the receive buffer stops there, so the payload after it can go
+     *         straight to its command's buffer.
+     */
+    private int toNextHeaderEnd()
+    {
+        final int header = C2H_HEADER + (headerDigest ? NvmeTcp.DIGEST_LENGTH : 0);
+        final long need;
+        if (parser.readingHeader())
+        {
+            need = parser.readingHeaderBody() ? parser.bytesToStepEnd() :
+                parser.bytesToStepEnd() + header - NvmeTcp.CH_LENGTH;
+        }
+        else if (parser.readingPad())
+        {
+            need = parser.bytesToStepEnd();
+        }
+        else if (parser.readingDataDigest())
+        {
+            need = parser.bytesToStepEnd() + header;
+        }
+        else
+        {
+            need = parser.bytesToStepEnd() + (parser.header().hasDataDigest() ? NvmeTcp.DIGEST_LENGTH : 0) + header;
+        }
+        return (int)Math.max(1, Math.min(need, RECEIVE_BUFFER));
     }
 
     /**
@@ -1254,6 +1351,7 @@ final class TcpQueue implements NvmeQueue, PduHandler
         {
             dataCommand = cmd;
             dataBase = cmd.bufferOffset + datao;
+            largeC2h = datal >= DIRECT_READ_MIN;
         }
     }
 
@@ -1512,6 +1610,11 @@ final class TcpQueue implements NvmeQueue, PduHandler
         if (!cmd.state.compareAndSet(ACTIVE, COMPLETING))
         {
             return;
+        }
+        if (cmd.direct)
+        {
+            cmd.direct = false;
+            directReads.decrementAndGet();
         }
         if (cmd.scatterRead)
         {

@@ -184,10 +184,11 @@ class OffloadAllocationTest
     void shouldNotAllocateOnTheAppThreadPerScatterRead() throws Exception
     {
         pair = LockedTransport.pair();
-        proxy = new ScriptedOffloadProxy(pair[1]);
+        proxy = new ScriptedOffloadProxy(pair[1], ScriptedOffloadProxy.TOLERANT_LINK);
         proxy.autoReads = true;
         stack = XtsStack.builder().transport(pair[0]).receiveWindow(WINDOW).ownPoller(false)
-            .linkTimeout(Duration.ofSeconds(30)).build();
+            .linkTimeout(Duration.ofSeconds(30))
+            .linkConfig(ScriptedOffloadProxy.TOLERANT_LINK).build();
         queue = new TcpQueue(QueueConfig.builder().address(CONTROLLER).qid(1).depth(DEPTH).digests(true, true)
             .inCapsuleLimit(4096).polled(true).timeoutNanos(TimeUnit.SECONDS.toNanos(5)).namespaces(NAMESPACES)
             .xts(stack, 0).build());
@@ -248,10 +249,11 @@ class OffloadAllocationTest
     void shouldNotAllocateOnTheAppThreadPerOffloadedRead() throws Exception
     {
         pair = LockedTransport.pair();
-        proxy = new ScriptedOffloadProxy(pair[1]);
+        proxy = new ScriptedOffloadProxy(pair[1], ScriptedOffloadProxy.TOLERANT_LINK);
         proxy.autoReads = true;
         stack = XtsStack.builder().transport(pair[0]).receiveWindow(WINDOW).ownPoller(false)
-            .linkTimeout(Duration.ofSeconds(30)).build();
+            .linkTimeout(Duration.ofSeconds(30))
+            .linkConfig(ScriptedOffloadProxy.TOLERANT_LINK).build();
         queue = new TcpQueue(QueueConfig.builder().address(CONTROLLER).qid(1).depth(DEPTH).digests(true, true)
             .inCapsuleLimit(4096).polled(true).timeoutNanos(TimeUnit.SECONDS.toNanos(5)).namespaces(NAMESPACES)
             .xts(stack, 0).build());

@@ -93,6 +93,12 @@ final class ScriptedOffloadProxy implements LinkListener, AutoCloseable
     static final int CNTLID = 0x0042;
     /** What the app may send us before our first CREDIT. */
     static final int SEND_WINDOW = 256 * 1024;
+    /**
+     * Link settings for both ends that declare the other dead after 5 s, not 500 ms: a test whose app thread drives
+     * the stack, on a shared and loaded machine, can be off the CPU for longer than that.
+     */
+    static final LinkConfig TOLERANT_LINK = LinkConfig.defaults().liveness(TimeUnit.MILLISECONDS.toNanos(100),
+        TimeUnit.SECONDS.toNanos(5));
 
     /** ULP_PUSH as received, with the stream positions at its arrival. */
     record UlpPush(int ulp, int flags, int cpda, int hpda, long maxH2cData, long c2hConsumed, long h2cSent, int qid,
