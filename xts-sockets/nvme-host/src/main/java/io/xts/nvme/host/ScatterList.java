@@ -16,7 +16,9 @@ import java.util.Arrays;
  * queue, and the command slot becomes free for another command. Until then the list holds them: unreleased lists
  * count against the queue's scatter window, so a slow releaser holds up further scatter reads (backpressure), never
  * data. One list per command slot, preallocated and reused: nothing is allocated per read once a slot's arrays have
- * grown to the most pieces it has seen. Not for use after {@link #release()}.
+ * grown to the most pieces it has seen. Not for use after {@link #release()}; the pieces in link frames are readable
+ * only while the XTS stack is open (its memory is freed when it closes; a list released after that gives nothing
+ * back). A list outlives its queue's close: it is still released as usual.
  */
 public final class ScatterList
 {
