@@ -7,7 +7,8 @@ import java.lang.foreign.MemorySegment;
  * offload messages"). Called by whichever thread runs the stack's duty cycle, with the stack's lock held: an
  * implementation does the little that must happen in arrival order (placing bytes into registered buffers, noting
  * what happened) and hands the rest to its own thread; it must not block, nor call back into the socket's blocking
- * methods. Memory arguments are valid only during the call.
+ * methods. Memory arguments are valid only during the call, except that {@link #onPlace} may keep the frame holding
+ * its bytes with {@link XtsSocket#ulpRetainFrame()} and use them in place until {@link XtsSocket#ulpRelease}.
  */
 public interface UlpListener
 {

@@ -1518,6 +1518,56 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
         }
     }
 
+    /**
+     * From inside {@link UlpListener#onPlace} (the stack's duty cycle, lock held): keep the link frame holding the
+     * placed bytes after the call, so that the application can use them in place, in the link's memory (the
+     * {@code memory} the listener was given) until {@link #ulpRelease}. The frame counts against the link's credit
+     * meanwhile, and the bytes against this socket's receive credit: keeping frames is backpressure on the proxy,
+     * never loss.
+     *
+     * @return the frame's handle, or -1 when the link keeps as many frames as it allows (the listener must copy the
+     *         bytes out during the call and count them with {@link #ulpConsumedInCycle}).
+     */
+    public long ulpRetainFrame()
+    {
+        return stack.retainDelivering();
+    }
+
+    /**
+     * Give back frames {@link #ulpRetainFrame} kept, and count {@code streamBytes} of the stream as consumed (as
+     * {@link #ulpConsumed}; the credit is returned only while the socket is connected). Any thread; takes the stack's
+     * lock once. The frames go back to the link whatever the socket's state, until the stack is closed.
+     *
+     * @param frames      handles, each released once per time it was kept.
+     * @param count       how many of {@code frames}.
+     * @param streamBytes bytes of stream the kept bytes stood for, 0 or more.
+     */
+    public void ulpRelease(final long[] frames, final int count, final long streamBytes)
+    {
+        lock.lock();
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                stack.releaseRetained(frames[i]);
+            }
+            if (streamBytes > 0 && State.CONNECTED == state)
+            {
+                receivedPosition += streamBytes;
+                for (long left = streamBytes; left > 0; )
+                {
+                    final int n = (int)Math.min(left, Integer.MAX_VALUE);
+                    consumed(n);
+                    left -= n;
+                }
+            }
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
     private long claimUlp(final int type, final int length) throws IOException
     {
         boolean waited = false;

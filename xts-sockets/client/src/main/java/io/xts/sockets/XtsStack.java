@@ -634,6 +634,22 @@ public final class XtsStack implements AutoCloseable
     }
 
     /**
+     * @return received link frames kept for use in place ({@link XtsSocket#ulpRetainFrame()}) and not yet released.
+     */
+    public int retainedFrames()
+    {
+        lock.lock();
+        try
+        {
+            return released ? 0 : link.retainedFrames();
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
      * Close every socket and server socket (CLOSE to the proxy), let the link deliver that for a moment, stop the
      * poller, shut the link and release the AF_XDP resources. Later calls do nothing.
      */
@@ -1361,6 +1377,29 @@ public final class XtsStack implements AutoCloseable
     MemorySegment linkMemory()
     {
         return linkMemory;
+    }
+
+    /**
+     * During a ULP message's delivery: keep its frame past the delivery ({@link XtsLink#retainDelivering()}).
+     *
+     * @return the frame's handle, or -1 when the link keeps as many as it allows.
+     */
+    long retainDelivering()
+    {
+        return link.retainDelivering();
+    }
+
+    /**
+     * Give back a frame {@link #retainDelivering()} kept; nothing once close() has freed the link.
+     *
+     * @param frame its handle.
+     */
+    void releaseRetained(final long frame)
+    {
+        if (!released)
+        {
+            link.releaseRetained(frame);
+        }
     }
 
     long claimData(final int id, final int length)

@@ -23,7 +23,16 @@ public final class LockedTransport implements FrameTransport
      */
     public static LockedTransport[] pair()
     {
-        final InProcessTransport[] pair = InProcessTransport.pair(2048, 512, 256, 1024);
+        return pair(256);
+    }
+
+    /**
+     * @param rxFrames receive frames of each end (2048 bytes each).
+     * @return the app's end [0] and the proxy's end [1].
+     */
+    public static LockedTransport[] pair(final int rxFrames)
+    {
+        final InProcessTransport[] pair = InProcessTransport.pair(2048, 512, rxFrames, 1024);
         final Object lock = new Object();
         return new LockedTransport[] {new LockedTransport(pair[0], lock), new LockedTransport(pair[1], lock)};
     }

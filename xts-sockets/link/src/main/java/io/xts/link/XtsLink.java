@@ -9,6 +9,8 @@ import io.xts.protocol.MessageWriter;
 import io.xts.protocol.ResetFlyweight;
 import io.xts.protocol.XtsFrameDescriptor;
 import io.xts.protocol.XtsFrameFlyweight;
+import org.agrona.BitUtil;
+import org.agrona.collections.Long2LongHashMap;
 
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ThreadLocalRandom;
@@ -42,6 +44,11 @@ import static io.xts.protocol.XtsFrameDescriptor.serialBefore;
  * Single-threaded and driven by {@link #doWork(long)} with the caller's clock, like an Agrona agent; nothing is
  * allocated per frame or message. Memory is bounded: the transport's frames, the retention ring and the held queue,
  * all sized at construction; a full link refuses {@link #offer} rather than growing.
+ * <p>
+ * A listener may keep a received frame past its delivery, to use its bytes in place ({@link #retainDelivering()},
+ * {@link #releaseRetained(long)}): a kept frame is not recycled, and the credit granted to the peer shrinks by one
+ * frame for each, so what is kept is always backpressure on the sender, never loss. At most
+ * {@link #retainLimit()} frames are kept at once, so the rest of the receive pool keeps the link moving.
  */
 public final class XtsLink implements AutoCloseable
 {
@@ -60,6 +67,9 @@ public final class XtsLink implements AutoCloseable
     private static final int MIN_WINDOW = 16;
     /** Most frames one {@link #claimBulk} reserves. */
     public static final int MAX_BULK = 32;
+    /** In {@link #retainedRefs}: the frame's delivery is over and it is off the receive pool until released. */
+    private static final long PARKED = 1L << 40;
+    private static final long REFERENCES = PARKED - 1;
 
     private final FrameTransport transport;
     private final LinkConfig config;
@@ -132,6 +142,13 @@ public final class XtsLink implements AutoCloseable
     /** Frames whose messages were all delivered this duty cycle: recycled after the listener's batch end. */
     private final long[] delivered;
     private int deliveredCount;
+    /** The frame whose message the listener is being given, or -1. */
+    private long deliveringFrame = -1;
+    /** Received frames the listener kept ({@link #retainDelivering()}): references, with {@link #PARKED}. */
+    private final Long2LongHashMap retainedRefs;
+    /** Kept frames whose delivery is over: off the receive pool, not counted in held or delivered. */
+    private int parkedFrames;
+    private final int retainLimit;
     /** A {@link #claimBulk} reservation: frames not yet numbered, and the room of each. */
     private final long[] bulkFrames = new long[MAX_BULK];
     private final int[] bulkRoom = new int[MAX_BULK];
@@ -181,6 +198,9 @@ public final class XtsLink implements AutoCloseable
         heldFrame = new long[receiveCapacity];
         heldLength = new int[receiveCapacity];
         delivered = new long[receiveCapacity];
+        retainLimit = Math.max(1, (receiveCapacity - config.creditReserve()) / 2);
+        // Sized so that it never grows: at most retainLimit keys, well under the load factor.
+        retainedRefs = new Long2LongHashMap(BitUtil.findNextPositivePowerOfTwo(4 * retainLimit), 0.5f, 0);
         this.nowNs = nowNs;
         lastReceivedNs = nowNs;
         lastHelloNs = nowNs - config.heartbeatIntervalNs();
@@ -268,6 +288,86 @@ public final class XtsLink implements AutoCloseable
     public int peerLimit()
     {
         return peerLimit;
+    }
+
+    /**
+     * From inside {@link LinkListener#onMessage}: keep the frame that carries the message being delivered after its
+     * delivery, so that its body can be used in place. Each call takes one reference, given back by one
+     * {@link #releaseRetained(long)}; the frame goes back to the receive pool when the last is given back. Until then
+     * it counts against the credit granted to the peer.
+     *
+     * @return the frame's handle, or -1 when {@link #retainLimit()} frames are kept already (use the body now).
+     * @throws IllegalStateException outside {@link LinkListener#onMessage}.
+     */
+    public long retainDelivering()
+    {
+        final long frame = deliveringFrame;
+        if (-1 == frame)
+        {
+            throw new IllegalStateException("retainDelivering() outside LinkListener.onMessage");
+        }
+        final long refs = retainedRefs.get(frame);
+        if (0 == refs)
+        {
+            if (retainedRefs.size() >= retainLimit)
+            {
+                return -1;
+            }
+            retainedRefs.put(frame, 1);
+        }
+        else
+        {
+            retainedRefs.put(frame, refs + 1);
+        }
+        return frame;
+    }
+
+    /**
+     * Give back one reference {@link #retainDelivering()} took; on the thread that drives the link. After
+     * {@link #close()} the frame is only forgotten (the transport is its owner's to free).
+     *
+     * @param frame the handle it returned.
+     * @throws IllegalStateException when the frame holds no reference.
+     */
+    public void releaseRetained(final long frame)
+    {
+        final long refs = retainedRefs.get(frame);
+        if (0 == (refs & REFERENCES))
+        {
+            throw new IllegalStateException("frame " + frame + " is not retained");
+        }
+        if (1 == (refs & REFERENCES))
+        {
+            retainedRefs.remove(frame);
+            if (0 != (refs & PARKED))
+            {
+                parkedFrames--;
+                if (LinkState.CLOSED != state)
+                {
+                    transport.recycle(frame);
+                }
+            }
+        }
+        else
+        {
+            retainedRefs.put(frame, refs - 1);
+        }
+    }
+
+    /**
+     * @return received frames kept by the listener now ({@link #retainDelivering()}).
+     */
+    public int retainedFrames()
+    {
+        return retainedRefs.size();
+    }
+
+    /**
+     * @return most received frames kept at once: half the receive pool above the credit reserve.
+     */
+    public int retainLimit()
+    {
+        return retainLimit;
     }
 
     /**
@@ -702,7 +802,7 @@ public final class XtsLink implements AutoCloseable
 
     private int grantLimit()
     {
-        final int free = receiveCapacity - heldCount - deliveredCount - config.creditReserve();
+        final int free = receiveCapacity - heldCount - deliveredCount - parkedFrames - config.creditReserve();
         final int limit = nextExpected + Math.max(free, 0);
         if (serialAfter(limit, grantedLimit))
         {
@@ -1090,7 +1190,17 @@ public final class XtsLink implements AutoCloseable
                     replyUnknown(type, streamId);
                     continue;
                 }
-                if (!listener.onMessage(type, streamId, memory, reader.bodyOffset(), reader.length()))
+                deliveringFrame = frame;
+                final boolean consumed;
+                try
+                {
+                    consumed = listener.onMessage(type, streamId, memory, reader.bodyOffset(), reader.length());
+                }
+                finally
+                {
+                    deliveringFrame = -1;
+                }
+                if (!consumed)
                 {
                     return delivered;
                 }
@@ -1123,9 +1233,24 @@ public final class XtsLink implements AutoCloseable
         {
             for (int i = 0; i < deliveredCount; i++)
             {
-                transport.recycle(this.delivered[i]);
+                recycleReceived(this.delivered[i]);
             }
             deliveredCount = 0;
+        }
+    }
+
+    /** A received frame the link is done with: back to the receive pool, unless the listener kept it. */
+    private void recycleReceived(final long frame)
+    {
+        final long refs = retainedRefs.get(frame);
+        if (0 == refs)
+        {
+            transport.recycle(frame);
+        }
+        else
+        {
+            retainedRefs.put(frame, refs | PARKED);
+            parkedFrames++;
         }
     }
 
@@ -1187,7 +1312,7 @@ public final class XtsLink implements AutoCloseable
         }
         while (heldCount > 0)
         {
-            transport.recycle(heldFrame[heldHead]);
+            recycleReceived(heldFrame[heldHead]);
             heldHead = (heldHead + 1) % heldFrame.length;
             heldCount--;
         }

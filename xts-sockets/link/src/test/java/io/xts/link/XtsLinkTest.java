@@ -23,12 +23,13 @@ import static io.xts.protocol.XtsFrameDescriptor.KIND_DATA;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Unit tests of {@link XtsLink} on the in-process transport, with an injected clock: handshake, credits, loss and
- * retransmission, duplicates, version refusal, epoch change, dead peer, malformed frames, unknown messages and
- * backpressure.
+ * retransmission, duplicates, version refusal, epoch change, dead peer, malformed frames, unknown messages,
+ * backpressure, and received frames kept by the listener past their delivery.
  */
 class XtsLinkTest
 {
@@ -62,6 +63,13 @@ class XtsLinkTest
         final List<Long> readAtBatchEnd = new ArrayList<>();
         int batchEnds;
         final List<byte[]> socketData = new ArrayList<>();
+        /** With {@link #retain}: keep the frame of every STREAM_DATA message; handles, bodies and values kept. */
+        XtsLink link;
+        boolean retain;
+        final List<Long> keptFrames = new ArrayList<>();
+        final List<Long> keptOffsets = new ArrayList<>();
+        final List<Long> keptValues = new ArrayList<>();
+        int retainRefused;
 
         @Override
         public boolean onMessage(
@@ -77,6 +85,20 @@ class XtsLinkTest
                 values.add(memory.get(ValueLayout.JAVA_LONG_UNALIGNED, offset));
                 pendingOffsets.add(offset);
                 pendingMemory = memory;
+                if (retain)
+                {
+                    final long frame = link.retainDelivering();
+                    if (frame < 0)
+                    {
+                        retainRefused++;
+                    }
+                    else
+                    {
+                        keptFrames.add(frame);
+                        keptOffsets.add(offset);
+                        keptValues.add(values.getLast());
+                    }
+                }
             }
             else if (XtsFrameDescriptor.TYPE_SOCKET_DATA == type)
             {
@@ -121,6 +143,8 @@ class XtsLinkTest
         rb = new Recorder();
         a = new XtsLink(ta, LinkConfig.defaults(), ra, new LinkCounters(countersManager, "a"), now, 0x0A);
         b = new XtsLink(tb, LinkConfig.defaults(), rb, new LinkCounters(countersManager, "b"), now, 0x0B);
+        ra.link = a;
+        rb.link = b;
     }
 
     @AfterEach
@@ -526,5 +550,95 @@ class XtsLinkTest
         rb.refuse = false;
         run(100, 1000);
         assertEquals(accepted, rb.values.size(), "everything arrives once the receiver consumes");
+    }
+
+    @Test
+    void shouldKeepRetainedFramesOutOfThePoolUpToTheLimitAndRecycleThemOnRelease()
+    {
+        up();
+        rb.retain = true;
+        stream(20_000, 1_000_000);
+        assertInOrder(20_000);
+        assertEquals(b.retainLimit(), b.retainedFrames(), "frames kept up to the limit");
+        assertTrue(rb.retainRefused > 0, "beyond it retainDelivering() refused");
+        assertTrue(rb.keptFrames.size() > b.retainLimit(), "several messages per frame, one reference each");
+        for (int i = 0; i < rb.keptOffsets.size(); i++)
+        {
+            assertEquals(rb.keptValues.get(i), b.memory().get(ValueLayout.JAVA_LONG_UNALIGNED, rb.keptOffsets.get(i)),
+                "kept body " + i + " still holds its bytes after 20 000 more messages went through the pool");
+        }
+        assertEquals(0, ta.framesDropped(), "nothing dropped while frames were kept");
+
+        rb.retain = false;
+        for (final long frame : rb.keptFrames)
+        {
+            b.releaseRetained(frame);
+        }
+        assertEquals(0, b.retainedFrames());
+        final long kept = rb.keptFrames.getFirst();
+        assertThrows(IllegalStateException.class, () -> b.releaseRetained(kept), "a second release");
+        assertThrows(IllegalStateException.class, b::retainDelivering, "outside onMessage");
+        stream(20_000, 1_000_000);
+        assertInOrder(40_000);
+        assertEquals(0, ta.framesDropped());
+    }
+
+    @Test
+    void shouldGrantLessCreditWhileFramesAreKept()
+    {
+        up();
+        rb.retain = true;
+        stream(5_000, 1_000_000);
+        final int kept = b.retainedFrames();
+        assertEquals(b.retainLimit(), kept);
+        // The receiver stops consuming: the sender gets no more than the receive pool left over by the kept frames.
+        rb.refuse = true;
+        int accepted = 0;
+        for (int i = 0; i < 20_000; i++)
+        {
+            body.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 5_000 + i);
+            if (a.offer(XtsFrameDescriptor.TYPE_STREAM_DATA, 7, body, 0, 1500))
+            {
+                accepted++;
+            }
+            now += 1000;
+            a.doWork(now);
+            b.doWork(now);
+        }
+        assertTrue(accepted < RX_FRAMES - kept + 8, "the sender was held to the frames not kept: " + accepted +
+            " accepted with " + kept + " of " + RX_FRAMES + " kept");
+        assertEquals(0, ta.framesDropped(), "nothing dropped");
+        rb.refuse = false;
+        rb.retain = false;
+        for (final long frame : rb.keptFrames)
+        {
+            b.releaseRetained(frame);
+        }
+        run(200, 1000);
+        assertEquals(5_000 + accepted, rb.values.size(), "everything arrives once frames are released");
+        assertInOrder(5_000 + accepted);
+    }
+
+    @Test
+    void shouldLetKeptFramesOutliveALinkDown()
+    {
+        up();
+        rb.retain = true;
+        stream(2_000, 1_000_000);
+        rb.retain = false;
+        // a restarts: b fails everything of the old epoch; the kept frames stay kept until released.
+        a = new XtsLink(ta, LinkConfig.defaults(), ra, new LinkCounters(countersManager, "a2"), now, 0x1A);
+        run(50, 10 * MS);
+        assertEquals(LinkState.UP, b.state());
+        assertEquals(1, rb.downs.size());
+        assertTrue(b.retainedFrames() > 0);
+        for (final long frame : rb.keptFrames)
+        {
+            b.releaseRetained(frame);
+        }
+        assertEquals(0, b.retainedFrames());
+        stream(20_000, 1_000_000);
+        assertEquals(22_000, rb.values.size(), "the released frames serve the new epoch");
+        assertEquals(0, ta.framesDropped());
     }
 }

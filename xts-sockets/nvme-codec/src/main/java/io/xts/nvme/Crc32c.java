@@ -84,6 +84,20 @@ public final class Crc32c
     }
 
     /**
+     * Add the bytes of a buffer, from its position to its limit; the position is left where it was.
+     *
+     * @param buffer the bytes (direct buffers go to the CPU's CRC instructions as they are).
+     * @return this.
+     */
+    public Crc32c update(final ByteBuffer buffer)
+    {
+        final int position = buffer.position();
+        crc.update(buffer);
+        buffer.position(position);
+        return this;
+    }
+
+    /**
      * @return the digest of the bytes added since the last reset, as the 32-bit value the wire carries.
      */
     public int value()

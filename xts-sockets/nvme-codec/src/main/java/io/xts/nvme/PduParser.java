@@ -2,6 +2,7 @@ package io.xts.nvme;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 
 import static io.xts.nvme.NvmeTcp.CH_LENGTH;
 import static io.xts.nvme.NvmeTcp.DIGEST_LENGTH;
@@ -31,6 +32,10 @@ import static io.xts.nvme.NvmeTcp.TYPE_IC_RESP;
  * {@link #digests} and {@link #receivePda} from {@link PduHandler#onPduEnd} of the IC PDU (or before the first PDU
  * after it); the next header is checked with the new settings. Nothing is allocated per PDU or per call, provided the
  * caller passes the same {@link MemorySegment} instance for its buffer (see {@link Crc32c}). Not thread safe.
+ * <p>
+ * A caller that knows where a PDU's DATA belongs (a host, once the header named the command) may read it from the
+ * socket straight into that place and account for it with {@link #dataPlaced} instead of feeding it, so that it is
+ * copied once, by the kernel; the data digest is then computed over the placed bytes.
  */
 public final class PduParser
 {
@@ -285,6 +290,45 @@ public final class PduParser
         return at + n;
     }
 
+    /**
+     * Consume DATA of the current PDU that the caller read straight into its destination instead of feeding it: the
+     * bytes of {@code placed} from its position to its limit (left as they are) are the next DATA bytes, at most
+     * {@link #bytesToStepEnd()} of them, while {@link #readingData()}. They count towards the data digest and the
+     * stream position exactly as fed bytes do; {@link PduHandler#onData} is not called for them (the caller has them
+     * where they belong). The PDU ends as with {@link #feed}: at once without a data digest, else after its DDGST is
+     * fed.
+     *
+     * @param placed the bytes, in place.
+     * @throws IllegalStateException when not reading DATA, or given more than the rest of it.
+     */
+    public void dataPlaced(final ByteBuffer placed)
+    {
+        final int n = placed.remaining();
+        if (STATE_DATA != state || n > dataLength - dataPosition)
+        {
+            throw new IllegalStateException("dataPlaced(" + n + " bytes) while " + (STATE_DATA == state ?
+                (dataLength - dataPosition) + " bytes of DATA are left" : "not reading DATA"));
+        }
+        if (checkDataDigest)
+        {
+            dataCrc.update(placed);
+        }
+        dataPosition += n;
+        position += n;
+        if (dataPosition == dataLength)
+        {
+            if (checkDataDigest)
+            {
+                have = 0;
+                state = STATE_DDGST;
+            }
+            else
+            {
+                endPdu(true);
+            }
+        }
+    }
+
     private long dataDigest(final MemorySegment memory, final long at, final long end)
     {
         final int n = (int)Math.min(DIGEST_LENGTH - have, end - at);
@@ -464,6 +508,30 @@ public final class PduParser
     public boolean readingData()
     {
         return STATE_DATA == state;
+    }
+
+    /** @return while {@link #readingData()}: bytes of the current PDU's DATA consumed so far. */
+    public long dataPosition()
+    {
+        return dataPosition;
+    }
+
+    /** @return whether the next bytes fed belong to a PDU header (its common header, or the rest once checked). */
+    public boolean readingHeader()
+    {
+        return STATE_HEADER == state;
+    }
+
+    /** @return whether the next bytes fed are the padding between a header and its DATA (PDO alignment). */
+    public boolean readingPad()
+    {
+        return STATE_PAD == state;
+    }
+
+    /** @return whether the next bytes fed are the DDGST after a PDU's DATA. */
+    public boolean readingDataDigest()
+    {
+        return STATE_DDGST == state;
     }
 
     /**

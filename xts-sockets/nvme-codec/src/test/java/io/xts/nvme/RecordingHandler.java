@@ -54,6 +54,14 @@ final class RecordingHandler implements PduHandler
         data.writeBytes(bytes);
     }
 
+    /** DATA the caller placed itself ({@link PduParser#dataPlaced}): recorded as onData would have. */
+    void placed(final MemorySegment memory, final long offset, final int length)
+    {
+        final byte[] bytes = new byte[length];
+        MemorySegment.copy(memory, ValueLayout.JAVA_BYTE, offset, bytes, 0, length);
+        data.writeBytes(bytes);
+    }
+
     @Override
     public void onPduEnd(final PduHeader header, final boolean dataDigestOk)
     {

@@ -35,11 +35,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * namespace, {@code xts proxy} in the proxy namespace, {@code xts nvme-bench} in the app namespace, either through
  * the proxy ({@code --mode offload}: the proxy delineates PDUs, checks and computes digests and has read data placed)
  * or over the direct veth with kernel TCP ({@code --mode software}). Shown: 1 GiB written and read back byte-exact
- * ({@code --verify}) at 4 KiB, 128 KiB and 512 KiB with 128 commands in flight, digests off and on, in both modes; a
- * corrupted data digest fails the command with a digest error that the application sees, and the proxy counts it;
- * a corrupted PDU header ends that queue's connection (EBADMSG, counted) while the proxy keeps serving; resync when
- * the ULP is pushed mid-stream; the software fallback when the proxy refuses the ULP or a registration; tshark
- * decodes the proxy-to-target traffic with every digest good. Needs root; see {@link Privileged}.
+ * ({@code --verify}) at 4 KiB, 128 KiB and 512 KiB with 128 commands in flight, digests off and on, in both modes;
+ * the same read back as scatter reads ({@code --read-mode scatter}) with digests on, checked through the views of the
+ * link frames the data arrived in, nothing copied on the app host; a corrupted data digest fails the command with a
+ * digest error that the application sees, and the proxy counts it; a corrupted PDU header ends that queue's
+ * connection (EBADMSG, counted) while the proxy keeps serving; resync when the ULP is pushed mid-stream; the software
+ * fallback when the proxy refuses the ULP or a registration; tshark decodes the proxy-to-target traffic with every
+ * digest good. Needs root; see {@link Privileged}.
  */
 @Tag("privileged")
 @Tag("long")
@@ -132,6 +134,26 @@ class NvmeOffloadSystemTest
 
     @Test
     @Order(2)
+    void offloadScatterReadsReadBackAGibibyteInPlaceByteExact() throws Exception
+    {
+        for (final String bs : List.of("4K", "128K", "512K"))
+        {
+            final long placedBefore = counter("nvme-offload-bytes");
+            final JsonNode r = verifiedGibibyte("offload", bs, true, "--read-mode", "scatter");
+            final JsonNode host = r.path("host");
+            System.out.printf(Locale.ROOT, "offload scatter bs=%s: %d bytes handed over in place, %d copied on the " +
+                "app host, scatter window %d%n", bs, host.path("in_place_bytes").asLong(),
+                host.path("copied_bytes").asLong(), host.path("scatter_window").asLong());
+            assertEquals("scatter", host.path("read_mode").asText());
+            assertTrue(host.path("in_place_bytes").asLong() >= GIB, "the read-back stayed in the frames: " + host);
+            assertEquals(0, host.path("copied_bytes").asLong(), "nothing copied on the app host: " + host);
+            assertTrue(counter("nvme-offload-bytes") - placedBefore >= GIB, "placed by the proxy");
+            assertEquals(0, r.path("digest_errors").asLong(), "digest errors");
+        }
+    }
+
+    @Test
+    @Order(3)
     void softwareWritesAndReadsBackAGibibyteByteExact() throws Exception
     {
         for (final String bs : List.of("4K", "128K", "512K"))
@@ -144,7 +166,7 @@ class NvmeOffloadSystemTest
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void corruptedDataDigestFailsTheCommandVisiblyAndIsCounted() throws Exception
     {
         final long before = counter("nvme-ddgst-errors");
@@ -156,7 +178,7 @@ class NvmeOffloadSystemTest
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void corruptedHeaderEndsOnlyThatConnectionAndIsCounted() throws Exception
     {
         final long drops = counter("nvme-drop");
@@ -174,7 +196,7 @@ class NvmeOffloadSystemTest
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void pushingTheUlpMidStreamResynchronises() throws Exception
     {
         // --verify writes the 64 MiB first (512 writes); the push comes among the reads, with C2HData streaming, so
@@ -192,7 +214,7 @@ class NvmeOffloadSystemTest
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void refusedRegistrationsFallBackToSoftwarePlacement() throws Exception
     {
         restartProxy("{\"nvmeOffload\": {\"maxRegistrationsPerQueue\": 4}}");
@@ -206,7 +228,7 @@ class NvmeOffloadSystemTest
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void refusedUlpKeepsTheQueueInSoftware() throws Exception
     {
         restartProxy("{\"nvmeOffload\": {\"enabled\": false}}");
@@ -220,7 +242,7 @@ class NvmeOffloadSystemTest
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void readsInOneC2HDataLargerThanTheReceiveWindowFlow() throws Exception
     {
         // 512 KiB reads as single C2HData PDUs through a 256 KiB receive window: placed bytes are credited as they
@@ -234,7 +256,7 @@ class NvmeOffloadSystemTest
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void tsharkDecodesTheProxyToTargetTraffic() throws Exception
     {
         final Path pcap = LOGS.resolve("proxy-to-target.pcapng");
@@ -281,8 +303,8 @@ class NvmeOffloadSystemTest
     {
     }
 
-    private static JsonNode verifiedGibibyte(final String mode, final String bs, final boolean digests)
-        throws Exception
+    private static JsonNode verifiedGibibyte(final String mode, final String bs, final boolean digests,
+        final String... extra) throws Exception
     {
         final List<String> args = new ArrayList<>(List.of("--mode", mode, "--target",
             ("offload".equals(mode) ? net.get("IP_PEER") : net.get("IP_PEER_DIRECT")) + ":" + PORT,
@@ -291,8 +313,11 @@ class NvmeOffloadSystemTest
         {
             args.addAll(List.of("--hdgst", "--ddgst"));
         }
+        args.addAll(List.of(extra));
         final long start = System.nanoTime();
-        final Run run = bench(mode + "-" + bs + (digests ? "-dg" : ""), args.toArray(String[]::new));
+        final String name = mode + "-" + bs + (digests ? "-dg" : "") +
+            (extra.length > 0 ? "-" + extra[extra.length - 1] : "");
+        final Run run = bench(name, args.toArray(String[]::new));
         assertEquals(0, run.exit, run.output);
         final JsonNode verify = run.json.path("verify");
         final long checked = verify.path("checked_blocks").asLong() *

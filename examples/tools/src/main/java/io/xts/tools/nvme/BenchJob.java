@@ -3,6 +3,8 @@ package io.xts.tools.nvme;
 import io.xts.nvme.host.CompletionHandler;
 import io.xts.nvme.host.NvmeQueue;
 import io.xts.nvme.host.NvmeStatus;
+import io.xts.nvme.host.ScatterList;
+import io.xts.nvme.host.ScatterReadHandler;
 import org.HdrHistogram.Histogram;
 
 import java.lang.foreign.Arena;
@@ -20,9 +22,13 @@ import java.util.concurrent.locks.LockSupport;
  * <p>
  * In THREAD mode (the default of the command) the completions, latency recording, checks and re-submissions run on
  * the queue's reader thread and the job thread only starts the phase and waits; in POLL mode the job thread spins on
- * {@link NvmeQueue#poll()} and they run on it. Either way each counter has a single writer; the caller reads them after {@link #run} returned.
+ * {@link NvmeQueue#poll()} and they run on it. Either way each counter has a single writer; the caller reads them
+ * after {@link #run} returned.
+ * <p>
+ * With {@code scatter} the reads are {@link NvmeQueue#readScatter scatter reads}: the data is checked where it
+ * arrived, piece by piece through the list's views, and the list released before the slot's next command.
  */
-final class BenchJob implements CompletionHandler
+final class BenchJob implements CompletionHandler, ScatterReadHandler
 {
     /** What a {@link #run} does. */
     enum Phase
@@ -59,6 +65,7 @@ final class BenchJob implements CompletionHandler
     private final boolean random;
     private final boolean writeWorkload;
     private final boolean verify;
+    private final boolean scatter;
     private final BenchPattern pattern;
     private final Control control;
     private final MemorySegment buffers;
@@ -97,13 +104,15 @@ final class BenchJob implements CompletionHandler
      * @param random   random offsets (else sequential, wrapping).
      * @param write    whether the workload writes.
      * @param verify   whether to write the pattern and check reads against it.
+     * @param scatter  whether reads are scatter reads (data left where it arrived, checked through the views).
      * @param pattern  the pattern.
      * @param control  the workload's flags.
      * @param arena    where the buffers live (shared: a reader thread may complete into them).
      */
     BenchJob(final int index, final int numjobs, final NvmeQueue queue, final boolean polled, final long nsid,
         final int bs, final int iodepth, final long size, final boolean random, final boolean write,
-        final boolean verify, final BenchPattern pattern, final Control control, final Arena arena)
+        final boolean verify, final boolean scatter, final BenchPattern pattern, final Control control,
+        final Arena arena)
     {
         this.index = index;
         this.numjobs = numjobs;
@@ -117,6 +126,7 @@ final class BenchJob implements CompletionHandler
         this.random = random;
         this.writeWorkload = write;
         this.verify = verify;
+        this.scatter = scatter;
         this.pattern = pattern;
         this.control = control;
         this.buffers = arena.allocate((long)iodepth * bs, 4096);
@@ -242,9 +252,19 @@ final class BenchJob implements CompletionHandler
         }
         outstanding.incrementAndGet();
         slotStart[slot] = System.nanoTime();
-        final boolean accepted = write ?
-            queue.write(nsid, lba, blocksPerIo, buffers, offset, this, slotIds[slot]) :
-            queue.read(nsid, lba, blocksPerIo, buffers, offset, this, slotIds[slot]);
+        final boolean accepted;
+        if (write)
+        {
+            accepted = queue.write(nsid, lba, blocksPerIo, buffers, offset, this, slotIds[slot]);
+        }
+        else if (scatter)
+        {
+            accepted = queue.readScatter(nsid, lba, blocksPerIo, this, slotIds[slot]);
+        }
+        else
+        {
+            accepted = queue.read(nsid, lba, blocksPerIo, buffers, offset, this, slotIds[slot]);
+        }
         if (!accepted)
         {
             outstanding.decrementAndGet();
@@ -258,8 +278,21 @@ final class BenchJob implements CompletionHandler
     @Override
     public void onCompletion(final int status, final long result, final Object attachment)
     {
+        complete(status, null, attachment);
+    }
+
+    @Override
+    public void onCompletion(final int status, final ScatterList data, final Object attachment)
+    {
+        complete(status, data, attachment);
+    }
+
+    /** A command completed (a scatter read with its data, to be released before the slot's next command). */
+    private void complete(final int status, final ScatterList data, final Object attachment)
+    {
         final long now = System.nanoTime();
         final int slot = (Integer)attachment;
+        boolean released = false;
         try
         {
             completions++;
@@ -282,7 +315,8 @@ final class BenchJob implements CompletionHandler
             }
             if (!write && verify)
             {
-                final long bad = pattern.check(buffers, (long)slot * bs, lba, blocksPerIo);
+                final long bad = null == data ? pattern.check(buffers, (long)slot * bs, lba, blocksPerIo) :
+                    check(data, lba);
                 checkedBlocks += blocksPerIo;
                 if (bad >= 0)
                 {
@@ -302,12 +336,36 @@ final class BenchJob implements CompletionHandler
                 latency.recordValue(Math.max(0, now - slotStart[slot]));
                 ios++;
             }
+            if (null != data)
+            {
+                // Before the next command: the list holds the slot.
+                data.release();
+                released = true;
+            }
             submit(slot);
         }
         finally
         {
+            if (null != data && !released)
+            {
+                data.release();
+            }
             outstanding.decrementAndGet();
         }
+    }
+
+    /** Check a scatter read's data piece by piece where it lies; -1 or the offset of the first bad byte. */
+    private long check(final ScatterList data, final long lba)
+    {
+        for (int i = 0; i < data.pieces(); i++)
+        {
+            final long bad = pattern.check(data.memory(i), data.offset(i), data.length(i), lba, data.dataOffset(i));
+            if (bad >= 0)
+            {
+                return bad;
+            }
+        }
+        return -1;
     }
 
     private void fail(final String why)

@@ -97,6 +97,61 @@ final class BenchPattern
         return -1;
     }
 
+    /**
+     * Check a piece of a read's data, wherever it starts (a piece of a scatter list: any offset, any length).
+     *
+     * @param memory     the memory holding the piece.
+     * @param offset     its first byte.
+     * @param length     its bytes.
+     * @param lba        the read's first block.
+     * @param dataOffset the piece's offset in the read's data.
+     * @return -1 if every byte matches; else the offset, from the start of block {@code lba}, of the first byte
+     *         that does not.
+     */
+    long check(final MemorySegment memory, final long offset, final long length, final long lba,
+        final long dataOffset)
+    {
+        long at = offset;
+        long d = dataOffset;
+        final long end = offset + length;
+        while (at < end)
+        {
+            final long block = d / blockSize;
+            int inBlock = (int)(d - block * blockSize);
+            long v = base(lba + block) + (long)(inBlock >>> 3) * STEP;
+            while (at < end && inBlock < blockSize)
+            {
+                if (0 == (inBlock & 7) && end - at >= 8)
+                {
+                    final long got = memory.get(WORD, at);
+                    if (got != v)
+                    {
+                        return d + (Long.numberOfTrailingZeros(got ^ v) >>> 3);
+                    }
+                    at += 8;
+                    d += 8;
+                    inBlock += 8;
+                    v += STEP;
+                }
+                else
+                {
+                    if (memory.get(ValueLayout.JAVA_BYTE, at) != (byte)(v >>> ((inBlock & 7) << 3)))
+                    {
+                        return d;
+                    }
+                    at++;
+                    d++;
+                    inBlock++;
+                    if (0 == (inBlock & 7))
+                    {
+                        v += STEP;
+                    }
+                }
+            }
+        }
+        return -1;
+    }
+
     /** @return bytes of a block. */
     int blockSize()
     {

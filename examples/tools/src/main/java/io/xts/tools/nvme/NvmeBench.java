@@ -67,6 +67,15 @@ import java.util.concurrent.Callable;
  * after it. The hidden testing option {@code --ulp-push-after N} starts the offloaded queues in software and has
  * them push the ULP to the proxy after N commands, mid-stream, which exercises the proxy's resync.
  * <p>
+ * {@code --read-mode scatter}: reads are {@link NvmeQueue#readScatter scatter reads}, which complete with their data
+ * where it arrived (with {@code --mode offload}, the link frames the proxy's DDP_PLACE pieces came in: no copy on this
+ * host; over kernel TCP, the queue's bounce memory) and are released before the slot's next command; {@code --verify}
+ * checks the data through the list's views. Reads beyond the queue's scatter window ({@code --scatter-window}, by
+ * default half of {@code --receive-window} through the proxy) wait in the queue until lists are released. The default,
+ * {@code copy}, reads into the job's buffers: one copy on this host (from the frame or the receive buffer; over kernel
+ * TCP, payloads of 16 KiB or more come straight from the socket, the kernel's copy). The report gives the bytes copied
+ * on this host and the bytes handed over in place.
+ * <p>
  * CPU: utime + stime of the whole process (every thread: the jobs, the queues' reader threads, the XTS stack's poller
  * if it has one, the JIT and GC) from /proc/self/stat, over the measured {@code --runtime} only.
  * <p>
@@ -152,6 +161,17 @@ public final class NvmeBench implements Callable<Integer>
             + "after N commands, mid-stream (exercises the proxy's resync)")
     Integer ulpPushAfter;
 
+    @Option(names = "--read-mode", paramLabel = "copy|scatter", defaultValue = "copy",
+        description = "copy: reads into the job's buffers (one copy on this host); scatter: reads complete with their "
+            + "data where it arrived, as views checked in place and then released (no copy with --mode offload) "
+            + "(default ${DEFAULT-VALUE})")
+    String readMode;
+
+    @Option(names = "--scatter-window", paramLabel = "SIZE",
+        description = "--read-mode scatter: bytes of read data each queue holds at most, in flight and unreleased "
+            + "(default: half of --receive-window with --mode offload, 4M with --mode software)")
+    String scatterWindow;
+
     @Option(names = "--hdgst", description = "ask for PDU header digests (CRC32C)")
     boolean hdgst;
 
@@ -207,7 +227,7 @@ public final class NvmeBench implements Callable<Integer>
 
     /** The options, checked. */
     record Settings(InetSocketAddress address, boolean random, boolean write, long bs, double runtimeS, double rampS,
-        long size, boolean json, boolean polled, boolean offload, String iface)
+        long size, boolean json, boolean polled, boolean offload, String iface, boolean scatter, long scatterWindow)
     {
         /** @return "offload" or "software". */
         String modeName()
@@ -369,8 +389,28 @@ public final class NvmeBench implements Callable<Integer>
             case "thread" -> false;
             default -> throw new UsageException("--completion must be poll or thread, got '" + completion + "'");
         };
+        final boolean scatter = switch (readMode.toLowerCase(Locale.ROOT))
+        {
+            case "scatter" -> true;
+            case "copy" -> false;
+            default -> throw new UsageException("--read-mode must be copy or scatter, got '" + readMode + "'");
+        };
+        long window = 0;
+        if (null != scatterWindow)
+        {
+            if (!scatter)
+            {
+                throw new UsageException("--scatter-window is for --read-mode scatter");
+            }
+            window = size("--scatter-window", scatterWindow);
+            if (window < bsBytes)
+            {
+                throw new UsageException("--scatter-window must hold one command of --bs (" + Sizes.format(bsBytes) +
+                    "), got " + scatterWindow);
+            }
+        }
         return new Settings(address, random, write, bsBytes, runtimeS, rampS, sizeBytes, json, polled, offload,
-            iface);
+            iface, scatter, window);
     }
 
     private static InetSocketAddress parseTarget(final String text) throws UsageException
@@ -494,7 +534,8 @@ public final class NvmeBench implements Callable<Integer>
                 .ioQueues(numjobs)
                 .queueDepth(iodepth)
                 .completionMode(s.polled() ? NvmeController.CompletionMode.POLL : NvmeController.CompletionMode.THREAD)
-                .transport(s.offload() ? NvmeController.Transport.OFFLOAD : NvmeController.Transport.SOFTWARE);
+                .transport(s.offload() ? NvmeController.Transport.OFFLOAD : NvmeController.Transport.SOFTWARE)
+                .scatterWindow(s.scatterWindow());
             if (null != xts)
             {
                 builder.stack(xts);
@@ -534,7 +575,7 @@ public final class NvmeBench implements Callable<Integer>
             for (int j = 0; j < numjobs; j++)
             {
                 jobs.add(new BenchJob(j, numjobs, controller.ioQueue(j), s.polled(), nsid, (int)s.bs(), iodepth,
-                    region, s.random(), s.write(), verify, pattern, control, arena));
+                    region, s.random(), s.write(), verify, s.scatter(), pattern, control, arena));
             }
             final Report report = new Report(s, controller, ns, region);
             if (verify)
@@ -559,6 +600,8 @@ public final class NvmeBench implements Callable<Integer>
                 report.placedBytes += q.placedBytes();
                 report.unregisteredBytes += q.unregisteredBytes();
                 report.digestErrors += q.dataDigestErrors();
+                report.copiedBytes += q.copiedBytes();
+                report.inPlaceBytes += q.inPlaceBytes();
                 if (null != q.failure() && null == report.queueFailure)
                 {
                     report.queueFailure = "queue " + q.qid() + ": " + q.failure().getMessage();
@@ -624,6 +667,13 @@ public final class NvmeBench implements Callable<Integer>
         {
             throw new UsageException("--numjobs " + numjobs + ": the controller granted only " +
                 controller.ioQueues().size() + " I/O queues");
+        }
+        final long window = controller.ioQueue(0).scatterWindow();
+        if (s.scatter() && (!s.write() || verify) && s.bs() > window)
+        {
+            throw new UsageException("--bs " + bs + " is more than the queues' scatter window of " +
+                Sizes.format(window) + (s.offload() ? " (half of --receive-window unless --scatter-window says)" :
+                "") + ": a scatter read holds its bytes until released");
         }
         final int depth = controller.ioQueue(0).depth();
         if (depth < iodepth)
@@ -752,6 +802,8 @@ public final class NvmeBench implements Callable<Integer>
         int queuesOffloaded;
         long placedBytes;
         long unregisteredBytes;
+        long copiedBytes;
+        long inPlaceBytes;
         String queueFailure;
         private long ios;
         private long readErrors;
@@ -875,6 +927,7 @@ public final class NvmeBench implements Callable<Integer>
                 opt.put("ulp_push_after", ulpPushAfter);
             }
             opt.put("completion", s.polled() ? "poll" : "thread");
+            opt.put("read_mode", s.scatter() ? "scatter" : "copy");
             opt.put("hdgst", hdgst);
             opt.put("ddgst", ddgst);
             opt.put("verify", verify);
@@ -899,6 +952,12 @@ public final class NvmeBench implements Callable<Integer>
                 x.put("unregistered_bytes", unregisteredBytes);
                 o.put("offload", x);
             }
+            final Map<String, Object> h = new LinkedHashMap<>();
+            h.put("read_mode", s.scatter() ? "scatter" : "copy");
+            h.put("scatter_window", s.scatter() ? controller.ioQueue(0).scatterWindow() : null);
+            h.put("copied_bytes", copiedBytes);
+            h.put("in_place_bytes", inPlaceBytes);
+            o.put("host", h);
             final Map<String, Object> v = new LinkedHashMap<>();
             v.put("enabled", verify);
             v.put("checked_blocks", checkedBlocks);
@@ -933,10 +992,10 @@ public final class NvmeBench implements Callable<Integer>
         {
             final String dir = s.write() ? "write" : "read";
             out.printf(Locale.ROOT, "nvme-bench: rw=%s bs=%s iodepth=%d numjobs=%d size=%s runtime=%ss ramp=%ss " +
-                    "mode=%s completion=%s hdgst=%s ddgst=%s verify=%s%n",
+                    "mode=%s completion=%s read-mode=%s hdgst=%s ddgst=%s verify=%s%n",
                 rw.toLowerCase(Locale.ROOT), Sizes.format(s.bs()), iodepth, numjobs, Sizes.format(region),
-                trim(s.runtimeS()), trim(s.rampS()), s.modeName(), s.polled() ? "poll" : "thread", onOff(hdgst),
-                onOff(ddgst), onOff(verify));
+                trim(s.runtimeS()), trim(s.rampS()), s.modeName(), s.polled() ? "poll" : "thread",
+                s.scatter() ? "scatter" : "copy", onOff(hdgst), onOff(ddgst), onOff(verify));
             if (s.offload())
             {
                 out.printf(Locale.ROOT, "xts: iface=%s queue=%d poll=%s%s%n", s.iface(), stack.queue(), stack.poll(),
@@ -974,6 +1033,9 @@ public final class NvmeBench implements Callable<Integer>
                         "delivered unregistered (software fallback)%n", queuesOffloaded, controller.ioQueues().size(),
                     bytes(placedBytes), bytes(unregisteredBytes));
             }
+            out.printf(Locale.ROOT, "  host: read data copied on this host %s, handed over in place %s%s%n",
+                bytes(copiedBytes), bytes(inPlaceBytes), s.scatter() ? " (scatter window " +
+                Sizes.format(controller.ioQueue(0).scatterWindow()) + ")" : "");
             if (verify)
             {
                 out.printf(Locale.ROOT, "  verify: %d blocks checked%s%n", checkedBlocks,

@@ -33,7 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code xts nvme-bench} in-process against an in-process {@link NvmeTargetServer} (RAM, 64 MiB) over loopback:
  * verified random reads at 4K and 128K with and without digests (both completion modes), verified writes and
- * sequential reads, data digest faults and silently wrong data caught with the first bad LBA, and the input checks.
+ * sequential reads, scatter reads checked through their views, data digest faults and silently wrong data caught with
+ * the first bad LBA, and the input checks.
  */
 @Tag("long")
 @Execution(ExecutionMode.SAME_THREAD)
@@ -128,6 +129,71 @@ class NvmeBenchTest
         assertTrue(j.get("read").get("bw_mib_s").asDouble() > 0);
         assertTrue(j.get("cpu").get("total_s").asDouble() >= 0);
         assertTrue(j.get("cpu").get("per_1000_ios_s").isNumber(), r.out());
+    }
+
+    @ParameterizedTest(name = "randread --read-mode scatter --verify bs={0} completion={1}")
+    @CsvSource({"4k, thread", "128k, thread", "512k, poll"})
+    void verifiedScatterReads(final String bs, final String completion) throws Exception
+    {
+        final Run r = bench(args(address, "--rw", "randread", "--verify", "--bs", bs, "--iodepth", "32", "--numjobs",
+            "2", "--runtime", "1", "--size", "32M", "--output-format", "json", "--completion", completion, "--hdgst",
+            "--ddgst", "--read-mode", "scatter", "--scatter-window", "2M"));
+        assertEquals(0, r.exit(), () -> r.out() + r.err());
+        final JsonNode j = r.json();
+        assertEquals("ok", j.get("result").asText(), r.out());
+        assertEquals("scatter", j.get("options").get("read_mode").asText());
+        assertEquals(2L << 20, j.get("host").get("scatter_window").asLong());
+        assertTrue(j.get("read").get("ios").asLong() > 0, r.out());
+        assertEquals(0, j.get("verify").get("mismatches").asLong());
+        assertTrue(j.get("verify").get("checked_blocks").asLong() >= j.get("read").get("ios").asLong());
+        // Over kernel TCP a scatter read's data is in the queue's bounce memory: copied once, nothing in place.
+        assertTrue(j.get("host").get("copied_bytes").asLong() > 0, r.out());
+        assertEquals(0, j.get("host").get("in_place_bytes").asLong());
+    }
+
+    @Test
+    void scatterReadsFindWrongDataThroughTheirViews() throws Exception
+    {
+        try (NvmeTargetServer nul = start(TargetConfig.defaults(any(), Backend.Kind.NULL, SIZE)))
+        {
+            final Run r = bench(args("127.0.0.1:" + nul.address().getPort(), "--rw", "randread", "--verify", "--bs",
+                "16k", "--iodepth", "4", "--runtime", "1", "--size", "1M", "--output-format", "json", "--read-mode",
+                "scatter"));
+            assertEquals(NvmeBench.EXIT_FAILED, r.exit(), () -> r.out() + r.err());
+            assertTrue(r.json().get("verify").get("mismatches").asLong() > 0, r.out());
+        }
+        final Run bad = bench(args(address, "--read-mode", "gather"));
+        assertEquals(NvmeBench.EXIT_USAGE, bad.exit());
+        assertTrue(bad.err().contains("--read-mode must be copy or scatter"), bad.err());
+        final Run small = bench(args(address, "--read-mode", "scatter", "--bs", "128k", "--scatter-window", "64k"));
+        assertEquals(NvmeBench.EXIT_USAGE, small.exit());
+        assertTrue(small.err().contains("--scatter-window must hold one command"), small.err());
+    }
+
+    @Test
+    void patternChecksPiecesAtAnyOffset()
+    {
+        final BenchPattern p = new BenchPattern(7, 512);
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment buf = arena.allocate(8192);
+            p.fill(buf, 0, 40, 16);
+            // Pieces of odd sizes at odd offsets, as DDP_PLACE cuts them, copied elsewhere.
+            final MemorySegment other = arena.allocate(8192);
+            long at = 0;
+            for (final int piece : new int[] {1, 7, 1900, 13, 3000, 3271})
+            {
+                MemorySegment.copy(buf, at, other, 8192 - at - piece, piece);
+                assertEquals(-1, p.check(other, 8192 - at - piece, piece, 40, at), "piece at " + at);
+                at += piece;
+            }
+            assertEquals(8192, at);
+            // Corrupt data byte 1902: byte 1894 of the 1900-byte piece that starts at data offset 8.
+            final long start = 8192 - 8 - 1900;
+            final byte was = other.get(ValueLayout.JAVA_BYTE, start + 1894);
+            other.set(ValueLayout.JAVA_BYTE, start + 1894, (byte)(was ^ 0x10));
+            assertEquals(1902, p.check(other, start, 1900, 40, 8), "the bad byte, counted from the first block");
+        }
     }
 
     @ParameterizedTest(name = "{0} --verify")

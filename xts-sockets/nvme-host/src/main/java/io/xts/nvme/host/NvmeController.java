@@ -4,6 +4,7 @@ import io.xts.nvme.ConnectData;
 import io.xts.nvme.IdentifyController;
 import io.xts.nvme.IdentifyNamespace;
 import io.xts.nvme.NvmeTcp;
+import io.xts.sockets.XtsStack;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -88,10 +89,11 @@ public final class NvmeController implements AutoCloseable
     {
         this.config = b;
         final long timeout = b.timeout.toNanos();
-        final io.xts.sockets.XtsStack stack = Transport.OFFLOAD == b.transport ? b.stack : null;
+        final XtsStack stack = Transport.OFFLOAD == b.transport ? b.stack : null;
         // The admin queue goes through the proxy too, framed here (nothing on it is worth offloading).
-        admin = new TcpQueue(b.address, 0, ADMIN_DEPTH, b.headerDigest, b.dataDigest, NvmeTcp.ADMIN_IN_CAPSULE_MAX,
-            false, timeout, namespaces, 0, stack, -1);
+        admin = new TcpQueue(QueueConfig.builder().address(b.address).qid(0).depth(ADMIN_DEPTH)
+            .digests(b.headerDigest, b.dataDigest).inCapsuleLimit(NvmeTcp.ADMIN_IN_CAPSULE_MAX).polled(false)
+            .timeoutNanos(timeout).namespaces(namespaces).xts(stack, -1).build());
         ScheduledExecutorService timer = null;
         try
         {
@@ -116,7 +118,8 @@ public final class NvmeController implements AutoCloseable
             }
             if (0 != ic.icdoff())
             {
-                throw new NvmeException(NvmeStatus.QUEUE_FAILED, "ICDOFF " + ic.icdoff() + " not supported (must be 0)");
+                throw new NvmeException(NvmeStatus.QUEUE_FAILED,
+                    "ICDOFF " + ic.icdoff() + " not supported (must be 0)");
             }
             if (ic.ioccsz() < 4)
             {
@@ -154,9 +157,10 @@ public final class NvmeController implements AutoCloseable
             }
             for (int qid = 1; qid <= ioQueuesGranted; qid++)
             {
-                final TcpQueue q = new TcpQueue(b.address, qid, depth, b.headerDigest, b.dataDigest, ioInCapsuleLimit,
-                    CompletionMode.POLL == b.completionMode, timeout, namespaces, maxTransfer, stack,
-                    b.ulpPushAfter);
+                final TcpQueue q = new TcpQueue(QueueConfig.builder().address(b.address).qid(qid).depth(depth)
+                    .digests(b.headerDigest, b.dataDigest).inCapsuleLimit(ioInCapsuleLimit)
+                    .polled(CompletionMode.POLL == b.completionMode).timeoutNanos(timeout).namespaces(namespaces)
+                    .maxTransfer(maxTransfer).xts(stack, b.ulpPushAfter).scatterWindow(b.scatterWindow).build());
                 ioQueues.add(q);
                 connect(q, qid, depth - 1, 0, cntlid);
             }
@@ -418,8 +422,9 @@ public final class NvmeController implements AutoCloseable
         private Duration keepAliveTimeout = Duration.ofSeconds(5);
         private Duration timeout = Duration.ofSeconds(10);
         private Transport transport = Transport.SOFTWARE;
-        private io.xts.sockets.XtsStack stack;
+        private XtsStack stack;
         private int ulpPushAfter;
+        private long scatterWindow;
         private CompletionMode completionMode = CompletionMode.THREAD;
         private int connectAttributes;
 
@@ -545,7 +550,7 @@ public final class NvmeController implements AutoCloseable
          *              caller keeps and closes it).
          * @return this.
          */
-        public Builder stack(final io.xts.sockets.XtsStack stack)
+        public Builder stack(final XtsStack stack)
         {
             this.stack = Objects.requireNonNull(stack, "stack");
             return this;
@@ -565,6 +570,23 @@ public final class NvmeController implements AutoCloseable
                 throw new IllegalArgumentException("ulpPushAfter " + commands);
             }
             this.ulpPushAfter = commands;
+            return this;
+        }
+
+        /**
+         * @param bytes scatter-read data each I/O queue holds at most, in flight and in unreleased lists
+         *              ({@link NvmeQueue#scatterWindow()}); 0 (the default): half the XTS stack's receive window with
+         *              the offload transport, 4 MiB of bounce memory with the software transport. Through the proxy
+         *              it must stay below the receive window, since held bytes are credited back only on release.
+         * @return this.
+         */
+        public Builder scatterWindow(final long bytes)
+        {
+            if (bytes < 0)
+            {
+                throw new IllegalArgumentException("scatter window " + bytes);
+            }
+            this.scatterWindow = bytes;
             return this;
         }
 

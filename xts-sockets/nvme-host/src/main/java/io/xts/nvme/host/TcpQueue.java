@@ -9,28 +9,43 @@ import io.xts.nvme.ICReqPdu;
 import io.xts.nvme.ICRespPdu;
 import io.xts.nvme.NvmeTcp;
 import io.xts.nvme.PduError;
+import io.xts.nvme.PduFlyweight;
 import io.xts.nvme.PduHandler;
 import io.xts.nvme.PduHeader;
 import io.xts.nvme.PduParser;
 import io.xts.nvme.R2TPdu;
 import io.xts.nvme.Sqe;
 import io.xts.nvme.TermReqPdu;
+import io.xts.sockets.XtsSocket;
+import io.xts.sockets.XtsStack;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
+import static io.xts.nvme.host.Command.ACTIVE;
+import static io.xts.nvme.host.Command.COMPLETING;
+import static io.xts.nvme.host.Command.FREE;
+import static io.xts.nvme.host.Command.HELD;
 import static io.xts.nvme.NvmeTcp.TYPE_C2H_DATA;
 import static io.xts.nvme.NvmeTcp.TYPE_C2H_TERM_REQ;
 import static io.xts.nvme.NvmeTcp.TYPE_CAPSULE_RESP;
@@ -38,13 +53,20 @@ import static io.xts.nvme.NvmeTcp.TYPE_IC_RESP;
 import static io.xts.nvme.NvmeTcp.TYPE_R2T;
 
 /**
- * One NVMe/TCP queue over kernel TCP (the software transport): its own TCP connection, ICReq/ICResp, then capsules.
- * Used for the admin queue (by {@link NvmeController}) and for I/O queues.
+ * One NVMe/TCP queue: its own TCP connection (kernel TCP for the software transport, an XTS socket through the proxy
+ * for the offload transport), ICReq/ICResp, then capsules. Used for the admin queue (by {@link NvmeController}) and
+ * for I/O queues; opened with a {@link QueueConfig}. The offload receive path (ULP messages from the proxy) is
+ * {@link OffloadReceiver}'s.
  * <p>
  * Receive: one loop ({@link #receive}) reads the non-blocking channel into one direct buffer and feeds a
  * {@link PduParser}, which delineates PDUs and checks headers and digests; this class, its {@link PduHandler}, looks
- * commands up by CID, places C2HData straight into the command's buffer at DATAO (any interleaving across commands),
- * answers R2Ts with H2CData and completes commands. In THREAD mode a dedicated reader thread per queue runs that loop
+ * commands up by CID, places C2HData into the command's buffer at DATAO (any interleaving across commands), answers
+ * R2Ts with H2CData and completes commands. Over kernel TCP, a C2HData payload of {@link #DIRECT_READ_MIN} bytes or
+ * more is read from the socket straight into the command's buffer (the one copy is the kernel's, the data digest is
+ * computed over the buffer with the JDK's CRC32C): while reads that long are outstanding, reads into the receive
+ * buffer stop at the end of the next PDU header, so no payload lands there first. Smaller payloads come through the
+ * receive buffer and are copied once from it (the system call a direct read adds costs more than that copy); with
+ * commands outstanding but no large read, reads into the receive buffer take whatever is there, many PDUs at a time. In THREAD mode a dedicated reader thread per queue runs that loop
  * over a blocking channel (a blocking read costs nothing while idle, needs no selector and keeps the completion
  * latency of one wake-up); in POLL mode the channel is non-blocking and the application's thread runs it through
  * {@link #poll()}, so there is no thread at all (run to completion, as the rest of XTS-J).
@@ -64,9 +86,6 @@ final class TcpQueue implements NvmeQueue, PduHandler
     }
 
     private static final System.Logger LOG = System.getLogger(TcpQueue.class.getName());
-    private static final int FREE = 0;
-    private static final int ACTIVE = 1;
-    private static final int COMPLETING = 2;
     private static final int KIND_ADMIN = 0;
     private static final int KIND_READ = 1;
     private static final int KIND_WRITE = 2;
@@ -78,29 +97,16 @@ final class TcpQueue implements NvmeQueue, PduHandler
     private static final int HEADROOM = 256;
     /** Longest PDU header with its digest (a C2HTermReq with 128 bytes of data is longer, but not a header). */
     private static final int LONGEST_HEADER = 160;
-
-    private static final class Command
-    {
-        final AtomicInteger state = new AtomicInteger(FREE);
-        final int slot;
-        int generation;
-        int cid;
-        MemorySegment buffer;
-        long bufferOffset;
-        long length;
-        boolean toController;
-        boolean inCapsule;
-        long c2hReceived;
-        long h2cSent;
-        boolean digestError;
-        CompletionHandler handler;
-        Object attachment;
-
-        Command(final int slot)
-        {
-            this.slot = slot;
-        }
-    }
+    /** Scatter window of a queue over kernel TCP unless configured: it bounds the bounce memory. */
+    static final long SOFTWARE_SCATTER_WINDOW = 4L << 20;
+    /**
+     * Over kernel TCP, C2HData payloads of at least this many bytes are read straight from the socket into the
+     * command's buffer (property {@code xts.nvme.directReadMin}; 16 KiB by default, where one more system call per PDU
+     * costs about what copying the payload would).
+     */
+    static final int DIRECT_READ_MIN = Integer.getInteger("xts.nvme.directReadMin", 16 * 1024);
+    /** CH + PSH of every controller-to-host PDU after ICResp (CapsuleResp, C2HData, R2T, C2HTermReq). */
+    private static final int C2H_HEADER = 24;
 
     private final String name;
     private final int qid;
@@ -110,17 +116,34 @@ final class TcpQueue implements NvmeQueue, PduHandler
     private final Map<Long, Namespace> namespaces;
     private final long maxTransfer;
     /** Kernel TCP (software transport) or the XTS socket (offload transport). */
-    private final java.nio.channels.ByteChannel channel;
+    private final ByteChannel channel;
     /** The XTS socket when the queue goes through the proxy, else null. */
-    private final io.xts.sockets.XtsSocket xts;
-    private final io.xts.sockets.XtsStack stack;
-    /** Offload state and the ULP listener; null for the software transport. */
-    private final OffloadState offload;
+    private final XtsSocket xts;
+    private final XtsStack stack;
+    /** The offload receive path and the ULP listener; null for the software transport. */
+    private final OffloadReceiver offload;
     private final Command[] commands;
     private final int[] free;
     private int freeTop;
     private final Object freeLock = new Object();
     private final AtomicInteger inFlight = new AtomicInteger();
+
+    // Scatter reads: the window (admission under admissionLock), reads waiting for it (FIFO of slots), bounce memory.
+    private final long scatterWindow;
+    private final Object admissionLock = new Object();
+    private long scatterReserved;
+    private final int[] deferred;
+    private int deferredHead;
+    private int deferredCount;
+    private final BounceMemory bounce;
+    /** Read data copied in user space on this host (receive loop and ULP listener). */
+    private final AtomicLong copiedBytes = new AtomicLong();
+    /** Scatter-read data handed over in the link frames it arrived in (ULP listener). */
+    private final AtomicLong inPlaceBytes = new AtomicLong();
+    /** Outstanding buffer reads over kernel TCP that take large payloads straight from the socket. */
+    private final AtomicInteger directReads = new AtomicInteger();
+    /** Receive loop: whether the latest C2HData payload was of {@link #DIRECT_READ_MIN} bytes or more. */
+    private boolean largeC2h = true;
 
     // Send side, under sendLock.
     private final ReentrantLock sendLock = new ReentrantLock();
@@ -177,53 +200,26 @@ final class TcpQueue implements NvmeQueue, PduHandler
     private final FutureAdapter futures = new FutureAdapter();
 
     /**
-     * Connect and initialize: TCP connect, ICReq, ICResp checked; the Fabrics Connect is the caller's.
+     * Connect and initialize: TCP connect (kernel TCP, or an XTS socket through the proxy when the config names a
+     * stack), ICReq, ICResp checked, and the ULP pushed when the config says so; the Fabrics Connect is the caller's.
      *
-     * @param address        the controller.
-     * @param qid            queue id.
-     * @param depth          command slots (CIDs).
-     * @param headerDigest   whether to ask for header digests.
-     * @param dataDigest     whether to ask for data digests.
-     * @param inCapsuleLimit bytes of in-capsule data allowed (8192 for admin; IOCCSZ x 16 - 64 for I/O).
-     * @param polled         POLL mode (no reader thread) rather than THREAD mode.
-     * @param timeoutNanos   time allowed for the connection, ICResp and synchronous commands.
-     * @param namespaces     block sizes by namespace.
-     * @param maxTransfer    most bytes of one command (MDTS), 0 for no limit.
+     * @param config what to open.
+     * @throws NvmeException naming the step that failed.
      */
-    TcpQueue(final InetSocketAddress address, final int qid, final int depth, final boolean headerDigest,
-        final boolean dataDigest, final long inCapsuleLimit, final boolean polled, final long timeoutNanos,
-        final Map<Long, Namespace> namespaces, final long maxTransfer)
+    TcpQueue(final QueueConfig config)
     {
-        this(address, qid, depth, headerDigest, dataDigest, inCapsuleLimit, polled, timeoutNanos, namespaces,
-            maxTransfer, null, -1);
-    }
-
-    /**
-     * As above, through the XTS proxy when {@code stack} is not null.
-     *
-     * @param stack        the XTS stack whose socket carries the queue, or null for kernel TCP.
-     * @param ulpPushAfter -1: never push the ULP (software framing over the XTS socket); 0: push right after
-     *                     ICResp; N: push once N commands have completed (mid-stream, which exercises resync).
-     */
-    TcpQueue(final InetSocketAddress address, final int qid, final int depth, final boolean headerDigest,
-        final boolean dataDigest, final long inCapsuleLimit, final boolean polled, final long timeoutNanos,
-        final Map<Long, Namespace> namespaces, final long maxTransfer, final io.xts.sockets.XtsStack stack,
-        final int ulpPushAfter)
-    {
-        if (depth < 1 || depth > 4096)
-        {
-            throw new IllegalArgumentException("queue depth " + depth);
-        }
-        this.name = "nvme-tcp q" + qid + " " + address;
-        this.qid = qid;
+        final InetSocketAddress address = config.address();
+        final int depth = config.depth();
+        this.name = "nvme-tcp q" + config.qid() + " " + address;
+        this.qid = config.qid();
         this.depth = depth;
-        this.polled = polled;
-        this.timeoutNanos = timeoutNanos;
-        this.namespaces = namespaces;
-        this.maxTransfer = maxTransfer;
-        this.headerDigest = headerDigest;
-        this.dataDigest = dataDigest;
-        this.inCapsuleLimit = Math.min(inCapsuleLimit, IN_CAPSULE_CAP);
+        this.polled = config.polled();
+        this.timeoutNanos = config.timeoutNanos();
+        this.namespaces = config.namespaces();
+        this.maxTransfer = config.maxTransfer();
+        this.headerDigest = config.headerDigest();
+        this.dataDigest = config.dataDigest();
+        this.inCapsuleLimit = Math.min(config.inCapsuleLimit(), IN_CAPSULE_CAP);
         this.commands = new Command[depth];
         this.free = new int[depth];
         for (int i = 0; i < depth; i++)
@@ -232,17 +228,27 @@ final class TcpQueue implements NvmeQueue, PduHandler
             free[i] = depth - 1 - i;
         }
         freeTop = depth;
+        this.scatterWindow = config.scatterWindow() > 0 ? config.scatterWindow() :
+            defaultScatterWindow(config.stack());
+        if (null != config.stack() && scatterWindow > config.stack().receiveWindow() * 3L / 4)
+        {
+            // Held bytes are credited back only on release: the rest of the window must keep the stream moving.
+            throw new IllegalArgumentException("scatter window of " + scatterWindow + " bytes beyond 3/4 of the " +
+                "XTS receive window of " + config.stack().receiveWindow() + " bytes");
+        }
+        this.deferred = new int[depth];
+        this.bounce = new BounceMemory(scatterWindow, depth);
         sendBuffer = ByteBuffer.allocateDirect(HEADROOM + (int)Math.max(this.inCapsuleLimit, H2C_CHUNK) + 8);
         sendSegment = MemorySegment.ofBuffer(sendBuffer);
         capsule.wrap(sendSegment, 0);
         h2c.wrap(sendSegment, 0);
         termReq.wrap(sendSegment, 0);
         parser = new PduParser(PduParser.Side.HOST, Integer.MAX_VALUE, this);
+        final XtsStack stack = config.stack();
         this.stack = stack;
-        this.offload = null == stack ? null : new OffloadState(stack.receiveWindow(), ulpPushAfter);
 
-        java.nio.channels.ByteChannel ch = null;
-        io.xts.sockets.XtsSocket socket = null;
+        ByteChannel ch = null;
+        XtsSocket socket = null;
         try
         {
             if (null == stack)
@@ -251,13 +257,16 @@ final class TcpQueue implements NvmeQueue, PduHandler
                 ch = kernel;
                 kernel.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 kernel.socket().connect(address, (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
+                this.offload = null;
             }
             else
             {
                 socket = stack.openSocket();
                 ch = socket;
+                this.offload = new OffloadReceiver(this, socket, commands, stack.receiveWindow(),
+                    config.ulpPushAfter());
                 socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                socket.connect(address, java.time.Duration.ofNanos(timeoutNanos));
+                socket.connect(address, Duration.ofNanos(timeoutNanos));
             }
             this.channel = ch;
             this.xts = socket;
@@ -296,7 +305,7 @@ final class TcpQueue implements NvmeQueue, PduHandler
         h2cBytes += ICReqPdu.LENGTH;
         // Read exactly the ICResp (nothing else may come before the Connect answer), bounded in time.
         final int timeoutMillis = (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
-        final java.io.InputStream in;
+        final InputStream in;
         if (null != xts)
         {
             xts.setSoTimeout(timeoutMillis);
@@ -323,7 +332,7 @@ final class TcpQueue implements NvmeQueue, PduHandler
                 got += n;
             }
         }
-        catch (final java.net.SocketTimeoutException e)
+        catch (final SocketTimeoutException e)
         {
             throw new NvmeException(NvmeStatus.TIMEOUT, name + ": no ICResp within the timeout", e);
         }
@@ -477,6 +486,107 @@ final class TcpQueue implements NvmeQueue, PduHandler
     }
 
     @Override
+    public boolean readScatter(final long nsid, final long lba, final int blocks, final ScatterReadHandler handler,
+        final Object attachment)
+    {
+        if (null == handler)
+        {
+            throw new NullPointerException("handler");
+        }
+        final long length = transferLength(nsid, blocks);
+        if (length > scatterWindow)
+        {
+            throw new IllegalArgumentException("scatter read of " + length + " bytes beyond the queue's scatter " +
+                "window of " + scatterWindow + " bytes (NvmeController.Builder.scatterWindow; with the offload " +
+                "transport at most half the XTS receive window by default)");
+        }
+        if (null != failure)
+        {
+            handler.onCompletion(closed ? NvmeStatus.QUEUE_CLOSED : NvmeStatus.QUEUE_FAILED, null, attachment);
+            return true;
+        }
+        final Command cmd = acquire();
+        if (null == cmd)
+        {
+            return false;
+        }
+        if (null == cmd.scatter)
+        {
+            cmd.scatter = new ScatterList(this, cmd);
+        }
+        cmd.scatter.open(length);
+        prepare(cmd, null, 0, length, false, null, attachment);
+        cmd.scatterRead = true;
+        cmd.scatterHandler = handler;
+        cmd.nsid = nsid;
+        cmd.slba = lba;
+        cmd.nlb = blocks - 1;
+        inFlight.incrementAndGet();
+        cmd.state.set(ACTIVE); // publishes the fields above to the receive loop and the ULP listener
+        if (null != failure)
+        {
+            finish(cmd, closed ? NvmeStatus.QUEUE_CLOSED : NvmeStatus.QUEUE_FAILED, 0);
+            return true;
+        }
+        synchronized (admissionLock)
+        {
+            if (deferredCount > 0 || scatterReserved + length > scatterWindow)
+            {
+                // Unreleased lists and reads in flight fill the window: this one goes out when some are released.
+                deferred[(deferredHead + deferredCount) % depth] = cmd.slot;
+                deferredCount++;
+                return true;
+            }
+            scatterReserved += length;
+            cmd.admitted = true;
+        }
+        send(cmd, KIND_READ, null);
+        return true;
+    }
+
+    @Override
+    public CompletableFuture<ScatterList> readScatter(final long nsid, final long lba, final int blocks)
+    {
+        final CompletableFuture<ScatterList> future = new CompletableFuture<>();
+        final ScatterReadHandler h = (status, data, attachment) ->
+        {
+            if (NvmeStatus.isSuccess(status))
+            {
+                future.complete(data);
+            }
+            else
+            {
+                final String detail = NvmeStatus.QUEUE_FAILED == status || NvmeStatus.QUEUE_CLOSED == status ?
+                    ": " + failureText() : "";
+                future.completeExceptionally(new NvmeException(status, name + ": " + NvmeStatus.describe(status) +
+                    detail));
+            }
+        };
+        if (!readScatter(nsid, lba, blocks, h, null))
+        {
+            h.onCompletion(NvmeStatus.QUEUE_FULL, null, null);
+        }
+        return future;
+    }
+
+    @Override
+    public long scatterWindow()
+    {
+        return scatterWindow;
+    }
+
+    /**
+     * @param stack the XTS stack of the offload transport, or null.
+     * @return half the socket receive window through the proxy (the bytes a scatter read holds are credited back only
+     *         when its list is released, and the other half keeps the rest of the stream moving), else
+     *         {@link #SOFTWARE_SCATTER_WINDOW}.
+     */
+    static long defaultScatterWindow(final XtsStack stack)
+    {
+        return null == stack ? SOFTWARE_SCATTER_WINDOW : stack.receiveWindow() / 2;
+    }
+
+    @Override
     public CompletableFuture<Void> write(final long nsid, final long lba, final int blocks, final MemorySegment src,
         final long srcOffset)
     {
@@ -489,6 +599,17 @@ final class TcpQueue implements NvmeQueue, PduHandler
     }
 
     private long transferLength(final long nsid, final int blocks, final MemorySegment buffer, final long offset)
+    {
+        final long length = transferLength(nsid, blocks);
+        if (offset < 0 || offset + length > buffer.byteSize())
+        {
+            throw new IndexOutOfBoundsException("buffer of " + buffer.byteSize() + " bytes cannot hold " + length +
+                " bytes at " + offset);
+        }
+        return length;
+    }
+
+    private long transferLength(final long nsid, final int blocks)
     {
         final Namespace ns = namespaces.get(nsid);
         if (null == ns)
@@ -504,11 +625,6 @@ final class TcpQueue implements NvmeQueue, PduHandler
         {
             throw new IllegalArgumentException("transfer of " + length + " bytes beyond the controller's MDTS limit " +
                 maxTransfer);
-        }
-        if (offset < 0 || offset + length > buffer.byteSize())
-        {
-            throw new IndexOutOfBoundsException("buffer of " + buffer.byteSize() + " bytes cannot hold " + length +
-                " bytes at " + offset);
         }
         return length;
     }
@@ -617,6 +733,8 @@ final class TcpQueue implements NvmeQueue, PduHandler
     {
         cmd.buffer = null;
         cmd.handler = null;
+        cmd.scatterHandler = null;
+        cmd.scatterRead = false;
         cmd.attachment = null;
         cmd.state.set(FREE);
         synchronized (freeLock)
@@ -644,9 +762,41 @@ final class TcpQueue implements NvmeQueue, PduHandler
         {
             return false;
         }
+        prepare(cmd, buffer, offset, length, toController, handler, attachment);
+        cmd.nsid = nsid;
+        cmd.slba = slba;
+        cmd.nlb = nlb;
+        if (KIND_READ == kind && null == xts && length >= DIRECT_READ_MIN)
+        {
+            if (cmd.viewOf != buffer)
+            {
+                cmd.view = buffer.byteSize() <= Integer.MAX_VALUE && !buffer.isReadOnly() ? buffer.asByteBuffer() :
+                    null;
+                cmd.viewOf = buffer;
+            }
+            cmd.direct = null != cmd.view;
+            if (cmd.direct)
+            {
+                directReads.incrementAndGet();
+            }
+        }
+        inFlight.incrementAndGet();
+        cmd.state.set(ACTIVE); // publishes the fields above to the receive loop
+        if (null != failure)
+        {
+            finish(cmd, closed ? NvmeStatus.QUEUE_CLOSED : NvmeStatus.QUEUE_FAILED, 0);
+            return true;
+        }
+        send(cmd, kind, writer);
+        return true;
+    }
+
+    /** A new CID for the slot, and the command's fields. */
+    private void prepare(final Command cmd, final MemorySegment buffer, final long offset, final long length,
+        final boolean toController, final CompletionHandler handler, final Object attachment)
+    {
         cmd.generation = (cmd.generation + 1) & 0xF;
-        final int cid = cmd.generation << 12 | cmd.slot;
-        cmd.cid = cid;
+        cmd.cid = cmd.generation << 12 | cmd.slot;
         cmd.buffer = buffer;
         cmd.bufferOffset = offset;
         cmd.length = length;
@@ -657,14 +807,14 @@ final class TcpQueue implements NvmeQueue, PduHandler
         cmd.digestError = false;
         cmd.handler = handler;
         cmd.attachment = attachment;
-        inFlight.incrementAndGet();
-        cmd.state.set(ACTIVE); // publishes the fields above to the receive loop
-        if (null != failure)
-        {
-            finish(cmd, closed ? NvmeStatus.QUEUE_CLOSED : NvmeStatus.QUEUE_FAILED, 0);
-            return true;
-        }
+    }
 
+    /** Send a prepared command's capsule (DDP_SETUP first for a read the proxy will place). */
+    private void send(final Command cmd, final int kind, final SqeWriter writer)
+    {
+        final int cid = cmd.cid;
+        final long length = cmd.length;
+        final boolean toController = cmd.toController;
         sendLock.lock();
         try
         {
@@ -678,13 +828,13 @@ final class TcpQueue implements NvmeQueue, PduHandler
             final Sqe sqe = capsule.sqe();
             switch (kind)
             {
-                case KIND_READ -> sqe.writeRead(cid, nsid, slba, nlb, length);
-                case KIND_WRITE -> sqe.writeWrite(cid, nsid, slba, nlb, length, cmd.inCapsule);
+                case KIND_READ -> sqe.writeRead(cid, cmd.nsid, cmd.slba, cmd.nlb, length);
+                case KIND_WRITE -> sqe.writeWrite(cid, cmd.nsid, cmd.slba, cmd.nlb, length, cmd.inCapsule);
                 default -> writer.write(sqe, cid);
             }
             if (cmd.inCapsule)
             {
-                MemorySegment.copy(buffer, offset, sendSegment, capsule.dataOffset(), length);
+                MemorySegment.copy(cmd.buffer, cmd.bufferOffset, sendSegment, capsule.dataOffset(), length);
             }
             if (proxyDigests)
             {
@@ -708,19 +858,18 @@ final class TcpQueue implements NvmeQueue, PduHandler
         {
             sendLock.unlock();
         }
-        return true;
     }
 
     /** The proxy computes the digests of what we send (ULP offloaded): leave four zero bytes where each goes. */
-    private void zeroDigests(final io.xts.nvme.PduFlyweight<?> pdu)
+    private void zeroDigests(final PduFlyweight<?> pdu)
     {
         if (pdu.hasHeaderDigest())
         {
-            sendSegment.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, pdu.offset() + pdu.hlen(), 0);
+            sendSegment.set(ValueLayout.JAVA_INT_UNALIGNED, pdu.offset() + pdu.hlen(), 0);
         }
         if (pdu.hasDataDigest() && pdu.dataLength() > 0)
         {
-            sendSegment.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, pdu.offset() + pdu.plen() - 4, 0);
+            sendSegment.set(ValueLayout.JAVA_INT_UNALIGNED, pdu.offset() + pdu.plen() - 4, 0);
         }
     }
 
@@ -811,7 +960,7 @@ final class TcpQueue implements NvmeQueue, PduHandler
     {
         // Driving the stack ourselves: spin briefly, then park for growing spans (data arrives every few
         // microseconds under load; a park and its wake-up cost more than a short spin).
-        final org.agrona.concurrent.IdleStrategy idle = new org.agrona.concurrent.BackoffIdleStrategy(
+        final IdleStrategy idle = new BackoffIdleStrategy(
             64, 8, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
         while (!closed && null == failure)
         {
@@ -1001,8 +1150,26 @@ final class TcpQueue implements NvmeQueue, PduHandler
         {
             for (int i = 0; i < reads && null == failure; i++)
             {
-                receiveBuffer.clear();
-                final int n = channel.read(receiveBuffer);
+                final Command target = dataCommand;
+                final int n;
+                if (null != target && target.direct && largeC2h && parser.readingData())
+                {
+                    n = readDirect(target);
+                }
+                else
+                {
+                    receiveBuffer.clear();
+                    // Idle too: a blocking read waiting for whatever comes next must not swallow a payload.
+                    if (directReads.get() > 0 || 0 == inFlight.get())
+                    {
+                        receiveBuffer.limit(toNextHeaderEnd());
+                    }
+                    n = channel.read(receiveBuffer);
+                    if (n > 0)
+                    {
+                        parser.feed(receiveSegment, 0, n);
+                    }
+                }
                 if (n < 0)
                 {
                     fail(name + ": the controller closed the connection", null);
@@ -1012,7 +1179,6 @@ final class TcpQueue implements NvmeQueue, PduHandler
                 {
                     break;
                 }
-                parser.feed(receiveSegment, 0, n);
             }
         }
         catch (final IOException e)
@@ -1029,13 +1195,67 @@ final class TcpQueue implements NvmeQueue, PduHandler
         return completedInReceive;
     }
 
-    private Command lookup(final int cid, final String what)
+    /**
+     * Read the current C2HData payload from the socket straight into the command's buffer at its place, and account
+     * for it with the parser (which computes the data digest over it).
+     *
+     * @return bytes read, -1 at the end of the stream.
+     */
+    private int readDirect(final Command cmd) throws IOException
+    {
+        final int at = (int)(dataBase + parser.dataPosition());
+        final ByteBuffer view = cmd.view;
+        view.clear().position(at).limit(at + (int)parser.bytesToStepEnd());
+        final int n = channel.read(view);
+        if (n > 0)
+        {
+            view.limit(at + n).position(at);
+            parser.dataPlaced(view);
+        }
+        return n;
+    }
+
+    /**
+     * @return bytes from here to the end of the next PDU header (every header after ICResp is {@link #C2H_HEADER}
+     *         bytes and its digest): a read into the receive buffer stops there, so the payload after it can go
+     *         straight to its command's buffer.
+     */
+    private int toNextHeaderEnd()
+    {
+        final int header = C2H_HEADER + (headerDigest ? NvmeTcp.DIGEST_LENGTH : 0);
+        final long need;
+        if (parser.readingHeader())
+        {
+            need = parser.readingHeaderBody() ? parser.bytesToStepEnd() :
+                parser.bytesToStepEnd() + header - NvmeTcp.CH_LENGTH;
+        }
+        else if (parser.readingPad())
+        {
+            need = parser.bytesToStepEnd();
+        }
+        else if (parser.readingDataDigest())
+        {
+            need = parser.bytesToStepEnd() + header;
+        }
+        else
+        {
+            need = parser.bytesToStepEnd() + (parser.header().hasDataDigest() ? NvmeTcp.DIGEST_LENGTH : 0) + header;
+        }
+        return (int)Math.max(1, Math.min(need, RECEIVE_BUFFER));
+    }
+
+    /**
+     * @param cid  a CID the controller named.
+     * @param what the PDU that named it, for the error.
+     * @return the outstanding command, or null after failing the queue with a protocol error.
+     */
+    Command lookup(final int cid, final String what)
     {
         final int slot = cid & 0xFFF;
         if (slot < depth)
         {
             final Command cmd = commands[slot];
-            if (ACTIVE == cmd.state.get() && cmd.cid == cid)
+            if (cmd.isActive(cid))
             {
                 return cmd;
             }
@@ -1059,17 +1279,29 @@ final class TcpQueue implements NvmeQueue, PduHandler
             case TYPE_CAPSULE_RESP -> onCapsuleResp(parser.capsuleResp().cqe());
             case TYPE_C2H_DATA -> onC2HDataHeader(parser.c2hData());
             case TYPE_R2T -> onR2T(parser.r2t());
-            case TYPE_C2H_TERM_REQ ->
-            {
-                final TermReqPdu t = parser.termReq();
-                fail(String.format("%s: the controller sent C2HTermReq FES %02Xh (%s) FEI %d", name, t.fes(),
-                    fesName(t.fes()), t.fei()), null);
-            }
+            case TYPE_C2H_TERM_REQ -> onTermReq(parser.termReq().fes(), parser.termReq().fei());
             default -> protocolError("unexpected " + header.typeName());
         }
     }
 
-    private void onCapsuleResp(final Cqe cqe)
+    /**
+     * The controller ended the connection with a C2HTermReq.
+     *
+     * @param fes its fatal error status.
+     * @param fei its fatal error information.
+     */
+    void onTermReq(final int fes, final long fei)
+    {
+        fail(String.format("%s: the controller sent C2HTermReq FES %02Xh (%s) FEI %d", name, fes, fesName(fes), fei),
+            null);
+    }
+
+    /**
+     * A CapsuleResp: complete its command.
+     *
+     * @param cqe the completion queue entry.
+     */
+    void onCapsuleResp(final Cqe cqe)
     {
         final Command cmd = lookup(cqe.cid(), "CapsuleResp");
         if (null == cmd)
@@ -1119,6 +1351,23 @@ final class TcpQueue implements NvmeQueue, PduHandler
         {
             dataCommand = cmd;
             dataBase = cmd.bufferOffset + datao;
+            largeC2h = datal >= DIRECT_READ_MIN;
+        }
+    }
+
+    /**
+     * An R2T whose PDU arrived whole (a PDU_HEADER from the proxy): check it and send the H2CData it asks for.
+     *
+     * @param r2t the R2T.
+     */
+    void answerR2T(final R2TPdu r2t)
+    {
+        onR2T(r2t);
+        if (null != r2tCommand)
+        {
+            final Command cmd = r2tCommand;
+            r2tCommand = null;
+            sendH2CData(cmd, r2tTag, r2tOffset, r2tLength);
         }
     }
 
@@ -1160,7 +1409,22 @@ final class TcpQueue implements NvmeQueue, PduHandler
     {
         if (TYPE_C2H_DATA == header.type() && null != dataCommand && null == failure)
         {
-            MemorySegment.copy(memory, offset, dataCommand.buffer, dataBase + dataOffset, length);
+            final Command cmd = dataCommand;
+            if (cmd.scatterRead)
+            {
+                if (!cmd.scatter.addCopy(bounce, memory, offset, length, dataBase + dataOffset))
+                {
+                    fail(String.format("%s: scatter read CID %04Xh: no bounce memory for %d bytes at %d (%d of %d " +
+                        "chunks free)", name, cmd.cid, length, dataBase + dataOffset, bounce.freeChunks(),
+                        bounce.chunks()), null);
+                    return;
+                }
+            }
+            else
+            {
+                MemorySegment.copy(memory, offset, cmd.buffer, dataBase + dataOffset, length);
+            }
+            copiedBytes.getAndAdd(length);
         }
     }
 
@@ -1181,25 +1445,41 @@ final class TcpQueue implements NvmeQueue, PduHandler
             {
                 return;
             }
-            if (!dataDigestOk)
-            {
-                // Non-fatal by the specification: the command fails when it completes, never silently.
-                cmd.digestError = true;
-                dataDigestErrors++;
-            }
-            cmd.c2hReceived += header.dataLength();
-            if (header.isLastPdu() && header.isSuccess())
-            {
-                final int status = cmd.digestError ? NvmeStatus.DATA_DIGEST_ERROR :
-                    cmd.c2hReceived != cmd.length ? NvmeStatus.SHORT_TRANSFER : NvmeStatus.SUCCESS;
-                finish(cmd, status, 0);
-            }
+            c2hDataEnd(cmd, header.dataLength(), dataDigestOk, header.isLastPdu(), header.isSuccess());
         }
         else if (TYPE_R2T == type && null != r2tCommand)
         {
             final Command cmd = r2tCommand;
             r2tCommand = null;
             sendH2CData(cmd, r2tTag, r2tOffset, r2tLength);
+        }
+    }
+
+    /**
+     * The end of a C2HData PDU whose data is in place (parsed here, or placed by the proxy): count it, and complete
+     * the command when the PDU is the last with SUCCESS.
+     *
+     * @param cmd          the read.
+     * @param dataLength   DATAL.
+     * @param dataDigestOk whether the data digest matched (or there is none).
+     * @param last         LAST_PDU.
+     * @param success      SUCCESS.
+     */
+    void c2hDataEnd(final Command cmd, final long dataLength, final boolean dataDigestOk, final boolean last,
+        final boolean success)
+    {
+        if (!dataDigestOk)
+        {
+            // Non-fatal by the specification: the command fails when it completes, never silently.
+            cmd.digestError = true;
+            dataDigestErrors++;
+        }
+        cmd.c2hReceived += dataLength;
+        if (last && success)
+        {
+            final int status = cmd.digestError ? NvmeStatus.DATA_DIGEST_ERROR :
+                cmd.c2hReceived != cmd.length ? NvmeStatus.SHORT_TRANSFER : NvmeStatus.SUCCESS;
+            finish(cmd, status, 0);
         }
     }
 
@@ -1249,15 +1529,16 @@ final class TcpQueue implements NvmeQueue, PduHandler
         fail(text, null);
     }
 
-    private void protocolError(final String what)
+    /**
+     * A PDU broke the protocol: tell the controller (H2CTermReq, best effort) and fail the queue.
+     *
+     * @param what the error.
+     */
+    void protocolError(final String what)
     {
-        if (null != offload && offload.switched)
+        if (null != offload && offload.protocolError(what))
         {
             // An offloaded PDU: our parser stopped at the switch; the PDU's offset and header are the offload's.
-            final String text = String.format("%s: protocol error at stream offset %d: %s", name,
-                offload.ulpPduStart, what);
-            sendTermReq(NvmeTcp.FES_SEQUENCE_ERROR, 0, offload.headerSegment, offload.ulpHeaderLength);
-            fail(text, null);
             return;
         }
         final String text = String.format("%s: protocol error at stream offset %d: %s", name, parser.pduStart(), what);
@@ -1265,7 +1546,15 @@ final class TcpQueue implements NvmeQueue, PduHandler
         fail(text, null);
     }
 
-    private void sendTermReq(final int fes, final long fei, final MemorySegment header, final int headerBytes)
+    /**
+     * Send an H2CTermReq carrying the offending header, best effort (the connection ends anyway).
+     *
+     * @param fes         fatal error status.
+     * @param fei         fatal error information.
+     * @param header      memory holding the offending header.
+     * @param headerBytes its bytes.
+     */
+    void sendTermReq(final int fes, final long fei, final MemorySegment header, final int headerBytes)
     {
         // Best effort: the connection ends anyway.
         try
@@ -1309,10 +1598,27 @@ final class TcpQueue implements NvmeQueue, PduHandler
 
     // ---- completion and failure ----
 
-    private void finish(final Command cmd, final int status, final long result)
+    /**
+     * Complete a command, exactly once whoever calls: the slot goes back to the free stack, then the handler runs.
+     *
+     * @param cmd    the command.
+     * @param status its {@link NvmeStatus}.
+     * @param result CQE DW1:DW0.
+     */
+    void finish(final Command cmd, final int status, final long result)
     {
         if (!cmd.state.compareAndSet(ACTIVE, COMPLETING))
         {
+            return;
+        }
+        if (cmd.direct)
+        {
+            cmd.direct = false;
+            directReads.decrementAndGet();
+        }
+        if (cmd.scatterRead)
+        {
+            finishScatter(cmd, status);
             return;
         }
         final CompletionHandler handler = cmd.handler;
@@ -1331,12 +1637,156 @@ final class TcpQueue implements NvmeQueue, PduHandler
         }
     }
 
+    /**
+     * A scatter read completes: on success with all its data the application gets the list and the slot stays taken
+     * until it releases it; otherwise what arrived is given back first and the handler gets no list.
+     */
+    private void finishScatter(final Command cmd, final int status)
+    {
+        final ScatterList list = cmd.scatter;
+        final ScatterReadHandler handler = cmd.scatterHandler;
+        final Object attachment = cmd.attachment;
+        list.close();
+        inFlight.decrementAndGet();
+        completedInReceive++;
+        completedTotal++;
+        final boolean ok = NvmeStatus.isSuccess(status) && list.isComplete();
+        if (ok)
+        {
+            cmd.state.set(HELD);
+            list.hand();
+        }
+        else
+        {
+            freeScatter(cmd);
+        }
+        try
+        {
+            handler.onCompletion(ok || !NvmeStatus.isSuccess(status) ? status : NvmeStatus.SHORT_TRANSFER,
+                ok ? list : null, attachment);
+        }
+        catch (final RuntimeException e)
+        {
+            LOG.log(System.Logger.Level.WARNING, name + ": scatter read handler threw", e);
+        }
+    }
+
+    /**
+     * {@link ScatterList#release()}: give back what the list holds and free the slot.
+     *
+     * @param cmd the command whose list it is.
+     */
+    void releaseScatter(final Command cmd)
+    {
+        if (!cmd.state.compareAndSet(HELD, COMPLETING))
+        {
+            throw new IllegalStateException(name + ": scatter list of slot " + cmd.slot + " is not held");
+        }
+        freeScatter(cmd);
+    }
+
+    /**
+     * Give back a closed list's frames (with their receive credit) and bounce chunks, free the slot, return its
+     * length to the scatter window and send the reads that waited for it.
+     */
+    private void freeScatter(final Command cmd)
+    {
+        final ScatterList list = cmd.scatter;
+        if (list.frameCount() > 0)
+        {
+            xts.ulpRelease(list.frames(), list.frameCount(), list.frameBytes());
+        }
+        if (list.chunkCount() > 0)
+        {
+            bounce.free(list.chunks(), list.chunkCount());
+        }
+        list.clear();
+        final boolean admitted;
+        synchronized (admissionLock)
+        {
+            admitted = cmd.admitted;
+            cmd.admitted = false;
+            if (admitted)
+            {
+                scatterReserved -= cmd.length;
+            }
+        }
+        release(cmd);
+        if (admitted)
+        {
+            sendDeferred();
+        }
+    }
+
+    /** Send the reads that waited for the scatter window, in order, while it has room. */
+    private void sendDeferred()
+    {
+        while (null == failure)
+        {
+            final Command next;
+            synchronized (admissionLock)
+            {
+                if (0 == deferredCount)
+                {
+                    return;
+                }
+                next = commands[deferred[deferredHead]];
+                if (scatterReserved + next.length > scatterWindow)
+                {
+                    return;
+                }
+                deferredHead = (deferredHead + 1) % depth;
+                deferredCount--;
+                scatterReserved += next.length;
+                next.admitted = true;
+            }
+            send(next, KIND_READ, null);
+        }
+    }
+
+    /** @return bounce memory for scatter-read data that cannot stay where it arrived. */
+    BounceMemory bounce()
+    {
+        return bounce;
+    }
+
+    /** Count read data copied in user space on this host. */
+    void countCopied(final long bytes)
+    {
+        copiedBytes.getAndAdd(bytes);
+    }
+
+    /** Count scatter-read data left in the link frames it arrived in. */
+    void countInPlace(final long bytes)
+    {
+        inPlaceBytes.getAndAdd(bytes);
+    }
+
+    @Override
+    public long copiedBytes()
+    {
+        return copiedBytes.get();
+    }
+
+    @Override
+    public long inPlaceBytes()
+    {
+        return inPlaceBytes.get();
+    }
+
     String failureText()
     {
         final NvmeException f = failure;
         return null == f ? "no failure" : f.getMessage();
     }
 
+    /**
+     * Fail the queue, once: close the connection and complete every outstanding command with QUEUE_FAILED (or
+     * QUEUE_CLOSED after {@link #close()}).
+     *
+     * @param reason why, for the log and {@link #failure()}.
+     * @param cause  the exception, or null.
+     */
     void fail(final String reason, final Throwable cause)
     {
         synchronized (failLock)
@@ -1358,6 +1808,11 @@ final class TcpQueue implements NvmeQueue, PduHandler
         catch (final IOException ignored)
         {
             // Failing anyway.
+        }
+        synchronized (admissionLock)
+        {
+            // Never sent: they fail below with everything else outstanding.
+            deferredCount = 0;
         }
         final int status = closed ? NvmeStatus.QUEUE_CLOSED : NvmeStatus.QUEUE_FAILED;
         for (final Command cmd : commands)
@@ -1386,6 +1841,24 @@ final class TcpQueue implements NvmeQueue, PduHandler
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** @return stream offset just past the last complete controller-to-host PDU our parser consumed. */
+    long lastBoundary()
+    {
+        return lastBoundary;
+    }
+
+    /** @return bytes of the controller-to-host stream our parser consumed. */
+    long parserPosition()
+    {
+        return parser.position();
+    }
+
+    /** @return DATA bytes read from the XTS socket (what the offload's event stamps are compared with). */
+    long dataConsumed()
+    {
+        return dataConsumed;
     }
 
     /** The I/O queues drive the XTS stack from now on; see {@link #backgroundDriver}. */
@@ -1418,421 +1891,6 @@ final class TcpQueue implements NvmeQueue, PduHandler
         return name;
     }
 
-    /**
-     * The offload side of a queue that goes through the XTS proxy: the socket's {@link io.xts.sockets.UlpListener}
-     * and the ring that carries what it hears to the queue's receive loop.
-     * <p>
-     * The listener runs on whichever thread drives the XTS stack, with the stack's lock held, so it does only what
-     * must happen in arrival order and cannot deadlock with submitters: it copies DDP_PLACE bytes straight from the
-     * received frame into the command's buffer (the one copy on the app host; a piece outside the buffer is refused,
-     * never written), and turns everything else into a small record on a one-to-one ring. The receive loop takes the
-     * records in order, each stamped with the DATA bytes that had arrived before it, so DATA parsed in software and
-     * ULP messages interleave exactly as in the stream. Credit is returned as records are consumed, so the ring is
-     * bounded by the receive window (sized to hold a window of the smallest PDUs).
-     */
-    private final class OffloadState implements io.xts.sockets.UlpListener
-    {
-        private static final int EV_RESULT = 1;
-        private static final int EV_HEADER = 2;
-        private static final int EV_C2H_END = 3;
-        private static final int EV_RESYNC = 4;
-        private static final int EV_TEARDOWN = 5;
-        private static final int EV_ERROR = 6;
-
-        final int pushAfter;
-        volatile boolean active;
-        volatile boolean resultSeen;
-        boolean pushed;
-        boolean switched;
-        long pendingResync = -1;
-        long resyncAnswers;
-        long refusedRegistrations;
-        volatile long placedBytes;
-        volatile long unregisteredBytes;
-        private long creditOwed;
-        /** Receive loop, after the switch: stream offset past the last offloaded PDU, and of the one in hand. */
-        private long ulpPosition;
-        private long ulpPduStart;
-        /** Bytes of that PDU's header in {@link #headerSegment} (0 for a C2HData, whose header is not kept). */
-        private int ulpHeaderLength;
-        private volatile Thread parked;
-
-        private final org.agrona.concurrent.ringbuffer.OneToOneRingBuffer ring;
-        private final ByteBuffer scratchBytes = ByteBuffer.allocateDirect(512).order(java.nio.ByteOrder.nativeOrder());
-        private final org.agrona.concurrent.UnsafeBuffer scratch = new org.agrona.concurrent.UnsafeBuffer(scratchBytes);
-        private final MemorySegment scratchSegment = MemorySegment.ofBuffer(scratchBytes);
-        private final ByteBuffer headerBytes = ByteBuffer.allocateDirect(512);
-        private final MemorySegment headerSegment = MemorySegment.ofBuffer(headerBytes);
-        private final io.xts.nvme.CapsuleRespPdu respView = new io.xts.nvme.CapsuleRespPdu();
-        private final R2TPdu r2tView = new R2TPdu();
-        private final TermReqPdu termView = new TermReqPdu();
-        /** Listener thread only (each thread has its own flyweights). */
-        private final PduHeader arrivingHeader = new PduHeader();
-        /** Receive loop only. */
-        private final PduHeader headerView = new PduHeader();
-        private final C2HDataPdu c2hView = new C2HDataPdu();
-        private final org.agrona.concurrent.ControlledMessageHandler handler = this::onEvent;
-
-        // The C2HData whose pieces are arriving (listener thread only).
-        private int curCid = -1;
-        private long curDatao;
-        private long curDatal;
-        private long curPlen;
-        private int curPduFlags;
-        private long curPlaced;
-        private int events;
-
-        OffloadState(final int window, final int pushAfter)
-        {
-            this.pushAfter = pushAfter;
-            final int capacity = org.agrona.BitUtil.findNextPositivePowerOfTwo(2 * window + 64 * 1024);
-            ring = new org.agrona.concurrent.ringbuffer.OneToOneRingBuffer(new org.agrona.concurrent.UnsafeBuffer(
-                ByteBuffer.allocateDirect(capacity + org.agrona.concurrent.ringbuffer.RingBufferDescriptor
-                    .TRAILER_LENGTH)));
-        }
-
-        // ---- listener: stack thread, stack lock held ----
-
-        private long stamp()
-        {
-            return xts.dataReceived();
-        }
-
-        private void publish(final int type, final int length)
-        {
-            scratch.putLong(0, stamp());
-            if (!ring.write(type, scratch, 0, length))
-            {
-                // Cannot happen while the proxy respects our credit (the ring holds a window of the smallest PDUs).
-                error = "the ULP event ring overflowed (the proxy sent past the credit?)";
-            }
-            wake();
-        }
-
-        private volatile String error;
-
-        private void wake()
-        {
-            final Thread t = parked;
-            if (null != t)
-            {
-                LockSupport.unpark(t);
-            }
-        }
-
-        @Override
-        public void onUlpResult(final int errno, final int state, final long streamOffset)
-        {
-            scratch.putInt(8, errno);
-            scratch.putInt(12, state);
-            scratch.putLong(16, streamOffset);
-            publish(EV_RESULT, 24);
-        }
-
-        @Override
-        public void onPduHeader(final int status, final MemorySegment memory, final long offset, final int length)
-        {
-            if (length < 8 || length > 256)
-            {
-                listenerError("PDU_HEADER of " + length + " bytes");
-                return;
-            }
-            arrivingHeader.wrap(memory, offset);
-            if (NvmeTcp.TYPE_C2H_DATA == arrivingHeader.type() && length >= 24)
-            {
-                if (-1 != curCid)
-                {
-                    listenerError("C2HData header before the previous C2HData's last piece");
-                    return;
-                }
-                c2hView.wrap(memory, offset);
-                curCid = c2hView.cccid();
-                curDatao = c2hView.datao();
-                curDatal = c2hView.datal();
-                curPlen = c2hView.plen();
-                curPduFlags = c2hView.flags();
-                curPlaced = 0;
-                return;
-            }
-            scratch.putInt(8, length);
-            MemorySegment.copy(memory, offset, scratchSegment, 12, length);
-            publish(EV_HEADER, 12 + length);
-        }
-
-        @Override
-        public void onPlace(final int cid, final int flags, final long dataOffset, final MemorySegment memory,
-            final long offset, final int length)
-        {
-            if (cid != curCid)
-            {
-                listenerError(String.format("DDP_PLACE for CID %04Xh outside its C2HData (current %04Xh)", cid,
-                    curCid));
-                return;
-            }
-            final int slot = cid & 0xFFF;
-            final Command c = slot < depth ? commands[slot] : null;
-            if (null == c || ACTIVE != c.state.get() || c.cid != cid || c.toController || null == c.buffer)
-            {
-                listenerError(String.format("DDP_PLACE for CID %04Xh, which is not an outstanding read", cid));
-                return;
-            }
-            if (dataOffset < curDatao || dataOffset + length > curDatao + curDatal || dataOffset + length > c.length)
-            {
-                listenerError(String.format("DDP_PLACE of %d bytes at %d for CID %04Xh outside its PDU (DATAO %d " +
-                    "DATAL %d) or its %d-byte buffer", length, dataOffset, cid, curDatao, curDatal, c.length));
-                return;
-            }
-            MemorySegment.copy(memory, offset, c.buffer, c.bufferOffset + dataOffset, length);
-            curPlaced += length;
-            // In their final place: credit them now, with this duty cycle's frames (no hop to the receive loop).
-            xts.ulpConsumedInCycle(length);
-            if (0 != (flags & io.xts.protocol.UlpMessages.PLACE_UNREGISTERED))
-            {
-                unregisteredBytes += length;
-            }
-            else
-            {
-                placedBytes += length;
-            }
-            if (0 != (flags & io.xts.protocol.UlpMessages.PLACE_LAST))
-            {
-                scratch.putInt(8, cid);
-                scratch.putInt(12, flags | curPduFlags << 16);
-                scratch.putLong(16, curDatao);
-                scratch.putLong(24, curDatal);
-                scratch.putLong(32, curPlen);
-                scratch.putLong(40, curPlaced);
-                curCid = -1;
-                publish(EV_C2H_END, 48);
-            }
-        }
-
-        @Override
-        public void onDdpTeardown(final int cid, final int reason)
-        {
-            scratch.putInt(8, cid);
-            scratch.putInt(12, reason);
-            publish(EV_TEARDOWN, 16);
-        }
-
-        @Override
-        public void onResyncRequest(final long streamOffset)
-        {
-            scratch.putLong(8, streamOffset);
-            publish(EV_RESYNC, 16);
-        }
-
-        @Override
-        public void onDataArrived()
-        {
-            wake();
-        }
-
-        @Override
-        public void onSocketFailed()
-        {
-            wake();
-        }
-
-        private void listenerError(final String text)
-        {
-            final byte[] b = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            final int n = Math.min(b.length, 400);
-            scratch.putBytes(8, b, 0, n);
-            publish(EV_ERROR, 8 + n);
-        }
-
-        // ---- receive loop ----
-
-        /**
-         * Park the reader until the listener sees something for it. {@link #parked} is published before the checks,
-         * so a wake-up between the checks and the park is not lost (it makes the park return at once); the timeout
-         * only bounds how late a close is noticed.
-         */
-        void parkReader()
-        {
-            parked = Thread.currentThread();
-            if (0 == ring.size() && xts.dataReceived() == dataConsumed && null == failure && xts.isConnected())
-            {
-                LockSupport.parkNanos(100_000_000L);
-            }
-            parked = null;
-        }
-
-        int drain()
-        {
-            events = 0;
-            ring.controlledRead(handler, 256);
-            final String e = error;
-            if (null != e && null == failure)
-            {
-                fail(name + ": " + e, null);
-            }
-            return events;
-        }
-
-        void returnCredit()
-        {
-            if (creditOwed > 0 && null == failure)
-            {
-                final long n = creditOwed;
-                creditOwed = 0;
-                xts.ulpConsumed(n);
-            }
-        }
-
-        private org.agrona.concurrent.ControlledMessageHandler.Action onEvent(
-            final int type, final org.agrona.MutableDirectBuffer buffer, final int index, final int length)
-        {
-            if (null != failure)
-            {
-                return org.agrona.concurrent.ControlledMessageHandler.Action.BREAK;
-            }
-            if (buffer.getLong(index) > dataConsumed)
-            {
-                // DATA that arrived before this event is not parsed yet: read it first.
-                return org.agrona.concurrent.ControlledMessageHandler.Action.ABORT;
-            }
-            events++;
-            switch (type)
-            {
-                case EV_RESULT -> onResult(buffer.getInt(index + 8), buffer.getInt(index + 12),
-                    buffer.getLong(index + 16));
-                case EV_HEADER ->
-                {
-                    if (enterUlp())
-                    {
-                        final int n = buffer.getInt(index + 8);
-                        buffer.getBytes(index + 12, headerBytes, 0, n);
-                        onUlpHeader();
-                    }
-                }
-                case EV_C2H_END ->
-                {
-                    if (enterUlp())
-                    {
-                        onC2HEnd(buffer.getInt(index + 8), buffer.getInt(index + 12), buffer.getLong(index + 16),
-                            buffer.getLong(index + 24), buffer.getLong(index + 32), buffer.getLong(index + 40));
-                    }
-                }
-                case EV_RESYNC -> pendingResync = buffer.getLong(index + 8);
-                case EV_TEARDOWN -> refusedRegistrations++;
-                case EV_ERROR ->
-                {
-                    final byte[] b = new byte[length - 8];
-                    buffer.getBytes(index + 8, b);
-                    fail(name + ": offload protocol error: " + new String(b, java.nio.charset.StandardCharsets.UTF_8),
-                        null);
-                }
-                default -> fail(name + ": unknown offload event " + type, null);
-            }
-            return null == failure ? org.agrona.concurrent.ControlledMessageHandler.Action.CONTINUE :
-                org.agrona.concurrent.ControlledMessageHandler.Action.BREAK;
-        }
-
-        private void onResult(final int errno, final int state, final long offset)
-        {
-            if (0 == errno)
-            {
-                active = true;
-                LOG.log(System.Logger.Level.DEBUG, "{0}: ULP offloaded, {1} at stream offset {2}", name,
-                    io.xts.protocol.UlpMessages.RESULT_IN_SYNC == state ? "in sync" : "searching", offset);
-            }
-            else
-            {
-                LOG.log(System.Logger.Level.INFO, "{0}: the XTS proxy refused the NVMe/TCP offload (errno {1}); " +
-                    "this queue stays in software", name, errno);
-            }
-            resultSeen = true;
-        }
-
-        /** The first ULP PDU: our parser must stand at a PDU boundary with every DATA byte before it parsed. */
-        private boolean enterUlp()
-        {
-            if (!switched)
-            {
-                if (parser.position() != lastBoundary)
-                {
-                    fail(String.format("%s: the proxy switched to ULP messages at stream offset %d, which is not a " +
-                        "PDU boundary (last boundary %d)", name, parser.position(), lastBoundary), null);
-                    return false;
-                }
-                switched = true;
-                ulpPosition = lastBoundary;
-                pendingResync = -1;
-            }
-            return true;
-        }
-
-        private void onUlpHeader()
-        {
-            headerView.wrap(headerSegment, 0);
-            creditOwed += headerView.plen();
-            ulpPduStart = ulpPosition;
-            ulpPosition += headerView.plen();
-            ulpHeaderLength = headerView.hlen();
-            switch (headerView.type())
-            {
-                case NvmeTcp.TYPE_CAPSULE_RESP -> onCapsuleResp(respView.wrap(headerSegment, 0).cqe());
-                case NvmeTcp.TYPE_R2T ->
-                {
-                    onR2T(r2tView.wrap(headerSegment, 0));
-                    if (null != r2tCommand)
-                    {
-                        final Command cmd = r2tCommand;
-                        r2tCommand = null;
-                        sendH2CData(cmd, r2tTag, r2tOffset, r2tLength);
-                    }
-                }
-                case NvmeTcp.TYPE_C2H_TERM_REQ ->
-                {
-                    termView.wrap(headerSegment, 0);
-                    fail(String.format("%s: the controller sent C2HTermReq FES %02Xh (%s) FEI %d", name,
-                        termView.fes(), fesName(termView.fes()), termView.fei()), null);
-                }
-                default -> fail(name + ": unexpected PDU type " + headerView.type() + " in a PDU_HEADER", null);
-            }
-        }
-
-        private void onC2HEnd(final int cid, final int flags, final long datao, final long datal, final long plen,
-            final long placed)
-        {
-            // The data bytes were credited as they were placed; the header, padding and digests now.
-            creditOwed += plen - placed;
-            ulpPduStart = ulpPosition;
-            ulpPosition += plen;
-            ulpHeaderLength = 0;
-            final Command cmd = lookup(cid, "C2HData");
-            if (null == cmd)
-            {
-                return;
-            }
-            if (datao != cmd.c2hReceived)
-            {
-                protocolError(String.format("C2HData DATAO %d for CID %04Xh, expected %d (data must be contiguous)",
-                    datao, cid, cmd.c2hReceived));
-                return;
-            }
-            if (placed != datal)
-            {
-                protocolError(String.format("C2HData for CID %04Xh: %d bytes placed, DATAL %d", cid, placed, datal));
-                return;
-            }
-            if (0 != (flags & io.xts.protocol.UlpMessages.PLACE_DIGEST_ERROR))
-            {
-                cmd.digestError = true;
-                dataDigestErrors++;
-            }
-            cmd.c2hReceived += datal;
-            final int pduFlags = flags >>> 16;
-            if (0 != (pduFlags & NvmeTcp.FLAG_SUCCESS) && 0 != (pduFlags & NvmeTcp.FLAG_LAST_PDU))
-            {
-                final int status = cmd.digestError ? NvmeStatus.DATA_DIGEST_ERROR :
-                    cmd.c2hReceived != cmd.length ? NvmeStatus.SHORT_TRANSFER : NvmeStatus.SUCCESS;
-                finish(cmd, status, 0);
-            }
-        }
-    }
 
     /** Completes the future passed as attachment; one per queue, so futures cost only themselves. */
     private final class FutureAdapter implements CompletionHandler

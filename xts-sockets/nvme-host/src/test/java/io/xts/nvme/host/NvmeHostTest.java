@@ -14,6 +14,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -22,6 +23,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,7 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The NVMe/TCP host against {@link ScriptedController} on loopback: the bring-up sequence command by command, reads
  * and writes byte-exact with and without digests (in-capsule and R2T writes, C2HData in pieces, out-of-order
  * completion), a data digest error failing one command only, a malformed PDU and a header digest error failing the
- * queue, 128 commands in flight, polling, error status.
+ * queue, 128 commands in flight, polling, error status, large payloads read straight from the socket into the
+ * buffer (nothing copied in user space), and scatter reads over kernel TCP (from bounce memory).
  */
 @Timeout(60)
 class NvmeHostTest
@@ -279,6 +282,122 @@ class NvmeHostTest
         assertEquals(4, target.r2ts.get());
         assertEquals(6, target.h2cPdus.get());
         assertEquals(List.of(), target.violations);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"false,false,false", "true,true,false", "true,true,true"})
+    void shouldReadLargePayloadsStraightFromTheSocketIntoTheBuffer(final boolean hd, final boolean dd,
+        final boolean polled) throws Exception
+    {
+        target.c2hPieces = 3;
+        try (NvmeController c = builder().headerDigest(hd).dataDigest(dd).completionMode(polled ?
+            NvmeController.CompletionMode.POLL : NvmeController.CompletionMode.THREAD).connect())
+        {
+            final NvmeQueue q = c.ioQueue(0);
+            final MemorySegment data = pattern(1 << 20, 9);
+            final List<CompletableFuture<Void>> writes = new ArrayList<>();
+            for (int i = 0; i < 16; i++)
+            {
+                writes.add(q.write(1, i * 128L, 128, data, i * 65536L));
+            }
+            for (final CompletableFuture<Void> w : writes)
+            {
+                await(q, w);
+            }
+            final long copiedBefore = q.copiedBytes();
+            // 64 KiB reads in 3 C2HData PDUs of about 21 KiB: every payload straight into its place.
+            final MemorySegment dst = arena.allocate((1 << 20) + 4096, 4096);
+            final List<CompletableFuture<Void>> reads = new ArrayList<>();
+            for (int i = 15; i >= 0; i--)
+            {
+                reads.add(q.read(1, i * 128L, 128, dst, 4096 + i * 65536L));
+            }
+            for (final CompletableFuture<Void> r : reads)
+            {
+                await(q, r);
+            }
+            assertArrayEquals(bytes(data, 0, 1 << 20), bytes(dst, 4096, 1 << 20));
+            assertEquals(copiedBefore, q.copiedBytes(), "no payload byte copied in user space");
+
+            // A small payload (a 4 KiB read in one PDU) comes through the receive buffer: copied once. (The large read
+            // goes first: a THREAD-mode reader already blocked in a read of the receive buffer, issued while only
+            // small reads were outstanding, would take whatever comes, a large payload too.)
+            target.c2hPieces = 1;
+            target.batch = 2;
+            final CompletableFuture<Void> big = q.read(1, 256, 128, dst, 8192);
+            final CompletableFuture<Void> small = q.read(1, 8, 8, dst, 0);
+            await(q, small);
+            await(q, big);
+            assertArrayEquals(bytes(data, 4096, 4096), bytes(dst, 0, 4096));
+            assertArrayEquals(bytes(data, 2 * 65536, 65536), bytes(dst, 8192, 65536));
+            assertEquals(copiedBefore + 4096, q.copiedBytes(), "the small payload copied once, the large one not");
+            assertNull(q.failure());
+        }
+    }
+
+    /** Wait for a future, polling the queue meanwhile when it is in POLL mode. */
+    private static void await(final NvmeQueue q, final CompletableFuture<Void> f) throws Exception
+    {
+        if (q instanceof TcpQueue t && t.isPolled())
+        {
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!f.isDone())
+            {
+                if (0 == q.poll())
+                {
+                    LockSupport.parkNanos(20_000);
+                }
+                assertTrue(System.nanoTime() - deadline < 0, "timed out; queue: " + q.failure());
+            }
+        }
+        f.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void shouldCompleteScatterReadsFromBounceMemoryOverKernelTcp() throws Exception
+    {
+        target.c2hPieces = 3;
+        target.corruptDataDigestLba = 2048;
+        try (NvmeController c = builder().headerDigest(true).dataDigest(true).scatterWindow(256 * 1024).connect())
+        {
+            final NvmeQueue q = c.ioQueue(0);
+            assertEquals(256 * 1024, q.scatterWindow());
+            final MemorySegment data = pattern(1 << 20, 5);
+            q.write(1, 0, 2048, data, 0).get(5, TimeUnit.SECONDS);
+
+            final ScatterList one = q.readScatter(1, 0, 128).get(5, TimeUnit.SECONDS);
+            assertEquals(65536, one.length());
+            final MemorySegment copy = arena.allocate(1 << 20);
+            one.copyTo(copy, 0);
+            assertArrayEquals(bytes(data, 0, 65536), bytes(copy, 0, 65536));
+            for (int i = 0; i < one.pieces(); i++)
+            {
+                assertFalse(one.inPlace(i), "over kernel TCP every piece is in bounce memory");
+            }
+            one.release();
+
+            // Sixteen 64 KiB reads through a 256 KiB window: four at a time, the others sent as lists are released.
+            final List<CompletableFuture<ScatterList>> reads = new ArrayList<>();
+            for (int i = 0; i < 16; i++)
+            {
+                reads.add(q.readScatter(1, i * 128L, 128));
+            }
+            for (int i = 0; i < 16; i++)
+            {
+                final ScatterList list = reads.get(i).get(5, TimeUnit.SECONDS);
+                list.copyTo(copy, i * 65536L);
+                list.release();
+            }
+            assertArrayEquals(bytes(data, 0, 1 << 20), bytes(copy, 0, 1 << 20));
+
+            final CompletionException e = assertThrows(CompletionException.class,
+                () -> q.readScatter(1, 2048, 8).join());
+            assertEquals(NvmeStatus.DATA_DIGEST_ERROR, ((NvmeException)e.getCause()).status());
+            assertEquals(0, q.inFlight());
+            assertNull(q.failure());
+            assertTrue(q.copiedBytes() >= 17 * 65536, "copied once into bounce memory: " + q.copiedBytes());
+            assertEquals(0, q.inPlaceBytes());
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.xts.nvme.host;
 
+import com.sun.management.ThreadMXBean;
 import io.xts.link.LockedTransport;
 import io.xts.sockets.XtsStack;
 import org.junit.jupiter.api.AfterEach;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The offloaded receive path allocates nothing per I/O once warm (the project's rule: hot paths allocate nothing).
+ * The offloaded receive path allocates nothing per I/O once warm (the project's rule: hot paths allocate nothing),
+ * for buffer reads and for scatter reads (whose handler reads the data through the list's views and releases it).
  * A {@link TcpQueue} in POLL mode over an {@link XtsStack} with no poller of its own, against
  * {@link ScriptedOffloadProxy} answering every read as PDU_HEADER + DDP_PLACE pieces + CapsuleResp: the test thread's
  * {@code queue.poll()} drives the stack (link, ULP listener, placement into the read buffers, the event ring) and
@@ -93,6 +96,8 @@ class OffloadAllocationTest
         final int index;
         final MemorySegment buffer;
         long lba;
+        /** The scatter list of the slot's last read, kept once re-submission stops. */
+        ScatterList held;
 
         Slot(final int index, final MemorySegment buffer)
         {
@@ -130,16 +135,128 @@ class OffloadAllocationTest
         }
     }
 
+    /**
+     * Scatter reads: the handler reads every piece through the list's views (a sum of its words, so the JIT cannot
+     * drop the reads), releases the list and re-submits; once re-submission stops it keeps the lists for checking.
+     */
+    private final class ScatterResubmitter implements ScatterReadHandler
+    {
+        long completed;
+        long failed;
+        long submitFailures;
+        long sum;
+        boolean resubmit = true;
+
+        @Override
+        public void onCompletion(final int status, final ScatterList data, final Object attachment)
+        {
+            completed++;
+            if (!NvmeStatus.isSuccess(status))
+            {
+                failed++;
+                return;
+            }
+            final Slot slot = (Slot)attachment;
+            for (int i = 0; i < data.pieces(); i++)
+            {
+                final MemorySegment memory = data.memory(i);
+                final long end = data.offset(i) + data.length(i) - 7;
+                for (long at = data.offset(i); at < end; at += 8)
+                {
+                    sum += memory.get(ValueLayout.JAVA_LONG_UNALIGNED, at);
+                }
+            }
+            if (!resubmit)
+            {
+                slot.held = data;
+                return;
+            }
+            data.release();
+            slot.lba = (slot.lba + IN_FLIGHT * (BYTES / BLOCK)) & 0xFFFF;
+            if (!queue.readScatter(1, slot.lba, BYTES / BLOCK, this, slot))
+            {
+                submitFailures++;
+            }
+        }
+    }
+
+    @Test
+    void shouldNotAllocateOnTheAppThreadPerScatterRead() throws Exception
+    {
+        pair = LockedTransport.pair();
+        proxy = new ScriptedOffloadProxy(pair[1], ScriptedOffloadProxy.TOLERANT_LINK);
+        proxy.autoReads = true;
+        stack = XtsStack.builder().transport(pair[0]).receiveWindow(WINDOW).ownPoller(false)
+            .linkTimeout(Duration.ofSeconds(30))
+            .linkConfig(ScriptedOffloadProxy.TOLERANT_LINK).build();
+        queue = new TcpQueue(QueueConfig.builder().address(CONTROLLER).qid(1).depth(DEPTH).digests(true, true)
+            .inCapsuleLimit(4096).polled(true).timeoutNanos(TimeUnit.SECONDS.toNanos(5)).namespaces(NAMESPACES)
+            .xts(stack, 0).build());
+        assertTrue(queue.isOffloaded(), "ULP_RESULT in sync right after ICResp");
+
+        final ScatterResubmitter handler = new ScatterResubmitter();
+        final Slot[] slots = new Slot[IN_FLIGHT];
+        for (int i = 0; i < IN_FLIGHT; i++)
+        {
+            slots[i] = new Slot(i, null);
+            slots[i].lba = (long)i * (BYTES / BLOCK);
+            assertTrue(queue.readScatter(1, slots[i].lba, BYTES / BLOCK, handler, slots[i]));
+        }
+
+        final ThreadMXBean threads = (ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final long thread = Thread.currentThread().threadId();
+        final LongSupplier done = () -> handler.completed;
+        long allocated = Long.MAX_VALUE;
+        long reads = 0;
+        int rounds = 0;
+        while (rounds < ROUNDS && allocated >= BOUND)
+        {
+            rounds++;
+            pollUntil(done, handler.completed + WARM_UP);
+            final long from = handler.completed;
+            final long before = threads.getThreadAllocatedBytes(thread);
+            pollUntil(done, from + MEASURED);
+            allocated = threads.getThreadAllocatedBytes(thread) - before;
+            reads = handler.completed - from;
+        }
+
+        handler.resubmit = false;
+        final long total = handler.completed + queue.inFlight();
+        pollUntil(done, total);
+
+        System.out.printf("scatter reads: %d measured in round %d, %d bytes allocated on the app thread " +
+            "(%.4f per read)%n", reads, rounds, allocated, (double)allocated / reads);
+        assertEquals(0, handler.failed, "failed reads");
+        assertEquals(0, handler.submitFailures, "re-submissions refused");
+        assertNull(queue.failure());
+        assertEquals(List.of(), proxy.snapshot(p -> p.violations));
+        assertEquals((long)BYTES * handler.completed, queue.inPlaceBytes(), "every byte left in its frame");
+        assertEquals(0, queue.copiedBytes(), "nothing copied on the app host");
+        for (final Slot slot : slots)
+        {
+            final MemorySegment copy = arena.allocate(BYTES, 8);
+            slot.held.copyTo(copy, 0);
+            assertArrayEquals(ScriptedOffloadProxy.disk(slot.lba, BYTES), copy.toArray(ValueLayout.JAVA_BYTE),
+                "slot " + slot.index);
+            slot.held.release();
+        }
+        assertEquals(0, stack.retainedFrames(), "every frame given back");
+        assertTrue(allocated < BOUND, allocated + " bytes allocated by the app thread over " + reads +
+            " scatter reads (bound " + BOUND + ")");
+    }
+
     @Test
     void shouldNotAllocateOnTheAppThreadPerOffloadedRead() throws Exception
     {
         pair = LockedTransport.pair();
-        proxy = new ScriptedOffloadProxy(pair[1]);
+        proxy = new ScriptedOffloadProxy(pair[1], ScriptedOffloadProxy.TOLERANT_LINK);
         proxy.autoReads = true;
         stack = XtsStack.builder().transport(pair[0]).receiveWindow(WINDOW).ownPoller(false)
-            .linkTimeout(Duration.ofSeconds(30)).build();
-        queue = new TcpQueue(CONTROLLER, 1, DEPTH, true, true, 4096, true, TimeUnit.SECONDS.toNanos(5), NAMESPACES, 0,
-            stack, 0);
+            .linkTimeout(Duration.ofSeconds(30))
+            .linkConfig(ScriptedOffloadProxy.TOLERANT_LINK).build();
+        queue = new TcpQueue(QueueConfig.builder().address(CONTROLLER).qid(1).depth(DEPTH).digests(true, true)
+            .inCapsuleLimit(4096).polled(true).timeoutNanos(TimeUnit.SECONDS.toNanos(5)).namespaces(NAMESPACES)
+            .xts(stack, 0).build());
         assertTrue(queue.isOffloaded(), "ULP_RESULT in sync right after ICResp");
 
         final Resubmitter handler = new Resubmitter();
@@ -151,9 +268,9 @@ class OffloadAllocationTest
             assertTrue(queue.read(1, slots[i].lba, BYTES / BLOCK, slots[i].buffer, 0, handler, slots[i]));
         }
 
-        final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final ThreadMXBean threads = (ThreadMXBean)ManagementFactory.getThreadMXBean();
         final long thread = Thread.currentThread().threadId();
+        final LongSupplier done = () -> handler.completed;
 
         long allocated = Long.MAX_VALUE;
         long reads = 0;
@@ -161,10 +278,10 @@ class OffloadAllocationTest
         while (rounds < ROUNDS && allocated >= BOUND)
         {
             rounds++;
-            pollUntil(handler, handler.completed + WARM_UP);
+            pollUntil(done, handler.completed + WARM_UP);
             final long from = handler.completed;
             final long before = threads.getThreadAllocatedBytes(thread);
-            pollUntil(handler, from + MEASURED);
+            pollUntil(done, from + MEASURED);
             allocated = threads.getThreadAllocatedBytes(thread) - before;
             reads = handler.completed - from;
         }
@@ -172,7 +289,7 @@ class OffloadAllocationTest
         // Drain: stop re-submitting and let the reads in flight finish.
         handler.resubmit = false;
         final long total = handler.completed + queue.inFlight();
-        pollUntil(handler, total);
+        pollUntil(done, total);
 
         System.out.printf("offloaded reads: %d measured in round %d, %d bytes allocated on the app thread " +
             "(%.4f per read)%n", reads, rounds, allocated, (double)allocated / reads);
@@ -191,17 +308,17 @@ class OffloadAllocationTest
     }
 
     /** Poll the queue (and with it the stack) on this thread until {@code count} completions; no allocation. */
-    private void pollUntil(final Resubmitter handler, final long count)
+    private void pollUntil(final LongSupplier completed, final long count)
     {
         final long deadline = System.nanoTime() + WAIT_NS;
-        while (handler.completed < count)
+        while (completed.getAsLong() < count)
         {
             if (0 == queue.poll())
             {
                 Thread.onSpinWait();
                 if (System.nanoTime() - deadline > 0)
                 {
-                    fail("timed out at " + handler.completed + " of " + count + " completions; queue: " +
+                    fail("timed out at " + completed.getAsLong() + " of " + count + " completions; queue: " +
                         queue.failureText());
                 }
             }

@@ -151,8 +151,9 @@ class OffloadTransportTest
 
     private TcpQueue newQueue(final int pushAfter, final long timeoutNs)
     {
-        return new TcpQueue(CONTROLLER, 1, DEPTH, true, true, 4096, mode.polled, timeoutNs, NAMESPACES, 0, stack,
-            pushAfter);
+        return new TcpQueue(QueueConfig.builder().address(CONTROLLER).qid(1).depth(DEPTH).digests(true, true)
+            .inCapsuleLimit(4096).polled(mode.polled).timeoutNanos(timeoutNs).namespaces(NAMESPACES)
+            .xts(stack, pushAfter).build());
     }
 
     private TcpQueue open(final int pushAfter)

@@ -93,6 +93,12 @@ final class ScriptedOffloadProxy implements LinkListener, AutoCloseable
     static final int CNTLID = 0x0042;
     /** What the app may send us before our first CREDIT. */
     static final int SEND_WINDOW = 256 * 1024;
+    /**
+     * Link settings for both ends that declare the other dead after 5 s, not 500 ms: a test whose app thread drives
+     * the stack, on a shared and loaded machine, can be off the CPU for longer than that.
+     */
+    static final LinkConfig TOLERANT_LINK = LinkConfig.defaults().liveness(TimeUnit.MILLISECONDS.toNanos(100),
+        TimeUnit.SECONDS.toNanos(5));
 
     /** ULP_PUSH as received, with the stream positions at its arrival. */
     record UlpPush(int ulp, int flags, int cpda, int hpda, long maxH2cData, long c2hConsumed, long h2cSent, int qid,
@@ -218,8 +224,10 @@ final class ScriptedOffloadProxy implements LinkListener, AutoCloseable
     private boolean autoAnswer = true;
     private int answerErrno;
     private int answerState = UlpMessages.RESULT_IN_SYNC;
-    /** Answer every read capsule at once with {@link #disk} data (pieces of 1 KiB) and a CapsuleResp. */
+    /** Answer every read capsule at once with {@link #disk} data ({@link #autoReadPiece} pieces) and a CapsuleResp. */
     volatile boolean autoReads;
+    /** Bytes of each DDP_PLACE piece of an {@link #autoReads} answer. */
+    volatile int autoReadPiece = 1024;
 
     // The one connection (proxy thread only).
     private int socketId = -1;
@@ -262,9 +270,18 @@ final class ScriptedOffloadProxy implements LinkListener, AutoCloseable
 
     ScriptedOffloadProxy(final FrameTransport transport)
     {
+        this(transport, LinkConfig.defaults());
+    }
+
+    /**
+     * @param transport the proxy's end of the link.
+     * @param config    the link's settings (a longer dead-peer timeout keeps a loaded test machine from failing it).
+     */
+    ScriptedOffloadProxy(final FrameTransport transport, final LinkConfig config)
+    {
         final CountersManager counters = new CountersManager(new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)),
             new UnsafeBuffer(ByteBuffer.allocateDirect(16 * 1024)));
-        link = new XtsLink(transport, LinkConfig.defaults(), this, new LinkCounters(counters, "offload-proxy"),
+        link = new XtsLink(transport, config, this, new LinkCounters(counters, "offload-proxy"),
             System.nanoTime());
         thread = new Thread(this::run, "scripted-offload-proxy");
         thread.setDaemon(true);
@@ -929,10 +946,11 @@ final class ScriptedOffloadProxy implements LinkListener, AutoCloseable
                 else if (autoReads && pdu.isRead())
                 {
                     final int length = (int)sqe.sglLength();
-                    final int[] pieces = new int[(length + 1023) / 1024];
+                    final int piece = autoReadPiece;
+                    final int[] pieces = new int[(length + piece - 1) / piece];
                     for (int i = 0; i < pieces.length; i++)
                     {
-                        pieces[i] = Math.min(1024, length - 1024 * i);
+                        pieces[i] = Math.min(piece, length - piece * i);
                     }
                     queueC2H(sqe.cid(), 0, disk(sqe.slba(), length), true, false, 0, 0, pieces);
                     final CapsuleRespPdu resp = new CapsuleRespPdu().wrap(scratch, 0)
