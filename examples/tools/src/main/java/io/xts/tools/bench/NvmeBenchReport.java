@@ -5,6 +5,7 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,7 +63,7 @@ public final class NvmeBenchReport implements Callable<Integer>
         settings.forEach((k, v) -> s.put(k, value(v)));
         final NvmeResults.RawLink raw = new NvmeResults.RawLink(median(rawRuns), List.copyOf(rawRuns), frame);
         final NvmeResults results = NvmeResults.collect(runs, sizes, raw,
-            null != date ? date : java.time.OffsetDateTime.now().withNano(0).toString(), s);
+            null != date ? date : OffsetDateTime.now().withNano(0).toString(), s);
         results.write(json);
         if (null != chart)
         {

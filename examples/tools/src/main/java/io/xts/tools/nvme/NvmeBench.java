@@ -130,7 +130,8 @@ public final class NvmeBench implements Callable<Integer>
     String bs;
 
     @Option(names = "--iodepth", paramLabel = "N", defaultValue = "32",
-        description = "commands in flight per job, 1.." + NvmeController.MAX_QUEUE_DEPTH + " (default ${DEFAULT-VALUE})")
+        description = "commands in flight per job, 1.." + NvmeController.MAX_QUEUE_DEPTH +
+            " (default ${DEFAULT-VALUE})")
     int iodepth;
 
     @Option(names = "--numjobs", paramLabel = "N", defaultValue = "1",

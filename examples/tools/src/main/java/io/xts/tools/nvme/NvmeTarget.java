@@ -121,8 +121,8 @@ public final class NvmeTarget implements Callable<Integer>
                     "'");
             };
         return new TargetConfig(new InetSocketAddress(InetAddress.getByName(host), port), kind, Sizes.parse(size), nqn,
-            intSize("--max-c2h-data", maxC2hData), intSize("--max-h2c-data", maxH2cData), intSize("--r2t-size", r2tSize),
-            intSize("--in-capsule", inCapsule), successFlag, f, faultEvery);
+            intSize("--max-c2h-data", maxC2hData), intSize("--max-h2c-data", maxH2cData),
+            intSize("--r2t-size", r2tSize), intSize("--in-capsule", inCapsule), successFlag, f, faultEvery);
     }
 
     private static int intSize(final String option, final String text)

@@ -1,5 +1,6 @@
 package io.xts.tools.nvme;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -9,6 +10,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -77,7 +79,7 @@ public final class NvmeTargetServer implements AutoCloseable
         bound = (InetSocketAddress)server.getLocalAddress();
         acceptor = Thread.ofPlatform().name("nvme-target-accept").start(this::acceptLoop);
         log("nvme-target listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort() + " nqn=" +
-            config.nqn() + " backend=" + config.backend().name().toLowerCase(java.util.Locale.ROOT) + " size=" +
+            config.nqn() + " backend=" + config.backend().name().toLowerCase(Locale.ROOT) + " size=" +
             Sizes.format(config.size()));
         return bound.getPort();
     }
@@ -244,7 +246,7 @@ public final class NvmeTargetServer implements AutoCloseable
         }
     }
 
-    private static void closeQuietly(final java.io.Closeable c)
+    private static void closeQuietly(final Closeable c)
     {
         if (null == c)
         {

@@ -76,7 +76,8 @@ public record TargetConfig(InetSocketAddress listen, Backend.Kind backend, long 
         }
         if (r2tSize < 0 || 0 != r2tSize % 4 || (r2tSize > 0 && r2tSize < BLOCK_SIZE))
         {
-            throw new IllegalArgumentException("--r2t-size must be 0 or a multiple of 4 of at least 512, got " + r2tSize);
+            throw new IllegalArgumentException(
+                "--r2t-size must be 0 or a multiple of 4 of at least 512, got " + r2tSize);
         }
         if (inCapsule < 0 || inCapsule > MAX_IN_CAPSULE || 0 != inCapsule % 16)
         {

@@ -21,9 +21,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.UUID;
 
 import static io.xts.nvme.NvmeTcp.ADMIN_IN_CAPSULE_MAX;
@@ -197,7 +200,7 @@ final class TargetConnection implements PduHandler, Runnable
         this.backend = server.backend();
         this.channel = channel;
         this.id = id;
-        final java.net.InetSocketAddress remote = (java.net.InetSocketAddress)channel.getRemoteAddress();
+        final InetSocketAddress remote = (InetSocketAddress)channel.getRemoteAddress();
         this.peer = remote.getAddress().getHostAddress() + ":" + remote.getPort();
         final int staging = Math.max(ADMIN_IN_CAPSULE_MAX, config.inCapsule());
         this.capsuleData = MemorySegment.ofBuffer(ByteBuffer.allocateDirect(staging));
@@ -393,7 +396,8 @@ final class TargetConnection implements PduHandler, Runnable
             case TYPE_H2C_DATA -> endH2cData(dataDigestOk);
             case TYPE_H2C_TERM_REQ ->
             {
-                endReason = "H2CTermReq from the host, FES " + parser.termReq().fes() + " FEI " + parser.termReq().fei();
+                endReason = "H2CTermReq from the host, FES " + parser.termReq().fes() + " FEI " +
+                    parser.termReq().fei();
                 fatal = true;
             }
             default ->
@@ -651,9 +655,9 @@ final class TargetConnection implements PduHandler, Runnable
                 final UUID uuid = UUID.nameUUIDFromBytes((config.nqn() + "/ns1").getBytes(StandardCharsets.US_ASCII));
                 adminData.set(ValueLayout.JAVA_BYTE, 0, (byte)3);
                 adminData.set(ValueLayout.JAVA_BYTE, 1, (byte)16);
-                adminData.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 4,
+                adminData.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 4,
                     uuid.getMostSignificantBits());
-                adminData.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 12,
+                adminData.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 12,
                     uuid.getLeastSignificantBits());
             }
             default ->
@@ -671,7 +675,7 @@ final class TargetConnection implements PduHandler, Runnable
         final String serial = String.format("%016X", (long)config.nqn().hashCode() * 0x9E3779B97F4A7C15L);
         identifyController.wrap(adminData, 0)
             .serialNumber(serial.substring(0, 16))
-            .modelNumber("XTS-J nvme-target " + config.backend().name().toLowerCase(java.util.Locale.ROOT))
+            .modelNumber("XTS-J nvme-target " + config.backend().name().toLowerCase(Locale.ROOT))
             .firmwareRevision("0.1.0")
             .mdts(MDTS)
             .cntlid(controller.cntlid())

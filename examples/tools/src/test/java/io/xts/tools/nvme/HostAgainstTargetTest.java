@@ -85,7 +85,8 @@ class HostAgainstTargetTest
             {
                 Thread.onSpinWait();
             }
-            pending.add(write ? queue.write(1, lba, blocks, buffer, offset) : queue.read(1, lba, blocks, buffer, offset));
+            pending.add(write ? queue.write(1, lba, blocks, buffer, offset)
+                : queue.read(1, lba, blocks, buffer, offset));
         }
         for (final CompletableFuture<Void> f : pending)
         {

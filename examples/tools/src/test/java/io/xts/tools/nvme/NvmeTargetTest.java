@@ -59,7 +59,8 @@ class NvmeTargetTest
 
     private static TargetConfig ram() throws IOException
     {
-        return TargetConfig.defaults(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), Backend.Kind.RAM, SIZE);
+        return TargetConfig.defaults(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), Backend.Kind.RAM, SIZE);
     }
 
     private int start(final TargetConfig config) throws IOException

@@ -386,7 +386,8 @@ final class ScriptedHost implements AutoCloseable, PduHandler
     }
 
     /** Bring up an I/O queue of an enabled controller. */
-    void ioQueue(final String nqn, final int cntlid, final int qid, final boolean hd, final boolean dd, final int maxR2t,
+    void ioQueue(
+        final String nqn, final int cntlid, final int qid, final boolean hd, final boolean dd, final int maxR2t,
         final int cattr) throws IOException
     {
         icReq(hd, dd, maxR2t);

@@ -66,7 +66,8 @@ import static io.xts.nvme.NvmeTcp.TYPE_R2T;
  * computed over the buffer with the JDK's CRC32C): while reads that long are outstanding, reads into the receive
  * buffer stop at the end of the next PDU header, so no payload lands there first. Smaller payloads come through the
  * receive buffer and are copied once from it (the system call a direct read adds costs more than that copy); with
- * commands outstanding but no large read, reads into the receive buffer take whatever is there, many PDUs at a time. In THREAD mode a dedicated reader thread per queue runs that loop
+ * commands outstanding but no large read, reads into the receive buffer take whatever is there, many PDUs at a time.
+ * In THREAD mode a dedicated reader thread per queue runs that loop
  * over a blocking channel (a blocking read costs nothing while idle, needs no selector and keeps the completion
  * latency of one wake-up); in POLL mode the channel is non-blocking and the application's thread runs it through
  * {@link #poll()}, so there is no thread at all (run to completion, as the rest of XTS-J).

@@ -25,10 +25,13 @@ import io.xts.protocol.EstablishedFlyweight;
 import io.xts.protocol.OptionResultFlyweight;
 import io.xts.protocol.ResyncFlyweight;
 import io.xts.protocol.SetOptionFlyweight;
+import io.xts.protocol.SocketErrorFlyweight;
+import io.xts.protocol.SocketResetFlyweight;
 import io.xts.protocol.StreamCreditFlyweight;
 import io.xts.protocol.UlpMessages;
 import io.xts.protocol.UlpPushFlyweight;
 import io.xts.protocol.UlpResultFlyweight;
+import io.xts.protocol.XtsFrameDescriptor;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
 
@@ -37,14 +40,17 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_DDP_PLACE;
@@ -156,7 +162,7 @@ final class ScriptedOffloadProxy implements LinkListener, AutoCloseable
 
         int plen()
         {
-            return ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(4);
+            return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getInt(4);
         }
 
         /** @return the SQE of a CapsuleCmd. */
@@ -178,13 +184,13 @@ final class ScriptedOffloadProxy implements LinkListener, AutoCloseable
         /** @return the four bytes where the header digest goes, as stored (little endian). */
         int headerDigestField()
         {
-            return ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(hlen());
+            return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getInt(hlen());
         }
 
         /** @return the four bytes where the data digest goes (the PDU's last four). */
         int dataDigestField()
         {
-            return ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(bytes.length - 4);
+            return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getInt(bytes.length - 4);
         }
 
         /** @return the CRC32C of the header (CH + PSH), as it should be in HDGST. */
@@ -335,7 +341,7 @@ final class ScriptedOffloadProxy implements LinkListener, AutoCloseable
         }
     }
 
-    void run(final java.util.function.Consumer<ScriptedOffloadProxy> action)
+    void run(final Consumer<ScriptedOffloadProxy> action)
     {
         call(p ->
         {
@@ -601,13 +607,13 @@ final class ScriptedOffloadProxy implements LinkListener, AutoCloseable
     {
         run(p ->
         {
-            final int length = io.xts.protocol.SocketErrorFlyweight.lengthFor(text);
-            new io.xts.protocol.SocketErrorFlyweight().wrap(p.scratch, 0, length).write(errno, offendingType, text);
-            p.queue(io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_ERROR,
+            final int length = SocketErrorFlyweight.lengthFor(text);
+            new SocketErrorFlyweight().wrap(p.scratch, 0, length).write(errno, offendingType, text);
+            p.queue(XtsFrameDescriptor.TYPE_SOCKET_ERROR,
                 p.scratch.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE), 0);
-            new io.xts.protocol.SocketResetFlyweight().wrap(p.scratch, 0, io.xts.protocol.SocketResetFlyweight.LENGTH)
+            new SocketResetFlyweight().wrap(p.scratch, 0, SocketResetFlyweight.LENGTH)
                 .errno(errno);
-            p.queue(TYPE_SOCKET_RESET, p.scratch.asSlice(0, io.xts.protocol.SocketResetFlyweight.LENGTH)
+            p.queue(TYPE_SOCKET_RESET, p.scratch.asSlice(0, SocketResetFlyweight.LENGTH)
                 .toArray(ValueLayout.JAVA_BYTE), 0);
         });
     }
@@ -653,7 +659,7 @@ final class ScriptedOffloadProxy implements LinkListener, AutoCloseable
     static byte[] disk(final long lba, final int length)
     {
         final byte[] b = new byte[length];
-        new java.util.Random(lba * 0x9E3779B97F4A7C15L).nextBytes(b);
+        new Random(lba * 0x9E3779B97F4A7C15L).nextBytes(b);
         return b;
     }
 
@@ -903,7 +909,7 @@ final class ScriptedOffloadProxy implements LinkListener, AutoCloseable
         }
         while (h2cLength - parsedTo >= 8)
         {
-            final int plen = ByteBuffer.wrap(h2c, parsedTo + 4, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();
+            final int plen = ByteBuffer.wrap(h2c, parsedTo + 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
             if (plen < 8 || plen > 1 << 20)
             {
                 violations.add("host PDU at " + parsedTo + " with PLEN " + plen);
