@@ -23,12 +23,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * An NVMe over TCP controller as a host sees it: the admin queue and the I/O queues, brought up by {@link #connect}
- * the way Linux does it (NVMe/TCP transport specification, connection set-up): admin TCP connection, ICReq/ICResp,
- * Fabrics Connect QID 0 (CNTLID FFFFh) giving the CNTLID, Property Get CAP and VS, Property Set CC (EN, IOSQES 6, IOCQES 4), polling CSTS.RDY,
- * Identify Controller and Namespace 1, Set Features Number of Queues, then one TCP connection per I/O queue with its
- * own ICReq and Connect (QID, SQSIZE, CNTLID). Keep Alive goes out on the admin queue every KATO/2 on a timer.
- * Every command carries PSDT 01b and one SGL descriptor (in-capsule 01h or transport 5Ah), as the Linux target
+ * An NVMe over TCP controller as a host sees it: the admin queue and the I/O queues, brought up by {@link #connect} the
+ * way Linux does it (NVMe/TCP transport specification, connection set-up): admin TCP connection, ICReq/ICResp, Fabrics
+ * Connect QID 0 (CNTLID FFFFh) giving the CNTLID, Property Get CAP and VS, Property Set CC (EN, IOSQES 6, IOCQES 4),
+ * polling CSTS.RDY, Identify Controller and Namespace 1, Set Features Number of Queues, then one TCP connection per I/O
+ * queue with its own ICReq and Connect (QID, SQSIZE, CNTLID). Keep Alive goes out on the admin queue every KATO/2 on a
+ * timer. Every command carries PSDT 01b and one SGL descriptor (in-capsule 01h or transport 5Ah), as the Linux target
  * requires.
  */
 public final class NvmeController implements AutoCloseable
