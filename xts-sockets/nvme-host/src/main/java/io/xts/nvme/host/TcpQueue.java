@@ -30,6 +30,7 @@ import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
+import java.nio.channels.ScatteringByteChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Map;
@@ -159,6 +160,8 @@ final class TcpQueue implements NvmeQueue, PduHandler
     private final ReentrantLock receiveLock = new ReentrantLock();
     private final ByteBuffer receiveBuffer = ByteBuffer.allocateDirect(RECEIVE_BUFFER);
     private final MemorySegment receiveSegment = MemorySegment.ofBuffer(receiveBuffer);
+    /** A direct read's buffers: the command's buffer view, then the receive buffer for the trailer. */
+    private final ByteBuffer[] directBuffers = {null, receiveBuffer};
     private final PduParser parser;
     private boolean inReceive;
     private Command dataCommand;
@@ -1205,15 +1208,26 @@ final class TcpQueue implements NvmeQueue, PduHandler
     private int readDirect(final Command cmd) throws IOException
     {
         final int at = (int)(dataBase + parser.dataPosition());
+        final int rest = (int)parser.bytesToStepEnd();
         final ByteBuffer view = cmd.view;
-        view.clear().position(at).limit(at + (int)parser.bytesToStepEnd());
-        final int n = channel.read(view);
+        view.clear().position(at).limit(at + rest);
+        // One scattering read takes the rest of the payload and what follows it up to the end of the next header
+        // (DDGST, next PDU header), so a PDU costs no extra system call for its trailer.
+        receiveBuffer.clear().limit((parser.header().hasDataDigest() ? NvmeTcp.DIGEST_LENGTH : 0) + C2H_HEADER +
+            (headerDigest ? NvmeTcp.DIGEST_LENGTH : 0));
+        directBuffers[0] = view;
+        final long n = ((ScatteringByteChannel)channel).read(directBuffers);
         if (n > 0)
         {
-            view.limit(at + n).position(at);
+            final int data = (int)Math.min(n, rest);
+            view.limit(at + data).position(at);
             parser.dataPlaced(view);
+            if (n > data && null == failure)
+            {
+                parser.feed(receiveSegment, 0, n - data);
+            }
         }
-        return n;
+        return (int)n;
     }
 
     /**

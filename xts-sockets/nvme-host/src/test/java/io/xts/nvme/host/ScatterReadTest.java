@@ -504,6 +504,35 @@ class ScatterReadTest
         assertNull(queue.failure());
     }
 
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void shouldCompleteScatterReadsBeforeAndAfterAMidStreamPush(final Mode mode) throws Exception
+    {
+        // Software framing first (bounce memory), the ULP pushed once two commands completed, then in place.
+        start(mode, 1024, 256 * 1024, 2);
+        proxy.autoReads = true;
+        proxy.autoReadPiece = FRAME_PIECE;
+        for (int i = 0; i < 8; i++)
+        {
+            read(i * 64L, 16384, "m" + i);
+            assertEquals(NvmeStatus.SUCCESS, await("m" + i));
+            final ScatterList list = lists.get("m" + i);
+            assertArrayEquals(ScriptedOffloadProxy.disk(i * 64L, 16384), gather(list), "m" + i);
+            list.release();
+            if (i >= 2)
+            {
+                until("the offload", () -> queue.isOffloaded());
+            }
+        }
+        assertTrue(queue.copiedBytes() >= 2 * 16384, "the first reads through bounce memory: " + queue.copiedBytes());
+        assertTrue(queue.inPlaceBytes() >= 4 * 16384, "the later ones in place: " + queue.inPlaceBytes());
+        assertEquals(8L * 16384, queue.copiedBytes() + queue.inPlaceBytes());
+        assertEquals(0, stack.retainedFrames());
+        assertEquals(queue.bounce().chunks(), queue.bounce().freeChunks());
+        assertNull(queue.failure());
+        assertNoViolations();
+    }
+
     @Test
     void shouldRefuseAReadLongerThanTheScatterWindow() throws Exception
     {
