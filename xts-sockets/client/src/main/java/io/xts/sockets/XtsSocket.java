@@ -119,15 +119,8 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
 
     /** Bytes that arrived as DATA (not ULP messages); read by the ULP listener, under the lock. */
     private volatile long dataReceived;
-    // NVMe/TCP offload: who receives the ULP messages, and the flyweights for the ones we send (control path).
-    private UlpListener ulpListener;
-    private io.xts.protocol.UlpPushFlyweight ulpPush;
-    private io.xts.protocol.UlpResultFlyweight ulpResult;
-    private io.xts.protocol.DdpSetupFlyweight ddpSetup;
-    private io.xts.protocol.DdpTeardownFlyweight ddpTeardown;
-    private io.xts.protocol.DdpPlaceFlyweight ddpPlace;
-    private io.xts.protocol.PduHeaderMessageFlyweight pduHeader;
-    private io.xts.protocol.ResyncFlyweight resync;
+    /** NVMe/TCP offload messaging: its listener and the ULP messages sent and received. */
+    private final UlpChannel ulp;
 
     /**
      * An unconnected socket.
@@ -138,6 +131,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
         this.lock = stack.lock;
         this.changed = lock.newCondition();
         this.state = State.UNCONNECTED;
+        this.ulp = new UlpChannel(this, stack);
     }
 
     /**
@@ -606,7 +600,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
         return written;
     }
 
-    private void checkWritable(final boolean waited) throws IOException
+    void checkWritable(final boolean waited) throws IOException
     {
         switch (state)
         {
@@ -1276,9 +1270,9 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
     {
         changed.signalAll();
         stack.socketEvent();
-        if (null != ulpListener && State.CONNECTED != state)
+        if (State.CONNECTED != state)
         {
-            ulpListener.onSocketFailed();
+            ulp.onSocketFailed();
         }
     }
 
@@ -1312,6 +1306,22 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
         return State.CLOSED == state;
     }
 
+    /**
+     * @return whether connected and not failed (lock held).
+     */
+    boolean isConnectedLocked()
+    {
+        return State.CONNECTED == state;
+    }
+
+    /**
+     * @return the socket id (lock held).
+     */
+    int idLocked()
+    {
+        return id;
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
     // NVMe/TCP offload (docs/PROTOCOL.md "NVMe/TCP offload messages")
     // ---------------------------------------------------------------------------------------------------------------
@@ -1323,15 +1333,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
      */
     public void ulpListener(final UlpListener listener)
     {
-        lock.lock();
-        try
-        {
-            ulpListener = listener;
-        }
-        finally
-        {
-            lock.unlock();
-        }
+        ulp.listener(listener);
     }
 
     /**
@@ -1343,23 +1345,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
         final long maxH2cData, final long c2hConsumed, final long h2cSent, final int qid, final int qsize)
         throws IOException
     {
-        lock.lock();
-        try
-        {
-            final long body = claimUlp(io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_ULP_PUSH,
-                io.xts.protocol.UlpMessages.PUSH_LENGTH);
-            if (null == ulpPush)
-            {
-                ulpPush = new io.xts.protocol.UlpPushFlyweight();
-            }
-            ulpPush.wrap(stack.linkMemory(), body, io.xts.protocol.UlpMessages.PUSH_LENGTH)
-                .write(headerDigest, dataDigest, cpda, hpda, maxH2cData, c2hConsumed, h2cSent, qid, qsize);
-            stack.afterSend();
-        }
-        finally
-        {
-            lock.unlock();
-        }
+        ulp.sendUlpPush(headerDigest, dataDigest, cpda, hpda, maxH2cData, c2hConsumed, h2cSent, qid, qsize);
     }
 
     /**
@@ -1369,21 +1355,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
      */
     public void sendDdpSetup(final int cid, final long bufferLength) throws IOException
     {
-        lock.lock();
-        try
-        {
-            final long body = claimUlp(io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_DDP_SETUP,
-                io.xts.protocol.UlpMessages.SETUP_LENGTH);
-            if (null == ddpSetup)
-            {
-                ddpSetup = new io.xts.protocol.DdpSetupFlyweight();
-            }
-            ddpSetup.wrap(stack.linkMemory(), body, io.xts.protocol.UlpMessages.SETUP_LENGTH).write(cid, bufferLength);
-        }
-        finally
-        {
-            lock.unlock();
-        }
+        ulp.sendDdpSetup(cid, bufferLength);
     }
 
     /**
@@ -1393,22 +1365,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
      */
     public void sendDdpTeardown(final int cid, final int reason) throws IOException
     {
-        lock.lock();
-        try
-        {
-            final long body = claimUlp(io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_DDP_TEARDOWN,
-                io.xts.protocol.UlpMessages.TEARDOWN_LENGTH);
-            if (null == ddpTeardown)
-            {
-                ddpTeardown = new io.xts.protocol.DdpTeardownFlyweight();
-            }
-            ddpTeardown.wrap(stack.linkMemory(), body, io.xts.protocol.UlpMessages.TEARDOWN_LENGTH).write(cid, reason);
-            stack.afterSend();
-        }
-        finally
-        {
-            lock.unlock();
-        }
+        ulp.sendDdpTeardown(cid, reason);
     }
 
     /**
@@ -1418,23 +1375,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
      */
     public void sendResyncResponse(final long streamOffset, final boolean confirmed) throws IOException
     {
-        lock.lock();
-        try
-        {
-            final long body = claimUlp(io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_RESYNC_RESPONSE,
-                io.xts.protocol.UlpMessages.RESYNC_RESPONSE_LENGTH);
-            if (null == resync)
-            {
-                resync = new io.xts.protocol.ResyncFlyweight();
-            }
-            resync.wrap(stack.linkMemory(), body, io.xts.protocol.UlpMessages.RESYNC_RESPONSE_LENGTH)
-                .writeResponse(streamOffset, confirmed);
-            stack.afterSend();
-        }
-        finally
-        {
-            lock.unlock();
-        }
+        ulp.sendResyncResponse(streamOffset, confirmed);
     }
 
     /**
@@ -1518,26 +1459,6 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
         }
     }
 
-    private long claimUlp(final int type, final int length) throws IOException
-    {
-        boolean waited = false;
-        while (true)
-        {
-            checkWritable(waited);
-            if (State.FAILED == state)
-            {
-                throw failure();
-            }
-            final long body = stack.claimUlp(type, id, length);
-            if (body >= 0)
-            {
-                return body;
-            }
-            stack.awaitOnce(stack.linkProgress, XtsStack.NO_DEADLINE);
-            waited = true;
-        }
-    }
-
     /**
      * A ULP message from the proxy (lock held).
      *
@@ -1545,89 +1466,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
      */
     boolean onUlp(final int type, final MemorySegment memory, final long offset, final int length)
     {
-        final UlpListener listener = ulpListener;
-        if (State.CONNECTED != state)
-        {
-            return true;
-        }
-        if (null == listener)
-        {
-            return false;
-        }
-        switch (type)
-        {
-            case io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_DDP_PLACE ->
-            {
-                if (null == ddpPlace)
-                {
-                    ddpPlace = new io.xts.protocol.DdpPlaceFlyweight();
-                }
-                ddpPlace.wrap(memory, offset, length);
-                if (!ddpPlace.isComplete())
-                {
-                    return false;
-                }
-                listener.onPlace(ddpPlace.cid(), ddpPlace.flags(), ddpPlace.dataOffset(), memory,
-                    ddpPlace.bytesOffset(), ddpPlace.bytesLength());
-            }
-            case io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_PDU_HEADER ->
-            {
-                if (null == pduHeader)
-                {
-                    pduHeader = new io.xts.protocol.PduHeaderMessageFlyweight();
-                }
-                pduHeader.wrap(memory, offset, length);
-                if (!pduHeader.isComplete())
-                {
-                    return false;
-                }
-                listener.onPduHeader(pduHeader.status(), memory, pduHeader.pduOffset(), pduHeader.pduLength());
-            }
-            case io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_ULP_RESULT ->
-            {
-                if (null == ulpResult)
-                {
-                    ulpResult = new io.xts.protocol.UlpResultFlyweight();
-                }
-                ulpResult.wrap(memory, offset, length);
-                if (!ulpResult.isComplete())
-                {
-                    return false;
-                }
-                listener.onUlpResult(ulpResult.errno(), ulpResult.state(), ulpResult.streamOffset());
-            }
-            case io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_DDP_TEARDOWN ->
-            {
-                if (null == ddpTeardown)
-                {
-                    ddpTeardown = new io.xts.protocol.DdpTeardownFlyweight();
-                }
-                ddpTeardown.wrap(memory, offset, length);
-                if (!ddpTeardown.isComplete())
-                {
-                    return false;
-                }
-                listener.onDdpTeardown(ddpTeardown.cid(), ddpTeardown.reason());
-            }
-            case io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_RESYNC_REQUEST ->
-            {
-                if (null == resync)
-                {
-                    resync = new io.xts.protocol.ResyncFlyweight();
-                }
-                resync.wrap(memory, offset, length);
-                if (!resync.isComplete())
-                {
-                    return false;
-                }
-                listener.onResyncRequest(resync.streamOffset());
-            }
-            default ->
-            {
-                return false;
-            }
-        }
-        return true;
+        return ulp.onUlp(type, memory, offset, length);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -1694,10 +1533,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
             receiveBuffer.append(memory, offset + placed, length - placed);
         }
         signal();
-        if (null != ulpListener)
-        {
-            ulpListener.onDataArrived();
-        }
+        ulp.onDataArrived();
         return true;
     }
 
@@ -1717,10 +1553,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
         {
             inputShutdown = true;
             signal();
-            if (null != ulpListener)
-            {
-                ulpListener.onDataArrived();
-            }
+            ulp.onDataArrived();
         }
     }
 
