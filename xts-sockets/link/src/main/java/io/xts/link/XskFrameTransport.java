@@ -26,6 +26,12 @@ import java.util.Objects;
 public final class XskFrameTransport implements FrameTransport
 {
     private static final int MAX_KICKS_PER_FLUSH = 8;
+    /**
+     * How long transmissions may stay outstanding with nothing completing before a flush kicks again on its own. In
+     * copy mode on veth a frame completes only when the receiving side has taken it (its NAPI thread), so a kick on
+     * every flush until then would be a wasted system call per duty cycle.
+     */
+    private static final long STUCK_KICK_NS = 100_000;
     private static final byte NOT_OURS = 0;
     private static final byte TX_FREE = 1;
     private static final byte TX_HELD = 2;
@@ -61,6 +67,7 @@ public final class XskFrameTransport implements FrameTransport
     private long framesSent;
     private long framesReceived;
     private long txRingFull;
+    private long lastKickNs;
     private boolean closed;
 
     /**
@@ -273,7 +280,7 @@ public final class XskFrameTransport implements FrameTransport
             while (true)
             {
                 kicked = true;
-                socket.kickTx();
+                kick();
                 kicks++;
                 final int after = tx.outstanding();
                 if (0 == after || after >= before || kicks >= MAX_KICKS_PER_FLUSH)
@@ -284,9 +291,11 @@ public final class XskFrameTransport implements FrameTransport
             }
         }
         int completed = reapCompletions();
-        if (!kicked && 0 == submitted && 0 == completed && submittedInFlight > 0)
+        if (!kicked && 0 == submitted && 0 == completed && submittedInFlight > 0 &&
+            System.nanoTime() - lastKickNs >= STUCK_KICK_NS)
         {
-            // Stuck: an earlier kick met a busy kernel, or need_wakeup is off. Kick, and take what that freed.
+            // Stuck for a while: an earlier kick met a busy kernel, or need_wakeup is off. Kick, and take what that
+            // freed.
             kick();
             completed = reapCompletions();
         }
@@ -448,6 +457,7 @@ public final class XskFrameTransport implements FrameTransport
 
     private void kick()
     {
+        lastKickNs = System.nanoTime();
         socket.kickTx();
     }
 

@@ -8,6 +8,7 @@ import io.xts.protocol.MessageReader;
 import io.xts.protocol.MessageWriter;
 import io.xts.protocol.ResetFlyweight;
 import io.xts.protocol.XtsFrameFlyweight;
+import org.agrona.collections.Long2LongHashMap;
 
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ThreadLocalRandom;
@@ -22,6 +23,7 @@ import static io.xts.protocol.XtsFrameDescriptor.KIND_DATA;
 import static io.xts.protocol.XtsFrameDescriptor.KIND_HELLO;
 import static io.xts.protocol.XtsFrameDescriptor.KIND_RESET;
 import static io.xts.protocol.XtsFrameDescriptor.LINK_ERROR_UNKNOWN_TYPE;
+import static io.xts.protocol.XtsFrameDescriptor.MESSAGE_HEADER_LENGTH;
 import static io.xts.protocol.XtsFrameDescriptor.RESET_SHUTDOWN;
 import static io.xts.protocol.XtsFrameDescriptor.RESET_VERSION_MISMATCH;
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_LINK_ERROR;
@@ -133,6 +135,18 @@ public final class XtsLink implements AutoCloseable
     private final long[] delivered;
     private int deliveredCount;
     /** A {@link #claimBulk} reservation: frames not yet numbered, and the room of each. */
+    /**
+     * Received frames the listener kept ({@link #retainDeliveringFrame()}): per frame, the count of retentions not
+     * yet released, times two, plus one once the link itself is done with the frame. A frame goes back to the
+     * receive pool when both are over.
+     */
+    private final Long2LongHashMap retainedFrames;
+    /** Frames in {@link #retainedFrames}. */
+    private int retainedFrameCount;
+    /** Retained frames the link itself is done with: out of the receive pool, so out of the credit granted. */
+    private int lentFrameCount;
+    /** Frame whose messages {@link #deliverHeld()} is handing to the listener, -1 outside a delivery. */
+    private long deliveringFrame = -1;
     private final long[] bulkFrames = new long[MAX_BULK];
     private final int[] bulkRoom = new int[MAX_BULK];
     private int bulkCount;
@@ -181,6 +195,8 @@ public final class XtsLink implements AutoCloseable
         heldFrame = new long[receiveCapacity];
         heldLength = new int[receiveCapacity];
         delivered = new long[receiveCapacity];
+        // Sized so that it never grows: at most the whole receive pool is ever retained.
+        retainedFrames = new Long2LongHashMap(2 * receiveCapacity, 0.65f, -1L);
         this.nowNs = nowNs;
         lastReceivedNs = nowNs;
         lastHelloNs = nowNs - config.heartbeatIntervalNs();
@@ -457,6 +473,96 @@ public final class XtsLink implements AutoCloseable
     }
 
     /**
+     * Detached zero-copy send: take a whole free TX frame for one message that the caller fills at its own pace,
+     * also while other calls into this link (and its duty cycles) go on, then {@link #commitFrame} or
+     * {@link #abortFrame}. The body starts at {@link #frameBody(long)} and has room for {@link #maxMessageLength()}
+     * bytes. The frame is outside the link's sequence until committed, so a claim costs no credit; it is one frame of
+     * the transport's TX pool while held.
+     *
+     * @return the frame's handle, or -1 when the link is not up or no TX frame is free now.
+     */
+    public long claimFrame()
+    {
+        if (LinkState.UP != state)
+        {
+            return -1;
+        }
+        final long frame = transport.acquire();
+        if (-1 == frame)
+        {
+            counters.txFrameStalls.incrementRelease();
+        }
+        return frame;
+    }
+
+    /**
+     * @param frame a handle from {@link #claimFrame()}.
+     * @return the offset in {@link #memory()} where the frame's message body goes.
+     */
+    public static long frameBody(final long frame)
+    {
+        return frame + FRAME_OVERHEAD + MESSAGE_HEADER_LENGTH;
+    }
+
+    /**
+     * Send a frame from {@link #claimFrame()} as one message of {@code length} bytes already written at
+     * {@link #frameBody(long)}, after every message offered or claimed before (the frame being filled goes first).
+     * When the link is not up, the frame is given back and nothing is sent. A frame claimed before the link went
+     * down and came up again belongs to the old epoch's streams: abort it, never commit it.
+     *
+     * @param frame    the claimed frame.
+     * @param type     message type.
+     * @param streamId stream id.
+     * @param length   body length, 1 to {@link #maxMessageLength()}.
+     * @return true when sent (or dropped with a link that went down); false when the peer's credit or the send window
+     *         has no room now: the frame stays claimed, commit again later.
+     */
+    public boolean commitFrame(final long frame, final int type, final int streamId, final int length)
+    {
+        if (LinkState.UP != state)
+        {
+            transport.release(frame);
+            return true;
+        }
+        if (length <= 0 || length > maxMessageLength())
+        {
+            throw new IllegalArgumentException("message of " + length + " bytes: must be 1.." + maxMessageLength());
+        }
+        sendBuilding();
+        if (!serialBefore(nextSeq, peerLimit) || nextSeq - ackedSeq >= RETENTION)
+        {
+            counters.creditStalls.incrementRelease();
+            return false;
+        }
+        if (nextSeq - ackedSeq >= sendWindow)
+        {
+            counters.windowStalls.incrementRelease();
+            return false;
+        }
+        final int frameLength = Math.min(maxFrame, transport.maxFrameLength());
+        tx.wrap(memory, frame, frameLength).writeHeader(
+            config.dstMac(), config.srcMac(), KIND_DATA, 0, 0, epoch, nextSeq, nextExpected, grantLimit());
+        writer.wrap(memory, frame, frameLength);
+        // The body is in place already: the claim writes only the message header and the padding after it.
+        writer.claim(type, streamId, length);
+        building = frame;
+        buildingMessages = 1;
+        counters.messagesSent.incrementRelease();
+        sendBuilding();
+        return true;
+    }
+
+    /**
+     * Give back a frame from {@link #claimFrame()} unsent.
+     *
+     * @param frame the claimed frame.
+     */
+    public void abortFrame(final long frame)
+    {
+        transport.release(frame);
+    }
+
+    /**
      * Shorten the message returned by the last successful {@link #claim} to the bytes actually written (a read from
      * a socket that returned less than the room claimed); 0 withdraws it. Call before any other call into this link.
      *
@@ -623,6 +729,21 @@ public final class XtsLink implements AutoCloseable
      */
     public int doWork(final long now)
     {
+        return doWork(now, false);
+    }
+
+    /**
+     * One duty cycle, as {@link #doWork(long)}, maybe deferring the acknowledgement: the caller will consume what
+     * this cycle delivers at once and run another cycle right after, whose frame (or acknowledgement) carries the
+     * acknowledgement and the credit that consuming frees. A deferred acknowledgement still leaves after the usual
+     * delay ({@code ACK_DELAY_NS} after the first unacknowledged frame), so deferring never starves the peer.
+     *
+     * @param now       current time in ns.
+     * @param deferAcks skip the acknowledgements due by count and by credit in this cycle.
+     * @return work done, 0 when idle (for the idle strategy).
+     */
+    public int doWork(final long now, final boolean deferAcks)
+    {
         nowNs = now;
         if (LinkState.CLOSED == state || LinkState.FAILED == state)
         {
@@ -666,8 +787,8 @@ public final class XtsLink implements AutoCloseable
                 work++;
             }
             work += pump();
-            if (acceptedSinceAck >= ACK_EVERY || (ackDue && now - firstUnackedAtNs >= ACK_DELAY_NS) ||
-                creditUpdateDue())
+            if ((!deferAcks && (acceptedSinceAck >= ACK_EVERY || creditUpdateDue())) ||
+                (ackDue && now - firstUnackedAtNs >= ACK_DELAY_NS))
             {
                 sendControl(KIND_ACK, 0);
                 work++;
@@ -702,7 +823,7 @@ public final class XtsLink implements AutoCloseable
 
     private int grantLimit()
     {
-        final int free = receiveCapacity - heldCount - deliveredCount - config.creditReserve();
+        final int free = receiveCapacity - heldCount - deliveredCount - lentFrameCount - config.creditReserve();
         final int limit = nextExpected + Math.max(free, 0);
         if (serialAfter(limit, grantedLimit))
         {
@@ -1073,6 +1194,7 @@ public final class XtsLink implements AutoCloseable
         {
             final long frame = heldFrame[heldHead];
             reader.wrapPayload(memory, frame + FRAME_OVERHEAD, heldLength[heldHead]);
+            deliveringFrame = frame;
             int index = 0;
             while (reader.next())
             {
@@ -1091,18 +1213,108 @@ public final class XtsLink implements AutoCloseable
                 }
                 if (!listener.onMessage(type, streamId, memory, reader.bodyOffset(), reader.length()))
                 {
+                    deliveringFrame = -1;
                     return delivered;
                 }
                 counters.messagesReceived.incrementRelease();
                 heldDelivered++;
                 delivered++;
             }
+            deliveringFrame = -1;
             this.delivered[deliveredCount++] = frame;
             heldHead = (heldHead + 1) % heldFrame.length;
             heldCount--;
             heldDelivered = 0;
         }
         return delivered;
+    }
+
+    /**
+     * For the listener, during {@link LinkListener#onMessage}: keep the frame holding the message being delivered
+     * after the call and after the duty cycle, so the message body can be used where it is, until
+     * {@link #releaseFrame(long)}. Each call must be matched by one release. A retained frame is out of the receive
+     * pool, so the credit the peer gets shrinks by one frame while any message of it is retained.
+     *
+     * @return the frame's handle, for {@link #releaseFrame(long)}.
+     * @throws IllegalStateException outside a delivery.
+     */
+    public long retainDeliveringFrame()
+    {
+        final long frame = deliveringFrame;
+        if (-1 == frame)
+        {
+            throw new IllegalStateException("no message is being delivered");
+        }
+        final long entry = retainedFrames.get(frame);
+        if (-1 == entry)
+        {
+            retainedFrames.put(frame, 2);
+            retainedFrameCount++;
+        }
+        else
+        {
+            retainedFrames.put(frame, entry + 2);
+        }
+        return frame;
+    }
+
+    /**
+     * Give back one retention of a frame ({@link #retainDeliveringFrame()}); the frame returns to the receive pool
+     * when it was the last and the link is done with it. Valid in any state of the link, also after it went down;
+     * after {@link #close()} it only forgets the frame.
+     *
+     * @param frame the handle {@link #retainDeliveringFrame()} returned.
+     */
+    public void releaseFrame(final long frame)
+    {
+        final long entry = retainedFrames.get(frame);
+        if (entry < 2)
+        {
+            throw new IllegalStateException("frame " + frame + " is not retained");
+        }
+        final long next = entry - 2;
+        if (next >= 2)
+        {
+            retainedFrames.put(frame, next);
+            return;
+        }
+        retainedFrames.remove(frame);
+        retainedFrameCount--;
+        if (1 == next)
+        {
+            // The link was done with it: it was lent, now it goes back to the receive pool.
+            lentFrameCount--;
+            if (LinkState.CLOSED != state)
+            {
+                transport.recycle(frame);
+            }
+        }
+    }
+
+    /**
+     * @return received frames retained by the listener now (see {@link #retainDeliveringFrame()}).
+     */
+    public int retainedFrames()
+    {
+        return retainedFrameCount;
+    }
+
+    /**
+     * The link is done with a received frame: back to the receive pool, unless the listener retains it (then it is
+     * lent until the last {@link #releaseFrame(long)}).
+     */
+    private void recycleReceived(final long frame)
+    {
+        final long entry = retainedFrames.get(frame);
+        if (-1 == entry)
+        {
+            transport.recycle(frame);
+        }
+        else
+        {
+            retainedFrames.put(frame, entry | 1);
+            lentFrameCount++;
+        }
     }
 
     /**
@@ -1122,7 +1334,7 @@ public final class XtsLink implements AutoCloseable
         {
             for (int i = 0; i < deliveredCount; i++)
             {
-                transport.recycle(this.delivered[i]);
+                recycleReceived(this.delivered[i]);
             }
             deliveredCount = 0;
         }
@@ -1186,7 +1398,7 @@ public final class XtsLink implements AutoCloseable
         }
         while (heldCount > 0)
         {
-            transport.recycle(heldFrame[heldHead]);
+            recycleReceived(heldFrame[heldHead]);
             heldHead = (heldHead + 1) % heldFrame.length;
             heldCount--;
         }

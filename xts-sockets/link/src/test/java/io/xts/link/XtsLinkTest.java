@@ -61,6 +61,9 @@ class XtsLinkTest
         final List<Long> readAtBatchEnd = new ArrayList<>();
         int batchEnds;
         final List<byte[]> socketData = new ArrayList<>();
+        /** When set, every STREAM_DATA message's frame is retained: (frame, body offset, value) per message. */
+        XtsLink retainOn;
+        final List<long[]> retained = new ArrayList<>();
 
         @Override
         public boolean onMessage(
@@ -76,6 +79,10 @@ class XtsLinkTest
                 values.add(memory.get(ValueLayout.JAVA_LONG_UNALIGNED, offset));
                 pendingOffsets.add(offset);
                 pendingMemory = memory;
+                if (null != retainOn)
+                {
+                    retained.add(new long[] {retainOn.retainDeliveringFrame(), offset, values.getLast()});
+                }
             }
             else if (XtsFrameDescriptor.TYPE_SOCKET_DATA == type)
             {
@@ -200,6 +207,70 @@ class XtsLinkTest
         assertInOrder(10_000);
         assertEquals(-1, new XtsLink(ta, LinkConfig.defaults(), ra, new LinkCounters(countersManager, "c"), now, 9)
             .claim(XtsFrameDescriptor.TYPE_STREAM_DATA, 1, 8), "no claim before the link is up");
+    }
+
+    @Test
+    void retainedFramesStayOutOfThePoolAndTheCreditUntilReleased()
+    {
+        up();
+        rb.retainOn = b;
+        stream(100, 10_000);
+        rb.retainOn = null;
+        final long frames = rb.retained.stream().mapToLong(r -> r[0]).distinct().count();
+        assertTrue(frames > 1 && frames < 100, "several messages per frame, in " + frames + " frames");
+        assertEquals(frames, b.retainedFrames());
+        // Many more messages through the rest of the pool: the retained frames are never reused meanwhile.
+        stream(20_000, 1_000_000);
+        for (final long[] r : rb.retained)
+        {
+            assertEquals(r[2], tb.memory().get(ValueLayout.JAVA_LONG_UNALIGNED, r[1]), "retained body overwritten");
+        }
+        run(10, 100_000);
+        final int reserve = LinkConfig.defaults().creditReserve();
+        assertTrue(a.peerLimit() - a.nextSeq() <= RX_FRAMES - reserve - frames,
+            "credit granted for retained frames: " + (a.peerLimit() - a.nextSeq()));
+        for (final long[] r : rb.retained)
+        {
+            b.releaseFrame(r[0]);
+        }
+        assertEquals(0, b.retainedFrames());
+        stream(20_000, 1_000_000);
+        assertInOrder(40_100);
+        run(10, 100_000);
+        assertEquals(RX_FRAMES - reserve, a.peerLimit() - a.nextSeq(), "the whole pool granted again");
+        assertEquals(0, ta.framesDropped());
+    }
+
+    @Test
+    void detachedClaimsGoOutInCommitOrderAfterEarlierMessages()
+    {
+        up();
+        final int freeBefore = ta.freeTxFrames();
+        offerValue(0);
+        final long frame = a.claimFrame();
+        assertTrue(frame >= 0);
+        offerValue(1);
+        run(3, 1_000);
+        a.memory().set(ValueLayout.JAVA_LONG_UNALIGNED, XtsLink.frameBody(frame), 2L);
+        assertTrue(a.commitFrame(frame, XtsFrameDescriptor.TYPE_STREAM_DATA, 7, 8));
+        offerValue(3);
+        run(10, 1_000);
+        assertInOrder(4);
+        run(10, 100_000);
+        assertEquals(freeBefore, ta.freeTxFrames(), "every frame back once acknowledged");
+        final long stale = a.claimFrame();
+        a.abortFrame(stale);
+        assertEquals(freeBefore, ta.freeTxFrames(), "an aborted claim gives its frame back");
+        final long late = a.claimFrame();
+        a.close();
+        assertEquals(-1, a.claimFrame(), "no claim on a closed link");
+        assertTrue(a.commitFrame(late, XtsFrameDescriptor.TYPE_STREAM_DATA, 7, 8), "dropped, not retried");
+    }
+
+    private void offerValue(final long value)
+    {
+        body.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, value);
+        assertTrue(a.offer(XtsFrameDescriptor.TYPE_STREAM_DATA, 7, body, 0, 8));
     }
 
     @Test
