@@ -32,6 +32,7 @@ import java.io.InterruptedIOException;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,6 +44,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
+import static io.xts.protocol.SocketMessages.ECONNRESET;
+import static io.xts.protocol.SocketMessages.EPROTO;
 import static io.xts.protocol.SocketMessages.FLAG_SO_REUSEADDR;
 import static io.xts.protocol.SocketMessages.PROXY_ALLOCATED_ID;
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_LINK_ERROR;
@@ -91,6 +94,8 @@ public final class XtsStack implements AutoCloseable
     private static final long MAX_WAIT_SLICE_NS = TimeUnit.MILLISECONDS.toNanos(100);
     /** Pause of a thread that drives the link itself (ownPoller false) when a duty cycle found nothing to do. */
     private static final long SELF_POLL_IDLE_NS = TimeUnit.MICROSECONDS.toNanos(20);
+    /** Default of {@link Builder#idleSpin}: about two frames' time at 1 Gbit/s. */
+    private static final long DEFAULT_IDLE_SPIN_NS = TimeUnit.MICROSECONDS.toNanos(50);
     /** How long close() lets the link deliver the last CLOSE messages before it shuts the link. */
     private static final long CLOSE_DRAIN_NS = TimeUnit.MILLISECONDS.toNanos(500);
     /** Control messages waiting for room on the link, at most: three per socket is the most one socket needs. */
@@ -111,19 +116,24 @@ public final class XtsStack implements AutoCloseable
     final SocketCounters counters;
     private final boolean ownPoller;
     private MemorySegment viewedMemory;
-    private java.nio.ByteBuffer memoryView;
+    private ByteBuffer memoryView;
     private final AgentRunner runner;
     private final Thread pollerThread;
     final int receiveWindow;
+    /** How long a waiting thread spins (polling) before it parks; 0: parks at once. */
+    private final long idleSpinNs;
+    /** Most received frames the sockets may keep lent at once (receiving in place); the rest of the pool keeps the
+     * link going, so sockets whose apps do not read can never stall the others. */
+    private final int retainBudget;
     private final MemorySegment linkMemory;
     /** The link's memory as a ByteBuffer, for allocation-free bulk copies from the writer's ByteBuffer. */
     private final ByteBuffer linkView;
 
     final Int2ObjectHashMap<XtsSocket> sockets = new Int2ObjectHashMap<>();
     final Int2ObjectHashMap<XtsServerSocket> listeners = new Int2ObjectHashMap<>();
-    /** Control messages (type << 32 | id) that found the link full, sent in order before anything new. */
     /** Set under the lock when close() starts freeing the link; guarded by the lock. */
     private boolean released;
+    /** Control messages (type << 32 | id) that found the link full, sent in order before anything new. */
     private final LongArrayQueue pendingControl = new LongArrayQueue(64, Long.MIN_VALUE);
     private int nextSocketId = 1;
     private int linkWaiters;
@@ -150,6 +160,8 @@ public final class XtsStack implements AutoCloseable
         this.endpoint = endpoint;
         this.ownPoller = builder.ownPoller;
         this.receiveWindow = builder.receiveWindow;
+        this.idleSpinNs = builder.idleSpinNs;
+        this.retainBudget = Math.max(0, (transport.receiveCapacity() - linkConfig.creditReserve()) / 2);
         linkCounters = new LinkCounters(countersManager, name);
         counters = new SocketCounters(countersManager, name);
         link = new XtsLink(transport, linkConfig, new Dispatcher(), linkCounters, System.nanoTime());
@@ -241,6 +253,7 @@ public final class XtsStack implements AutoCloseable
         private IdleStrategy idleStrategy;
         private boolean ownPoller = true;
         private int receiveWindow = 256 * 1024;
+        private long idleSpinNs = DEFAULT_IDLE_SPIN_NS;
         private Duration linkTimeout = Duration.ofSeconds(5);
         private FrameTransport transport;
         private LinkConfig linkConfig;
@@ -349,6 +362,24 @@ public final class XtsStack implements AutoCloseable
                 throw new IllegalArgumentException("receive window must be 1 KiB..1 GiB, got " + bytes);
             }
             this.receiveWindow = bytes;
+            return this;
+        }
+
+        /**
+         * @param spin how long a thread waiting in a socket call (for data, credit, room on the link) keeps polling
+         *             before it parks: with a poller thread it watches for the poller's signal, without one it runs
+         *             duty cycles itself. Data that arrives meanwhile costs no wakeup (no context switch); zero parks
+         *             at once. Default 50 µs.
+         * @return this.
+         */
+        public Builder idleSpin(final Duration spin)
+        {
+            Objects.requireNonNull(spin, "spin");
+            if (spin.isNegative() || spin.compareTo(Duration.ofMillis(10)) > 0)
+            {
+                throw new IllegalArgumentException("idle spin must be 0..10 ms, got " + spin);
+            }
+            this.idleSpinNs = spin.toNanos();
             return this;
         }
 
@@ -552,7 +583,7 @@ public final class XtsStack implements AutoCloseable
         Objects.requireNonNull(local, "local");
         if (local.isUnresolved())
         {
-            throw new java.net.UnknownHostException(local.getHostString());
+            throw new UnknownHostException(local.getHostString());
         }
         final XtsServerSocket server = new XtsServerSocket(this, backlog > 0 ? backlog : 50);
         server.listen(local);
@@ -631,6 +662,24 @@ public final class XtsStack implements AutoCloseable
     public LinkCounters linkCounters()
     {
         return linkCounters;
+    }
+
+    /**
+     * @return TX kicks ({@code sendto} wakeups of the kernel) made on the AF_XDP socket so far, 0 over another
+     *         transport; read it from the thread that drives the link, or when the stack is idle.
+     */
+    public long txKicks()
+    {
+        return null == endpoint ? 0 : endpoint.transport().kicks();
+    }
+
+    /**
+     * @return RX wakeups ({@code recvfrom} for the fill ring) made on the AF_XDP socket so far, 0 over another
+     *         transport; read it as {@link #txKicks()}.
+     */
+    public long rxWakeups()
+    {
+        return null == endpoint ? 0 : endpoint.socket().rxWakeups();
     }
 
     /**
@@ -718,12 +767,22 @@ public final class XtsStack implements AutoCloseable
      */
     private int cycle(final long nowNs)
     {
+        return cycle(nowNs, false);
+    }
+
+    /**
+     * @param deferAcks the caller is a reader about to consume what this cycle delivers and to run another cycle
+     *                  right after (receiving in place): the link's acknowledgement waits for that cycle, so that it
+     *                  leaves in one frame with the credit the consumption returns.
+     */
+    private int cycle(final long nowNs, final boolean deferAcks)
+    {
         if (released)
         {
             return 0;
         }
         int work = flushPendingControl();
-        work += link.doWork(nowNs);
+        work += link.doWork(nowNs, deferAcks);
         if (work > 0 && linkWaiters > 0)
         {
             linkProgress.signalAll();
@@ -736,7 +795,7 @@ public final class XtsStack implements AutoCloseable
      * @return a ByteBuffer view of it, made once: bodies are copied into the app's buffers through it without a
      *         view per message.
      */
-    java.nio.ByteBuffer viewOf(final MemorySegment memory)
+    ByteBuffer viewOf(final MemorySegment memory)
     {
         if (memory != viewedMemory)
         {
@@ -757,7 +816,22 @@ public final class XtsStack implements AutoCloseable
      */
     boolean awaitOnce(final Condition condition, final long deadlineNs) throws InterruptedIOException
     {
-        final long now = System.nanoTime();
+        return awaitOnce(condition, deadlineNs, null, false);
+    }
+
+    /**
+     * As {@link #awaitOnce(Condition, long)}; first, for up to the idle spin, it polls without parking: with a
+     * poller thread it watches the socket's signals with the lock let go (only its own, so that other sockets'
+     * traffic cannot keep it spinning), without one it runs duty cycles until one does some work.
+     *
+     * @param spinOn    the socket whose {@code condition} this is, or null: park at once (with a poller thread).
+     * @param deferAcks as {@link #cycle(long, boolean)}, for the cycles this thread runs itself.
+     */
+    boolean awaitOnce(
+        final Condition condition, final long deadlineNs, final XtsSocket spinOn, final boolean deferAcks)
+        throws InterruptedIOException
+    {
+        long now = System.nanoTime();
         if (NO_DEADLINE != deadlineNs && now - deadlineNs >= 0)
         {
             return false;
@@ -766,6 +840,10 @@ public final class XtsStack implements AutoCloseable
             MAX_WAIT_SLICE_NS);
         if (ownPoller)
         {
+            if (null != spinOn && idleSpinNs > 0 && spinForSignal(spinOn, Math.min(wait, idleSpinNs)))
+            {
+                return true;
+            }
             final boolean forLink = condition == linkProgress;
             if (forLink)
             {
@@ -787,26 +865,76 @@ public final class XtsStack implements AutoCloseable
                     linkWaiters--;
                 }
             }
+            return true;
         }
-        else if (0 == cycle(now))
+        if (0 != cycle(now, deferAcks))
         {
-            // Nobody else drives the link: do it here, and let other threads in between cycles.
+            return true;
+        }
+        // Nobody else drives the link: do it here, spinning for a while, and let other threads in between cycles.
+        final long spinUntil = now + Math.min(wait, idleSpinNs);
+        while (spinUntil - now > 0)
+        {
             lock.unlock();
             try
             {
-                LockSupport.parkNanos(Math.min(wait, SELF_POLL_IDLE_NS));
+                Thread.onSpinWait();
             }
             finally
             {
                 lock.lock();
             }
-            if (Thread.interrupted())
+            throwIfInterrupted();
+            if (0 != cycle(now = System.nanoTime(), deferAcks))
             {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while waiting on the XTS stack " + name);
+                return true;
             }
         }
+        lock.unlock();
+        try
+        {
+            LockSupport.parkNanos(Math.min(wait, SELF_POLL_IDLE_NS));
+        }
+        finally
+        {
+            lock.lock();
+        }
+        throwIfInterrupted();
         return true;
+    }
+
+    /**
+     * With the lock let go, spin until the socket is signalled or the time is up.
+     *
+     * @return true when it was signalled (the caller rechecks); false: park.
+     */
+    private boolean spinForSignal(final XtsSocket socket, final long spinNs)
+    {
+        final long seen = socket.signals();
+        final long start = System.nanoTime();
+        lock.unlock();
+        try
+        {
+            while (seen == socket.signals() && System.nanoTime() - start < spinNs)
+            {
+                Thread.onSpinWait();
+            }
+        }
+        finally
+        {
+            lock.lock();
+        }
+        // Checked with the lock held: a signal after the spin and before this check is not missed.
+        return seen != socket.signals();
+    }
+
+    private void throwIfInterrupted() throws InterruptedIOException
+    {
+        if (Thread.interrupted())
+        {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting on the XTS stack " + name);
+        }
     }
 
     /**
@@ -1205,7 +1333,7 @@ public final class XtsStack implements AutoCloseable
             if (!establishedBody.isComplete())
             {
                 counters.protocolErrors.incrementRelease();
-                socket.onConnectResult(io.xts.protocol.SocketMessages.EPROTO, 0, null, null);
+                socket.onConnectResult(EPROTO, 0, null, null);
                 return;
             }
             socket.onConnectResult(establishedBody.errno(), establishedBody.sendWindow(), establishedBody.local(),
@@ -1248,7 +1376,7 @@ public final class XtsStack implements AutoCloseable
             if (!listenResultBody.isComplete())
             {
                 counters.protocolErrors.incrementRelease();
-                server.onListenResult(io.xts.protocol.SocketMessages.EPROTO, null);
+                server.onListenResult(EPROTO, null);
                 return;
             }
             server.onListenResult(listenResultBody.errno(), listenResultBody.bound());
@@ -1269,7 +1397,7 @@ public final class XtsStack implements AutoCloseable
         {
             counters.resetsReceived.incrementRelease();
             resetBody.wrap(memory, offset, length);
-            final int errno = resetBody.isComplete() ? resetBody.errno() : io.xts.protocol.SocketMessages.ECONNRESET;
+            final int errno = resetBody.isComplete() ? resetBody.errno() : ECONNRESET;
             final XtsSocket socket = sockets.get(id);
             if (null != socket)
             {
@@ -1322,7 +1450,7 @@ public final class XtsStack implements AutoCloseable
             if (!optionResultBody.isComplete())
             {
                 counters.protocolErrors.incrementRelease();
-                socket.onOptionResult(-1, io.xts.protocol.SocketMessages.EPROTO, 0);
+                socket.onOptionResult(-1, EPROTO, 0);
                 return;
             }
             socket.onOptionResult(optionResultBody.option(), optionResultBody.errno(), optionResultBody.value());
@@ -1368,6 +1496,112 @@ public final class XtsStack implements AutoCloseable
         return claim(TYPE_SOCKET_DATA, id, length);
     }
 
+    /**
+     * @return whether a socket receiving in place may keep one more received frame (within {@link #retainBudget}).
+     */
+    boolean canRetainFrame()
+    {
+        return link.retainedFrames() < retainBudget;
+    }
+
+    /**
+     * @return received frames the sockets keep now (for tests).
+     */
+    int retainedFrames()
+    {
+        lock.lock();
+        try
+        {
+            return link.retainedFrames();
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * During delivery of a DATA message: keep its frame for the socket (see {@link XtsLink#retainDeliveringFrame()}).
+     */
+    long retainDeliveringFrame()
+    {
+        return link.retainDeliveringFrame();
+    }
+
+    /**
+     * Give back a frame a socket kept; after the stack is closed this does nothing.
+     */
+    void releaseFrame(final long frame)
+    {
+        if (!released)
+        {
+            link.releaseFrame(frame);
+        }
+    }
+
+    /**
+     * Take a TX frame for one DATA message the app fills outside the lock (see {@link XtsLink#claimFrame()}).
+     *
+     * @return the frame, or -1 (counted as a link stall).
+     */
+    long claimFrame()
+    {
+        final long frame = released ? -1 : link.claimFrame();
+        if (frame < 0)
+        {
+            counters.linkStalls.incrementRelease();
+        }
+        return frame;
+    }
+
+    /**
+     * Send a claimed frame as one DATA message of the socket.
+     *
+     * @return false when the link has no room for it now (credit or window): try again after progress.
+     */
+    boolean commitFrame(final long frame, final int id, final int length)
+    {
+        if (released)
+        {
+            return true;
+        }
+        if (!link.commitFrame(frame, TYPE_SOCKET_DATA, id, length))
+        {
+            counters.linkStalls.incrementRelease();
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Give back a claimed frame unsent.
+     */
+    void abortFrame(final long frame)
+    {
+        if (!released)
+        {
+            link.abortFrame(frame);
+        }
+    }
+
+    /**
+     * @return a ByteBuffer over the link memory of the caller's own (its position and limit are the caller's), or
+     *         null when the memory is too large for one ByteBuffer.
+     */
+    ByteBuffer newLinkView()
+    {
+        return null == linkView ? null : linkView.duplicate();
+    }
+
+    /**
+     * @return the stack's ByteBuffer over the link memory, for absolute bulk copies under the lock; null when the
+     *         memory is too large for one.
+     */
+    ByteBuffer linkView()
+    {
+        return linkView;
+    }
+
     String name()
     {
         return name;
@@ -1382,5 +1616,11 @@ public final class XtsStack implements AutoCloseable
     int cycleLocked()
     {
         return cycle(System.nanoTime());
+    }
+
+    /** As {@link #cycleLocked()}, maybe deferring the acknowledgement ({@link #cycle(long, boolean)}). */
+    int cycleLocked(final boolean deferAcks)
+    {
+        return cycle(System.nanoTime(), deferAcks);
     }
 }

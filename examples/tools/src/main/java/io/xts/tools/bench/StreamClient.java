@@ -14,9 +14,12 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -34,6 +37,8 @@ import java.util.concurrent.Callable;
 public final class StreamClient implements Callable<Integer>
 {
     private static final double CLOCK_TICKS = 100.0;
+
+    private XtsStack xts;
 
     @Mixin
     StackOptions stack;
@@ -80,6 +85,7 @@ public final class StreamClient implements Callable<Integer>
             try (XtsStack xts = stack.open();
                 XtsSocket socket = xts.connect(address, Duration.ofSeconds(10)))
             {
+                this.xts = xts;
                 return stream(socket);
             }
         }
@@ -94,6 +100,8 @@ public final class StreamClient implements Callable<Integer>
     {
         final ByteBuffer buffer = ByteBuffer.allocateDirect(ioSize);
         final boolean send = "tx".equals(direction);
+        final long[] linkBefore = linkCounts();
+        final long[] switchesBefore = contextSwitches();
         final long[] before = cpuTicks();
         final long start = System.nanoTime();
         final long end = start + (long)(duration * 1e9);
@@ -111,15 +119,74 @@ public final class StreamClient implements Callable<Integer>
             now = System.nanoTime();
         }
         final long[] after = cpuTicks();
+        final long[] switchesAfter = contextSwitches();
+        final long[] linkAfter = linkCounts();
         final double seconds = (now - start) / 1e9;
         final double user = (after[0] - before[0]) / CLOCK_TICKS;
         final double sys = (after[1] - before[1]) / CLOCK_TICKS;
         final double cpu = user + sys;
         final double gb = bytes / 1e9;
+        final double perGb = gb > 0 ? 1 / gb : 0;
         System.out.printf(Locale.ROOT, "stream-client mode=%s direction=%s bytes=%d seconds=%.3f gbps=%.3f " +
-            "cpu_s=%.2f cpu_s_per_gb=%.4f user_s=%.2f sys_s=%.2f%n", mode, direction, bytes, seconds,
-            bytes * 8 / seconds / 1e9, cpu, gb > 0 ? cpu / gb : 0, user, sys);
+            "cpu_s=%.2f cpu_s_per_gb=%.4f user_s=%.2f sys_s=%.2f vcsw_per_gb=%.0f ivcsw_per_gb=%.0f " +
+            "link_frames_sent_per_gb=%.0f link_frames_received_per_gb=%.0f tx_kicks_per_gb=%.0f " +
+            "rx_wakeups_per_gb=%.0f%n", mode, direction, bytes, seconds,
+            bytes * 8 / seconds / 1e9, cpu, cpu * perGb, user, sys,
+            (switchesAfter[0] - switchesBefore[0]) * perGb, (switchesAfter[1] - switchesBefore[1]) * perGb,
+            (linkAfter[0] - linkBefore[0]) * perGb, (linkAfter[1] - linkBefore[1]) * perGb,
+            (linkAfter[2] - linkBefore[2]) * perGb, (linkAfter[3] - linkBefore[3]) * perGb);
         return 0;
+    }
+
+    /**
+     * Link frames sent and received, TX kicks and RX wakeups of the XTS stack (zeros for kernel TCP). Read from the
+     * thread that drives the link (--poll app) or while the poller runs, so they are approximate in the latter case.
+     */
+    private long[] linkCounts()
+    {
+        if (null == xts)
+        {
+            return new long[4];
+        }
+        return new long[] {xts.linkCounters().framesSent(), xts.linkCounters().framesReceived(),
+            xts.txKicks(), xts.rxWakeups()};
+    }
+
+    /**
+     * Voluntary and involuntary context switches of every thread of this process (summed over /proc/self/task, as
+     * /proc/self/status counts only the main thread).
+     */
+    private static long[] contextSwitches() throws IOException
+    {
+        long voluntary = 0;
+        long involuntary = 0;
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task")))
+        {
+            for (final Path task : tasks)
+            {
+                final List<String> lines;
+                try
+                {
+                    lines = Files.readAllLines(task.resolve("status"));
+                }
+                catch (final NoSuchFileException ex)
+                {
+                    continue; // the thread ended meanwhile
+                }
+                for (final String line : lines)
+                {
+                    if (line.startsWith("voluntary_ctxt_switches:"))
+                    {
+                        voluntary += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                    }
+                    else if (line.startsWith("nonvoluntary_ctxt_switches:"))
+                    {
+                        involuntary += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                    }
+                }
+            }
+        }
+        return new long[] {voluntary, involuntary};
     }
 
     /** utime and stime of the whole process, in clock ticks (fields 14 and 15 of /proc/self/stat). */
