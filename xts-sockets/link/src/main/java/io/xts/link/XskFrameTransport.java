@@ -27,9 +27,9 @@ public final class XskFrameTransport implements FrameTransport
 {
     private static final int MAX_KICKS_PER_FLUSH = 8;
     /**
-     * How long transmissions may stay outstanding with nothing completing before a flush kicks again on its own. In
-     * copy mode on veth a frame completes only when the receiving side has taken it (its NAPI thread), so a kick on
-     * every flush until then would be a wasted system call per duty cycle.
+     * How long frames may stay in the TX ring, after a kick that moved none, before a flush without new frames kicks
+     * again: a kernel that is busy now (EAGAIN, a full queue further down) is not helped by a system call per duty
+     * cycle.
      */
     private static final long STUCK_KICK_NS = 100_000;
     private static final byte NOT_OURS = 0;
@@ -68,6 +68,8 @@ public final class XskFrameTransport implements FrameTransport
     private long framesReceived;
     private long txRingFull;
     private long lastKickNs;
+    /** Whether the last kick moved frames out of the TX ring. */
+    private boolean lastKickMoved = true;
     private boolean closed;
 
     /**
@@ -270,11 +272,14 @@ public final class XskFrameTransport implements FrameTransport
             work += submitted;
         }
         boolean kicked = false;
-        if (submittedInFlight > 0 && tx.needsWakeup() && (submitted > 0 || tx.outstanding() > 0))
+        if (submittedInFlight > 0 && tx.needsWakeup() &&
+            (submitted > 0 || tx.outstanding() > 0 && (lastKickMoved || kickAgainDue())))
         {
             // In copy mode one kick sends at most 32 frames; kick again while the ring still holds some, so a
             // duty cycle moves a whole batch instead of paying its loop overhead per 32 frames.
-            // (EAGAIN from a kick means "budget used, more left", so only a kick that moved nothing stops it.)
+            // (EAGAIN from a kick means "budget used, more left", so only a kick that moved nothing stops it; then
+            // the next flushes leave the busy kernel alone for a while unless they bring new frames, so that a
+            // thread polling the link in a tight loop does not make a system call per loop.)
             int kicks = 0;
             int before = tx.outstanding();
             while (true)
@@ -283,6 +288,7 @@ public final class XskFrameTransport implements FrameTransport
                 kick();
                 kicks++;
                 final int after = tx.outstanding();
+                lastKickMoved = after < before;
                 if (0 == after || after >= before || kicks >= MAX_KICKS_PER_FLUSH)
                 {
                     break;
@@ -291,11 +297,11 @@ public final class XskFrameTransport implements FrameTransport
             }
         }
         int completed = reapCompletions();
-        if (!kicked && 0 == submitted && 0 == completed && submittedInFlight > 0 &&
-            System.nanoTime() - lastKickNs >= STUCK_KICK_NS)
+        if (!kicked && 0 == submitted && 0 == completed && tx.outstanding() > 0 && kickAgainDue())
         {
-            // Stuck for a while: an earlier kick met a busy kernel, or need_wakeup is off. Kick, and take what that
-            // freed.
+            // Stuck for a while with frames still in the ring: an earlier kick met a busy kernel, or need_wakeup is
+            // off. Kick, and take what that freed. (Frames the kernel has taken complete without a kick: in copy mode
+            // when the receiving side has consumed them, which a kick would not hasten.)
             kick();
             completed = reapCompletions();
         }
@@ -453,6 +459,11 @@ public final class XskFrameTransport implements FrameTransport
     public long kicks()
     {
         return socket.txKicks();
+    }
+
+    private boolean kickAgainDue()
+    {
+        return System.nanoTime() - lastKickNs >= STUCK_KICK_NS;
     }
 
     private void kick()
