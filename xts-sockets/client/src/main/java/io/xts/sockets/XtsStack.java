@@ -94,8 +94,18 @@ public final class XtsStack implements AutoCloseable
     private static final long MAX_WAIT_SLICE_NS = TimeUnit.MILLISECONDS.toNanos(100);
     /** Pause of a thread that drives the link itself (ownPoller false) when a duty cycle found nothing to do. */
     private static final long SELF_POLL_IDLE_NS = TimeUnit.MICROSECONDS.toNanos(20);
-    /** Default of {@link Builder#idleSpin}: about two frames' time at 1 Gbit/s. */
-    private static final long DEFAULT_IDLE_SPIN_NS = TimeUnit.MICROSECONDS.toNanos(50);
+    /** Default of {@link Builder#idleSpin}. */
+    private static final long DEFAULT_IDLE_SPIN_NS = TimeUnit.MICROSECONDS.toNanos(20);
+    /**
+     * Spinning pays only when what a thread waits for usually comes within the spin (a failed spin costs the whole
+     * spin in CPU, a successful one saves a park and wakeup of a few microseconds): {@link #spinScore} rises by one
+     * per spin that ended in an event and falls by this much per spin that timed out, so spinning goes on only while
+     * most spins succeed.
+     */
+    private static final int SPIN_FAIL_PENALTY = 4;
+    private static final int SPIN_SCORE_MAX = 64;
+    /** With a score of 0, one wait in this many still spins, to notice when spinning would pay again. */
+    private static final int SPIN_PROBE_EVERY = 64;
     /** How long close() lets the link deliver the last CLOSE messages before it shuts the link. */
     private static final long CLOSE_DRAIN_NS = TimeUnit.MILLISECONDS.toNanos(500);
     /** Control messages waiting for room on the link, at most: three per socket is the most one socket needs. */
@@ -122,6 +132,9 @@ public final class XtsStack implements AutoCloseable
     final int receiveWindow;
     /** How long a waiting thread spins (polling) before it parks; 0: parks at once. */
     private final long idleSpinNs;
+    /** How well spinning has paid lately; guarded by the lock. See {@link #SPIN_FAIL_PENALTY}. */
+    private int spinScore = SPIN_SCORE_MAX;
+    private int spinProbe;
     /** Most received frames the sockets may keep lent at once (receiving in place); the rest of the pool keeps the
      * link going, so sockets whose apps do not read can never stall the others. */
     private final int retainBudget;
@@ -368,8 +381,9 @@ public final class XtsStack implements AutoCloseable
         /**
          * @param spin how long a thread waiting in a socket call (for data, credit, room on the link) keeps polling
          *             before it parks: with a poller thread it watches for the poller's signal, without one it runs
-         *             duty cycles itself. Data that arrives meanwhile costs no wakeup (no context switch); zero parks
-         *             at once. Default 50 µs.
+         *             duty cycles itself. Data that arrives meanwhile costs no wakeup (no context switch). Spinning
+         *             adapts: it stops while most spins time out (each costs its whole length in CPU) and is tried
+         *             again now and then. Zero parks at once. Default 20 µs.
          * @return this.
          */
         public Builder idleSpin(final Duration spin)
@@ -840,9 +854,14 @@ public final class XtsStack implements AutoCloseable
             MAX_WAIT_SLICE_NS);
         if (ownPoller)
         {
-            if (null != spinOn && idleSpinNs > 0 && spinForSignal(spinOn, Math.min(wait, idleSpinNs)))
+            if (null != spinOn && spinNow())
             {
-                return true;
+                final boolean signalled = spinForSignal(spinOn, Math.min(wait, idleSpinNs));
+                spinDone(signalled);
+                if (signalled)
+                {
+                    return true;
+                }
             }
             final boolean forLink = condition == linkProgress;
             if (forLink)
@@ -872,20 +891,26 @@ public final class XtsStack implements AutoCloseable
             return true;
         }
         // Nobody else drives the link: do it here, spinning for a while, and let other threads in between cycles.
-        final long spinUntil = now + Math.min(wait, idleSpinNs);
-        while (spinUntil - now > 0)
+        if (spinNow())
         {
-            lock.unlock();
-            try
+            final long spinUntil = now + Math.min(wait, idleSpinNs);
+            boolean worked = false;
+            while (!worked && spinUntil - now > 0)
             {
-                Thread.onSpinWait();
+                lock.unlock();
+                try
+                {
+                    Thread.onSpinWait();
+                }
+                finally
+                {
+                    lock.lock();
+                }
+                throwIfInterrupted();
+                worked = 0 != cycle(now = System.nanoTime(), deferAcks);
             }
-            finally
-            {
-                lock.lock();
-            }
-            throwIfInterrupted();
-            if (0 != cycle(now = System.nanoTime(), deferAcks))
+            spinDone(worked);
+            if (worked)
             {
                 return true;
             }
@@ -901,6 +926,25 @@ public final class XtsStack implements AutoCloseable
         }
         throwIfInterrupted();
         return true;
+    }
+
+    /**
+     * @return whether this wait should spin first (lock held): a spin is configured and spinning has paid lately, or
+     *         it is time for a probe.
+     */
+    private boolean spinNow()
+    {
+        return idleSpinNs > 0 && (spinScore > 0 || 0 == ++spinProbe % SPIN_PROBE_EVERY);
+    }
+
+    /**
+     * Score a spin (lock held).
+     *
+     * @param paid whether it ended in what the thread waited for (or any work of the link) rather than timing out.
+     */
+    private void spinDone(final boolean paid)
+    {
+        spinScore = paid ? Math.min(SPIN_SCORE_MAX, spinScore + 1) : Math.max(0, spinScore - SPIN_FAIL_PENALTY);
     }
 
     /**
