@@ -118,7 +118,9 @@ public final class SendClaim
     }
 
     /**
-     * Send the first {@code bytes} claimed bytes; 0 is an {@link #abort()}.
+     * Send the first {@code bytes} claimed bytes; 0 is an {@link #abort()}. Never waits for the proxy's credit (the
+     * claim took it); only, for a moment, while the link itself has no room (its frame credit or send window), in
+     * non-blocking mode too.
      *
      * @param bytes written, 0 to {@link #length()}.
      * @throws IOException as {@link XtsSocket#write}: the socket failed or closed (the room is given back).

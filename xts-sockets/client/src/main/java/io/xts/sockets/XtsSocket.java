@@ -52,8 +52,11 @@ import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_SET_OPTION;
  * the TCP peer arrive as DATA messages and wait in this socket's off-heap receive buffer, whose size is the window
  * granted to the proxy; reading frees room and returns credit. Writes go straight from the caller's buffer into
  * DATA messages in the link's TX frames, as far as the proxy's credit allows, so a peer that stops reading stops
- * the writer here. Safe for use by many threads; a write's bytes are never interleaved with another write's.
- * Failures are the java.net exceptions the JDK's sockets throw, naming the errno the proxy reported.
+ * the writer here. Without a copy: {@link #poll}, {@link #receive} and {@link #transferTo} use the bytes in the RX
+ * frames they arrived in (once used, from then on DATA waits in its frames), {@link #claim} and
+ * {@link #transferFrom} write them into the TX frames they leave in. Safe for use by many threads; a write's bytes
+ * are never interleaved with another write's. Failures are the java.net exceptions the JDK's sockets throw, naming
+ * the errno the proxy reported.
  */
 public final class XtsSocket implements ByteChannel, ScatteringByteChannel, GatheringByteChannel
 {
@@ -614,8 +617,8 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
      * the frame memory, so the only copy is the one the target's own write makes, e.g. into the page cache or a
      * pipe). In blocking mode it waits, as {@link #read(ByteBuffer)} does, until there is something; then it writes
      * what waits, up to {@code count} bytes, and returns. Bytes the target did not take (a non-blocking target that
-     * is full) stay waiting on the socket, as do all bytes when the target throws: its exception leaves the socket
-     * as it was. Switches the socket to receiving in place, as {@link #poll} does.
+     * is full) stay waiting on the socket; when the target throws, what it took before counts as moved, the rest
+     * stays, and the socket is as it was. Switches the socket to receiving in place, as {@link #poll} does.
      *
      * @param target where the bytes go.
      * @param count  most bytes to move, positive.
@@ -656,7 +659,6 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
                 lock.unlock();
             }
             long moved = 0;
-            IOException failure = null;
             try
             {
                 for (int i = 0; i < n; i++)
@@ -677,20 +679,13 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
                     }
                 }
             }
-            catch (final IOException ex)
+            catch (final Throwable ex)
             {
-                failure = ex;
-            }
-            catch (final RuntimeException | Error ex)
-            {
+                // What the target took before it failed is moved; the rest still waits, the socket is as it was.
                 endBatch(moved, null);
                 throw ex;
             }
             endBatch(moved, null);
-            if (null != failure)
-            {
-                throw failure;
-            }
             return moved;
         }
         finally
@@ -735,7 +730,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
                     done++;
                 }
             }
-            catch (final IOException | RuntimeException | Error ex)
+            catch (final Throwable ex)
             {
                 endBatch(bytes, ex);
                 throw ex;
