@@ -6,7 +6,8 @@ import java.nio.ByteBuffer;
 
 /**
  * The receive buffer of one socket: a byte ring of exactly the window the app granted the proxy, off-heap, so that
- * DATA bytes are copied once from the RX frame into it and once from it into the reader's buffer. It never needs to
+ * DATA bytes are copied once from the RX frame into it and once from it into the reader's buffer (or handed to a
+ * {@link StreamHandler} where they are, when they could not stay in their frame). It never needs to
  * grow: the proxy may only send what the credit allows, and the credit never exceeds the free room. Positions are
  * absolute 64-bit byte counts as in {@link io.xts.link.CreditWindow}; the index in the ring is the position modulo
  * the capacity, so any capacity works. Guarded by the stack lock; memory is returned at {@link #free()}.
@@ -101,6 +102,61 @@ final class ReceiveBuffer
             done += chunk;
         }
         return n;
+    }
+
+    /**
+     * @return the buffer's memory, for handing buffered bytes to a {@link StreamHandler} where they are.
+     */
+    MemorySegment memory()
+    {
+        return memory;
+    }
+
+    /**
+     * @return a ByteBuffer over the buffer's memory of the caller's own (position and limit are the caller's), for
+     *         writing buffered bytes to a channel without a copy.
+     */
+    ByteBuffer newView()
+    {
+        return view.duplicate();
+    }
+
+    /**
+     * @param skip buffered bytes to pass over, fewer than {@link #readable()}.
+     * @return where in {@link #memory()} the buffered bytes after {@code skip} start.
+     */
+    long regionOffset(final int skip)
+    {
+        return (readPosition + skip) % capacity;
+    }
+
+    /**
+     * @param skip buffered bytes to pass over, fewer than {@link #readable()}.
+     * @return how many of the buffered bytes after {@code skip} lie in one piece from {@link #regionOffset(int)}
+     *         (the ring wraps at its end).
+     */
+    int regionLength(final int skip)
+    {
+        final int at = (int)((readPosition + skip) % capacity);
+        return Math.min(readable() - skip, capacity - at);
+    }
+
+    /**
+     * Drop {@code n} buffered bytes, consumed where they were.
+     *
+     * @param n at most {@link #readable()}.
+     */
+    void skip(final int n)
+    {
+        readPosition += n;
+    }
+
+    /**
+     * @return whether {@link #free()} ran.
+     */
+    boolean isFreed()
+    {
+        return freed;
     }
 
     /**

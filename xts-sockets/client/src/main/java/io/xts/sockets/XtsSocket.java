@@ -1,6 +1,7 @@
 package io.xts.sockets;
 
 import io.xts.link.CreditWindow;
+import io.xts.link.XtsLink;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,16 +19,19 @@ import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ConnectionPendingException;
+import java.nio.channels.FileChannel;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.IllegalBlockingModeException;
 import java.nio.channels.NotYetConnectedException;
 import java.nio.channels.ScatteringByteChannel;
+import java.nio.channels.WritableByteChannel;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
+import static io.xts.protocol.SocketMessages.ECONNABORTED;
 import static io.xts.protocol.SocketMessages.EPROTO;
 import static io.xts.protocol.SocketMessages.FLAG_SO_KEEPALIVE;
 import static io.xts.protocol.SocketMessages.FLAG_SO_REUSEADDR;
@@ -48,13 +52,18 @@ import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_SET_OPTION;
  * the TCP peer arrive as DATA messages and wait in this socket's off-heap receive buffer, whose size is the window
  * granted to the proxy; reading frees room and returns credit. Writes go straight from the caller's buffer into
  * DATA messages in the link's TX frames, as far as the proxy's credit allows, so a peer that stops reading stops
- * the writer here. Safe for use by many threads; a write's bytes are never interleaved with another write's.
- * Failures are the java.net exceptions the JDK's sockets throw, naming the errno the proxy reported.
+ * the writer here. Without a copy: {@link #poll}, {@link #receive} and {@link #transferTo} use the bytes in the RX
+ * frames they arrived in (once used, from then on DATA waits in its frames), {@link #claim} and
+ * {@link #transferFrom} write them into the TX frames they leave in. Safe for use by many threads; a write's bytes
+ * are never interleaved with another write's. Failures are the java.net exceptions the JDK's sockets throw, naming
+ * the errno the proxy reported.
  */
 public final class XtsSocket implements ByteChannel, ScatteringByteChannel, GatheringByteChannel
 {
     /** DATA messages one write claims before it lets the poller and other threads have the lock. */
     private static final int CHUNKS_PER_LOCK = 16;
+    /** Most pieces one poll, receive or transferTo hands over. */
+    private static final int MAX_BATCH = 64;
 
     private enum State
     {
@@ -114,20 +123,34 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
     private long optionValue;
     private String optionText;
 
+    // Receiving in place (set up by the first poll, receive or transferTo): the pieces held in their frames, and the
+    // batch being handed to a handler or a channel with the stack lock let go (readLock held).
+    /** Serialises readers, which may let the stack lock go while they work (handlers, transferTo). */
+    private final ReentrantLock readLock = new ReentrantLock();
+    private boolean receiveInPlace;
+    private HeldFragments held;
+    private boolean inHandler;
+    private MemorySegment[] batchBuffer;
+    private long[] batchOffset;
+    private int[] batchLength;
+    private int batchCount;
+    /** This socket's own ByteBuffers over the link memory and the receive buffer, for channel I/O without the lock. */
+    private ByteBuffer frameView;
+    private ByteBuffer bufferView;
+    /** Signals so far; see {@link #signals()}. */
+    private volatile long signals;
+
+    // Sending in place: the claim flyweight, and commits since the link was last driven (without a poller thread).
+    private SendClaim sendClaim;
+    private int commitsSinceSend;
+
     private InputStream inputStream;
     private OutputStream outputStream;
 
     /** Bytes that arrived as DATA (not ULP messages); read by the ULP listener, under the lock. */
     private volatile long dataReceived;
-    // NVMe/TCP offload: who receives the ULP messages, and the flyweights for the ones we send (control path).
-    private UlpListener ulpListener;
-    private io.xts.protocol.UlpPushFlyweight ulpPush;
-    private io.xts.protocol.UlpResultFlyweight ulpResult;
-    private io.xts.protocol.DdpSetupFlyweight ddpSetup;
-    private io.xts.protocol.DdpTeardownFlyweight ddpTeardown;
-    private io.xts.protocol.DdpPlaceFlyweight ddpPlace;
-    private io.xts.protocol.PduHeaderMessageFlyweight pduHeader;
-    private io.xts.protocol.ResyncFlyweight resync;
+    /** NVMe/TCP offload messaging: its listener and the ULP messages sent and received. */
+    private final UlpChannel ulp;
 
     /**
      * An unconnected socket.
@@ -138,6 +161,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
         this.lock = stack.lock;
         this.changed = lock.newCondition();
         this.state = State.UNCONNECTED;
+        this.ulp = new UlpChannel(this, stack);
     }
 
     /**
@@ -306,42 +330,51 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
     public int read(final ByteBuffer dst) throws IOException
     {
         Objects.requireNonNull(dst, "dst");
-        lock.lock();
+        readLock.lock();
         try
         {
-            if (!dst.hasRemaining())
-            {
-                checkReadable(false);
-                return 0;
-            }
-            if (blocking && 0 == receiveBuffer.readable())
-            {
-                postedDst = dst;
-                postedBytes = 0;
-            }
-            final int ready;
-            final int direct;
+            lock.lock();
             try
             {
-                ready = awaitReadable();
+                checkNotInHandler();
+                if (!dst.hasRemaining())
+                {
+                    checkReadable(false);
+                    return 0;
+                }
+                if (blocking && 0 == readableLocked())
+                {
+                    postedDst = dst;
+                    postedBytes = 0;
+                }
+                final int ready;
+                final int direct;
+                try
+                {
+                    ready = awaitReadable(false);
+                }
+                finally
+                {
+                    direct = postedBytes;
+                    postedDst = null;
+                    postedBytes = 0;
+                }
+                if (ready <= 0 && 0 == direct)
+                {
+                    return ready;
+                }
+                final int n = direct + readInto(dst);
+                consumed(n);
+                return n;
             }
             finally
             {
-                direct = postedBytes;
-                postedDst = null;
-                postedBytes = 0;
+                lock.unlock();
             }
-            if (ready <= 0 && 0 == direct)
-            {
-                return ready;
-            }
-            final int n = direct + receiveBuffer.readInto(dst);
-            consumed(n);
-            return n;
         }
         finally
         {
-            lock.unlock();
+            readLock.unlock();
         }
     }
 
@@ -349,35 +382,44 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
     public long read(final ByteBuffer[] dsts, final int offset, final int length) throws IOException
     {
         Objects.checkFromIndexSize(offset, length, dsts.length);
-        lock.lock();
+        readLock.lock();
         try
         {
-            boolean any = false;
-            for (int i = offset; i < offset + length; i++)
+            lock.lock();
+            try
             {
-                any |= dsts[i].hasRemaining();
+                checkNotInHandler();
+                boolean any = false;
+                for (int i = offset; i < offset + length; i++)
+                {
+                    any |= dsts[i].hasRemaining();
+                }
+                if (!any)
+                {
+                    checkReadable(false);
+                    return 0;
+                }
+                final int ready = awaitReadable(false);
+                if (ready <= 0)
+                {
+                    return ready;
+                }
+                long total = 0;
+                for (int i = offset; i < offset + length && readableLocked() > 0; i++)
+                {
+                    total += readInto(dsts[i]);
+                }
+                consumed((int)total);
+                return total;
             }
-            if (!any)
+            finally
             {
-                checkReadable(false);
-                return 0;
+                lock.unlock();
             }
-            final int ready = awaitReadable();
-            if (ready <= 0)
-            {
-                return ready;
-            }
-            long total = 0;
-            for (int i = offset; i < offset + length && receiveBuffer.readable() > 0; i++)
-            {
-                total += receiveBuffer.readInto(dsts[i]);
-            }
-            consumed((int)total);
-            return total;
         }
         finally
         {
-            lock.unlock();
+            readLock.unlock();
         }
     }
 
@@ -392,7 +434,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
      *
      * @return bytes buffered (positive), -1 at EOF, 0 when non-blocking and nothing is there.
      */
-    private int awaitReadable() throws IOException
+    private int awaitReadable(final boolean inPlace) throws IOException
     {
         final int timeout = soTimeoutMillis;
         final long deadline = timeout > 0 ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout) :
@@ -405,7 +447,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
             {
                 return postedBytes;
             }
-            final int readable = receiveBuffer.readable();
+            final int readable = readableLocked();
             if (readable > 0)
             {
                 return readable;
@@ -422,7 +464,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
             {
                 return 0;
             }
-            if (!stack.awaitOnce(changed, deadline))
+            if (!stack.awaitOnce(changed, deadline, this, inPlace))
             {
                 throw new SocketTimeoutException("Read timed out");
             }
@@ -439,6 +481,57 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
             default ->
             {
             }
+        }
+    }
+
+    /**
+     * @return bytes waiting to be read: those held in their frames, then those in the receive buffer (lock held).
+     */
+    private int readableLocked()
+    {
+        return (int)(null == held ? receiveBuffer.readable() : held.bytes() + receiveBuffer.readable());
+    }
+
+    /**
+     * Copy waiting bytes into {@code dst}, held frames first (each frame goes back to the link once used up), then
+     * the receive buffer (lock held).
+     *
+     * @return bytes copied.
+     */
+    private int readInto(final ByteBuffer dst)
+    {
+        int n = 0;
+        if (null != held)
+        {
+            final ByteBuffer view = stack.linkView();
+            while (dst.hasRemaining() && held.count() > 0)
+            {
+                final int chunk = Math.min(dst.remaining(), held.length(0));
+                final int at = dst.position();
+                if (null != view)
+                {
+                    dst.put(at, view, (int)held.offset(0), chunk);
+                }
+                else
+                {
+                    MemorySegment.copy(stack.linkMemory(), held.offset(0), MemorySegment.ofBuffer(dst), 0, chunk);
+                }
+                dst.position(at + chunk);
+                held.consumeHead(chunk, stack);
+                n += chunk;
+            }
+        }
+        return n + receiveBuffer.readInto(dst);
+    }
+
+    /**
+     * Reading from inside this socket's own {@link StreamHandler} would take bytes behind the ones being handled.
+     */
+    private void checkNotInHandler()
+    {
+        if (inHandler && readLock.isHeldByCurrentThread())
+        {
+            throw new IllegalStateException("cannot read " + this + " from inside its own stream handler");
         }
     }
 
@@ -471,6 +564,402 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
         final long position = receiveCredit.advertise();
         grantedLimit = position + receiveCredit.window();
         return position;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Receive in place
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /**
+     * Hand the bytes waiting on this socket to {@code handler} where they are, without waiting: up to {@code limit}
+     * pieces, in stream order, each in the RX frame its DATA message arrived in (or in the receive buffer, for bytes
+     * that had to be set aside: while the link lends frames to sockets for at most half its receive pool, or while
+     * older bytes still wait there). Each frame goes back to the link, and the bytes' room to the proxy's credit,
+     * only when the handler has returned; the credit leaves in one frame with the link's acknowledgement, one TX
+     * kick per batch. The first call switches the socket to receiving in place: from then on DATA stays in its
+     * frames until consumed, by this method, {@link #receive}, {@link #transferTo} or the copying reads. Without a
+     * poller thread, a call that finds nothing runs one duty cycle of the link first. Allocates nothing.
+     * <p>
+     * A handler that throws ends the socket: the exception is thrown here, the proxy gets a RESET (the peer an RST),
+     * the frames are returned all the same, and later calls fail with a SocketException saying why.
+     *
+     * @param handler gets each piece; it must not read from this socket.
+     * @param limit   most pieces to hand over, positive.
+     * @return pieces handed over, 0 when none waits, -1 at end of stream (the peer's FIN, after every byte).
+     * @throws SocketException        reset, link down.
+     * @throws ClosedChannelException closed.
+     * @throws IOException            what the handler threw.
+     */
+    public int poll(final StreamHandler handler, final int limit) throws IOException
+    {
+        return deliver(handler, limit, false);
+    }
+
+    /**
+     * As {@link #poll}, but in blocking mode waits (SO_TIMEOUT applies) until there is at least one piece or the
+     * stream ends; in non-blocking mode the same as {@link #poll}.
+     *
+     * @param handler gets each piece; it must not read from this socket.
+     * @param limit   most pieces to hand over, positive.
+     * @return pieces handed over (0 only in non-blocking mode), -1 at end of stream.
+     * @throws SocketTimeoutException "Read timed out" after SO_TIMEOUT.
+     * @throws SocketException        reset, link down.
+     * @throws ClosedChannelException closed.
+     * @throws IOException            what the handler threw.
+     */
+    public int receive(final StreamHandler handler, final int limit) throws IOException
+    {
+        return deliver(handler, limit, blocking);
+    }
+
+    /**
+     * Write waiting bytes to {@code target} straight from the frames they arrived in (through a ByteBuffer view of
+     * the frame memory, so the only copy is the one the target's own write makes, e.g. into the page cache or a
+     * pipe). In blocking mode it waits, as {@link #read(ByteBuffer)} does, until there is something; then it writes
+     * what waits, up to {@code count} bytes, and returns. Bytes the target did not take (a non-blocking target that
+     * is full) stay waiting on the socket; when the target throws, what it took before counts as moved, the rest
+     * stays, and the socket is as it was. Switches the socket to receiving in place, as {@link #poll} does.
+     *
+     * @param target where the bytes go.
+     * @param count  most bytes to move, positive.
+     * @return bytes moved, 0 in non-blocking mode when none waits (or the target took none), -1 at end of stream.
+     * @throws SocketTimeoutException "Read timed out" after SO_TIMEOUT.
+     * @throws SocketException        reset, link down.
+     * @throws ClosedChannelException closed.
+     * @throws IOException            the target's write failed.
+     */
+    public long transferTo(final WritableByteChannel target, final long count) throws IOException
+    {
+        Objects.requireNonNull(target, "target");
+        if (count <= 0)
+        {
+            throw new IllegalArgumentException("count must be positive, got " + count);
+        }
+        readLock.lock();
+        try
+        {
+            final int n;
+            lock.lock();
+            try
+            {
+                final int ready = beginBatch(blocking, MAX_BATCH, count);
+                if (ready <= 0)
+                {
+                    return ready;
+                }
+                n = ready;
+                if (null == frameView)
+                {
+                    frameView = stack.newLinkView();
+                    bufferView = receiveBuffer.newView();
+                }
+            }
+            finally
+            {
+                lock.unlock();
+            }
+            long moved = 0;
+            try
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    final ByteBuffer view = viewOf(i);
+                    while (view.hasRemaining())
+                    {
+                        final int w = target.write(view);
+                        if (w <= 0)
+                        {
+                            break;
+                        }
+                        moved += w;
+                    }
+                    if (view.hasRemaining())
+                    {
+                        break;
+                    }
+                }
+            }
+            catch (final Throwable ex)
+            {
+                // What the target took before it failed is moved; the rest still waits, the socket is as it was.
+                endBatch(moved, null);
+                throw ex;
+            }
+            endBatch(moved, null);
+            return moved;
+        }
+        finally
+        {
+            readLock.unlock();
+        }
+    }
+
+    private int deliver(final StreamHandler handler, final int limit, final boolean wait) throws IOException
+    {
+        Objects.requireNonNull(handler, "handler");
+        if (limit <= 0)
+        {
+            throw new IllegalArgumentException("limit must be positive, got " + limit);
+        }
+        readLock.lock();
+        try
+        {
+            final int n;
+            lock.lock();
+            try
+            {
+                final int ready = beginBatch(wait, Math.min(limit, MAX_BATCH), Long.MAX_VALUE);
+                if (ready <= 0)
+                {
+                    return ready;
+                }
+                n = ready;
+            }
+            finally
+            {
+                lock.unlock();
+            }
+            long bytes = 0;
+            int done = 0;
+            try
+            {
+                while (done < n)
+                {
+                    handler.onData(batchBuffer[done], batchOffset[done], batchLength[done]);
+                    bytes += batchLength[done];
+                    done++;
+                }
+            }
+            catch (final Throwable ex)
+            {
+                endBatch(bytes, ex);
+                throw ex;
+            }
+            endBatch(bytes, null);
+            return done;
+        }
+        finally
+        {
+            readLock.unlock();
+        }
+    }
+
+    /**
+     * Start handing waiting bytes over (readLock and lock held): wait or not, then note up to {@code maxPieces}
+     * pieces and {@code maxBytes} bytes in the batch arrays, leaving them in place, and mark the socket as in a
+     * handler (close and failure then leave its frames alone until {@link #endBatch}).
+     *
+     * @return pieces in the batch, or what {@link #awaitReadable} said when there are none (0, -1).
+     */
+    private int beginBatch(final boolean wait, final int maxPieces, final long maxBytes) throws IOException
+    {
+        checkNotInHandler();
+        if (inHandler)
+        {
+            throw new IllegalStateException("another reader of " + this + " is inside a stream handler");
+        }
+        if (!receiveInPlace)
+        {
+            receiveInPlace = true;
+            held = new HeldFragments();
+            batchBuffer = new MemorySegment[MAX_BATCH];
+            batchOffset = new long[MAX_BATCH];
+            batchLength = new int[MAX_BATCH];
+        }
+        int ready;
+        if (wait)
+        {
+            ready = awaitReadable(true);
+        }
+        else
+        {
+            ready = readableNow();
+            if (0 == ready && !stack.hasPoller())
+            {
+                stack.cycleLocked(true);
+                ready = readableNow();
+            }
+        }
+        if (ready <= 0)
+        {
+            return ready;
+        }
+        int n = 0;
+        long bytes = 0;
+        final MemorySegment linkMemory = stack.linkMemory();
+        for (int i = 0; i < held.count() && n < maxPieces && bytes < maxBytes; i++)
+        {
+            final int length = (int)Math.min(held.length(i), maxBytes - bytes);
+            batchBuffer[n] = linkMemory;
+            batchOffset[n] = held.offset(i);
+            batchLength[n] = length;
+            bytes += length;
+            n++;
+        }
+        int skip = 0;
+        while (skip < receiveBuffer.readable() && n < maxPieces && bytes < maxBytes)
+        {
+            final int length = (int)Math.min(receiveBuffer.regionLength(skip), maxBytes - bytes);
+            batchBuffer[n] = receiveBuffer.memory();
+            batchOffset[n] = receiveBuffer.regionOffset(skip);
+            batchLength[n] = length;
+            skip += length;
+            bytes += length;
+            n++;
+        }
+        batchCount = n;
+        inHandler = true;
+        return n;
+    }
+
+    /**
+     * Without waiting: bytes waiting, -1 at end of stream, 0 when none; the failure when failed.
+     */
+    private int readableNow() throws IOException
+    {
+        checkReadable(false);
+        final int readable = readableLocked();
+        if (readable > 0)
+        {
+            return readable;
+        }
+        if (inputShutdown)
+        {
+            return -1;
+        }
+        if (State.FAILED == state)
+        {
+            throw failure();
+        }
+        return 0;
+    }
+
+    /**
+     * @return a ByteBuffer over batch piece {@code i}: position at its start, limit at its end.
+     */
+    private ByteBuffer viewOf(final int i)
+    {
+        final MemorySegment memory = batchBuffer[i];
+        final int offset = (int)batchOffset[i];
+        if (memory == stack.linkMemory())
+        {
+            if (null == frameView)
+            {
+                return memory.asSlice(batchOffset[i], batchLength[i]).asByteBuffer();
+            }
+            return frameView.limit(offset + batchLength[i]).position(offset);
+        }
+        return bufferView.limit(offset + batchLength[i]).position(offset);
+    }
+
+    /**
+     * Finish a batch (readLock held; takes the lock): consume {@code bytes} from the front, giving used-up frames
+     * back to the link, and return their credit in one go, with one duty cycle or poller wakeup that carries it and
+     * the link's acknowledgement. After a handler threw ({@code thrown} not null) the whole batch is dropped and the
+     * socket is reset instead. A close or failure meanwhile left the frames to this method.
+     */
+    private void endBatch(final long bytes, final Throwable thrown)
+    {
+        lock.lock();
+        try
+        {
+            inHandler = false;
+            long drop = bytes;
+            if (null != thrown)
+            {
+                // The socket ends: what the batch held goes too.
+                drop = 0;
+                for (int i = 0; i < batchCount; i++)
+                {
+                    drop += batchLength[i];
+                }
+            }
+            batchCount = 0;
+            if (State.CLOSED == state)
+            {
+                releaseReceived();
+                return;
+            }
+            consumeFront(drop);
+            if (null != thrown)
+            {
+                failByHandler(thrown);
+                return;
+            }
+            if (bytes > 0)
+            {
+                receiveCredit.consumed((int)bytes);
+                stack.counters.bytesRead.getAndAddRelease(bytes);
+                final boolean credit = receiveCredit.updateDue() && wantsCredit();
+                if (credit)
+                {
+                    stack.sendCredit(this);
+                }
+                if (credit || !stack.hasPoller())
+                {
+                    // One cycle (or poller wakeup) per batch: it sends the credit and the acknowledgement the receive
+                    // cycle deferred, together.
+                    stack.afterSend();
+                }
+            }
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Drop {@code bytes} from the front of what waits: held frames first (used-up ones go back), then the receive
+     * buffer (lock held).
+     */
+    private void consumeFront(final long bytes)
+    {
+        long left = bytes;
+        while (left > 0 && held.count() > 0)
+        {
+            final int chunk = (int)Math.min(left, held.length(0));
+            held.consumeHead(chunk, stack);
+            left -= chunk;
+        }
+        if (left > 0)
+        {
+            receiveBuffer.skip((int)left);
+        }
+    }
+
+    /**
+     * A stream handler threw: the socket ends as on a protocol error (RESET to the proxy), its frames go back.
+     */
+    private void failByHandler(final Throwable thrown)
+    {
+        if (State.CONNECTED == state)
+        {
+            fail(ECONNABORTED, "the stream handler of " + this + " failed: " + thrown);
+            stack.sendReset(id);
+        }
+        held.releaseAll(stack);
+        stack.afterSend();
+    }
+
+    /**
+     * Give back every frame this socket holds and free its receive buffer; with a handler running, that waits for
+     * {@link #endBatch} (lock held).
+     */
+    private void releaseReceived()
+    {
+        if (inHandler)
+        {
+            return;
+        }
+        if (null != held)
+        {
+            held.releaseAll(stack);
+        }
+        if (null != receiveBuffer)
+        {
+            receiveBuffer.free();
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -606,7 +1095,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
         return written;
     }
 
-    private void checkWritable(final boolean waited) throws IOException
+    void checkWritable(final boolean waited) throws IOException
     {
         switch (state)
         {
@@ -620,6 +1109,243 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
         if (outputShutdown)
         {
             throw new ClosedChannelException();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Send in place
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /**
+     * Claim room for bytes to send inside a TX frame of the link, for the app to write them where they will leave
+     * (see {@link SendClaim}); then {@link SendClaim#commit(int)} or {@link SendClaim#abort()}. The room is at most
+     * {@code length} bytes, and at most one frame's message and the proxy's credit: check
+     * {@link SendClaim#length()}. Blocking mode waits for credit and a free frame; non-blocking returns null when
+     * there is none now. One claim at a time per socket, from one thread; the stack lock is not held meanwhile. A
+     * commit leaves with the next duty cycle: with a poller thread at once (it is woken), without one after every
+     * 16th commit, any call that waits, or {@link #flush()}. A claim holds one frame of the link's TX pool until
+     * committed or aborted, also after the socket failed or closed. Allocates nothing.
+     *
+     * @param length bytes wanted, positive.
+     * @return the claim (this socket's one flyweight), or null in non-blocking mode.
+     * @throws SocketException        reset, link down.
+     * @throws ClosedChannelException closed or output shut down.
+     * @throws IllegalStateException  a claim is open on this socket.
+     */
+    public SendClaim claim(final int length) throws IOException
+    {
+        if (length <= 0)
+        {
+            throw new IllegalArgumentException("length must be positive, got " + length);
+        }
+        writeLock.lock();
+        try
+        {
+            lock.lock();
+            try
+            {
+                if (null == sendClaim)
+                {
+                    sendClaim = new SendClaim(this, stack.linkMemory(), stack.newLinkView());
+                }
+                if (sendClaim.isOpen())
+                {
+                    throw new IllegalStateException("a claim on " + this + " is open: commit or abort it first");
+                }
+                boolean waited = false;
+                while (true)
+                {
+                    checkWritable(waited);
+                    final long credit = sendLimit - sendPosition;
+                    if (credit <= 0)
+                    {
+                        stack.counters.sendCreditStalls.incrementRelease();
+                        if (!blocking)
+                        {
+                            return null;
+                        }
+                        stack.awaitOnce(changed, XtsStack.NO_DEADLINE, this, false);
+                        waited = true;
+                        continue;
+                    }
+                    final long frame = stack.claimFrame();
+                    if (frame < 0)
+                    {
+                        if (!blocking)
+                        {
+                            return null;
+                        }
+                        stack.awaitOnce(stack.linkProgress, XtsStack.NO_DEADLINE);
+                        waited = true;
+                        continue;
+                    }
+                    final int n = (int)Math.min(Math.min(length, credit), stack.maxMessageLength());
+                    // Reserved until commit or abort, so that other writers leave the credit to this claim.
+                    sendPosition += n;
+                    sendClaim.open(frame, XtsLink.frameBody(frame), n);
+                    return sendClaim;
+                }
+            }
+            finally
+            {
+                lock.unlock();
+            }
+        }
+        finally
+        {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * {@link SendClaim#commit(int)}: send the claimed frame with {@code bytes} of body, after any write in progress.
+     */
+    void commitClaim(final SendClaim claim, final int bytes) throws IOException
+    {
+        writeLock.lock();
+        try
+        {
+            lock.lock();
+            try
+            {
+                final long frame = claim.frame();
+                sendPosition -= claim.length();
+                claim.close();
+                if (0 == bytes)
+                {
+                    stack.abortFrame(frame);
+                    return;
+                }
+                while (true)
+                {
+                    try
+                    {
+                        checkWritable(false);
+                    }
+                    catch (final IOException | RuntimeException ex)
+                    {
+                        stack.abortFrame(frame);
+                        throw ex;
+                    }
+                    if (stack.commitFrame(frame, id, bytes))
+                    {
+                        break;
+                    }
+                    // The link's credit or window is full for a moment: it frees as the proxy acknowledges.
+                    stack.awaitOnce(stack.linkProgress, XtsStack.NO_DEADLINE);
+                }
+                sendPosition += bytes;
+                stack.counters.bytesWritten.getAndAddRelease(bytes);
+                if (stack.hasPoller() || ++commitsSinceSend >= CHUNKS_PER_LOCK)
+                {
+                    commitsSinceSend = 0;
+                    stack.afterSend();
+                }
+            }
+            finally
+            {
+                lock.unlock();
+            }
+        }
+        finally
+        {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * {@link SendClaim#abort()}: give the frame and the reserved credit back.
+     */
+    void abortClaim(final SendClaim claim)
+    {
+        lock.lock();
+        try
+        {
+            final long frame = claim.frame();
+            sendPosition -= claim.length();
+            claim.close();
+            stack.abortFrame(frame);
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Send {@code count} bytes of a file from {@code position}, read straight into TX frames (a positional read per
+     * frame into a ByteBuffer view of it: the only copy is the one the kernel makes from the page cache). The file
+     * channel's own position is neither used nor changed. Blocking mode sends all of it (or up to the end of the
+     * file), waiting for credit; non-blocking mode what the credit allows now. The bytes stay together, as one
+     * write's do; the last frames are pushed to the link before it returns.
+     *
+     * @param src      the file.
+     * @param position where in the file to start, at least 0.
+     * @param count    most bytes to send, at least 0.
+     * @return bytes sent: fewer than {@code count} at the end of the file or in non-blocking mode.
+     * @throws SocketException        reset, link down.
+     * @throws ClosedChannelException closed or output shut down.
+     * @throws IOException            the file's read failed (the bytes sent before stay sent).
+     */
+    public long transferFrom(final FileChannel src, final long position, final long count) throws IOException
+    {
+        Objects.requireNonNull(src, "src");
+        if (position < 0 || count < 0)
+        {
+            throw new IllegalArgumentException("position and count must be >= 0, got " + position + ", " + count);
+        }
+        writeLock.lock();
+        try
+        {
+            long done = 0;
+            try
+            {
+                while (done < count)
+                {
+                    final SendClaim claim = claim((int)Math.min(count - done, Integer.MAX_VALUE));
+                    if (null == claim)
+                    {
+                        break;
+                    }
+                    final ByteBuffer dst = claim.byteBuffer();
+                    int got = 0;
+                    try
+                    {
+                        while (dst.hasRemaining())
+                        {
+                            final int n = src.read(dst, position + done + got);
+                            if (n < 0)
+                            {
+                                break;
+                            }
+                            got += n;
+                        }
+                    }
+                    catch (final IOException | RuntimeException | Error ex)
+                    {
+                        claim.abort();
+                        throw ex;
+                    }
+                    claim.commit(got);
+                    if (0 == got)
+                    {
+                        break;
+                    }
+                    done += got;
+                }
+            }
+            finally
+            {
+                if (done > 0)
+                {
+                    flush();
+                }
+            }
+            return done;
+        }
+        finally
+        {
+            writeLock.unlock();
         }
     }
 
@@ -770,10 +1496,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
         {
             stack.sockets.remove(id);
         }
-        if (null != receiveBuffer)
-        {
-            receiveBuffer.free();
-        }
+        releaseReceived();
         signal();
     }
 
@@ -1113,7 +1836,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
             lock.lock();
             try
             {
-                return State.CONNECTED == state || State.FAILED == state ? receiveBuffer.readable() : 0;
+                return State.CONNECTED == state || State.FAILED == state ? readableLocked() : 0;
             }
             finally
             {
@@ -1251,6 +1974,14 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
         return stack;
     }
 
+    /**
+     * @return how often this socket was signalled (data, credit, state): what a spinning waiter watches.
+     */
+    long signals()
+    {
+        return signals;
+    }
+
     private IOException failure()
     {
         if (null != failLinkDown)
@@ -1274,11 +2005,12 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
 
     private void signal()
     {
+        signals = signals + 1; // one writer (lock held); volatile for a waiter spinning without the lock
         changed.signalAll();
         stack.socketEvent();
-        if (null != ulpListener && State.CONNECTED != state)
+        if (State.CONNECTED != state)
         {
-            ulpListener.onSocketFailed();
+            ulp.onSocketFailed();
         }
     }
 
@@ -1296,7 +2028,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
             return 0;
         }
         final boolean failed = State.FAILED == state;
-        if (0 != (interest & XtsSelectionKey.OP_READ) && (failed || inputShutdown || receiveBuffer.readable() > 0))
+        if (0 != (interest & XtsSelectionKey.OP_READ) && (failed || inputShutdown || readableLocked() > 0))
         {
             ready |= XtsSelectionKey.OP_READ;
         }
@@ -1312,6 +2044,22 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
         return State.CLOSED == state;
     }
 
+    /**
+     * @return whether connected and not failed (lock held).
+     */
+    boolean isConnectedLocked()
+    {
+        return State.CONNECTED == state;
+    }
+
+    /**
+     * @return the socket id (lock held).
+     */
+    int idLocked()
+    {
+        return id;
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
     // NVMe/TCP offload (docs/PROTOCOL.md "NVMe/TCP offload messages")
     // ---------------------------------------------------------------------------------------------------------------
@@ -1323,15 +2071,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
      */
     public void ulpListener(final UlpListener listener)
     {
-        lock.lock();
-        try
-        {
-            ulpListener = listener;
-        }
-        finally
-        {
-            lock.unlock();
-        }
+        ulp.listener(listener);
     }
 
     /**
@@ -1343,23 +2083,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
         final long maxH2cData, final long c2hConsumed, final long h2cSent, final int qid, final int qsize)
         throws IOException
     {
-        lock.lock();
-        try
-        {
-            final long body = claimUlp(io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_ULP_PUSH,
-                io.xts.protocol.UlpMessages.PUSH_LENGTH);
-            if (null == ulpPush)
-            {
-                ulpPush = new io.xts.protocol.UlpPushFlyweight();
-            }
-            ulpPush.wrap(stack.linkMemory(), body, io.xts.protocol.UlpMessages.PUSH_LENGTH)
-                .write(headerDigest, dataDigest, cpda, hpda, maxH2cData, c2hConsumed, h2cSent, qid, qsize);
-            stack.afterSend();
-        }
-        finally
-        {
-            lock.unlock();
-        }
+        ulp.sendUlpPush(headerDigest, dataDigest, cpda, hpda, maxH2cData, c2hConsumed, h2cSent, qid, qsize);
     }
 
     /**
@@ -1369,21 +2093,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
      */
     public void sendDdpSetup(final int cid, final long bufferLength) throws IOException
     {
-        lock.lock();
-        try
-        {
-            final long body = claimUlp(io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_DDP_SETUP,
-                io.xts.protocol.UlpMessages.SETUP_LENGTH);
-            if (null == ddpSetup)
-            {
-                ddpSetup = new io.xts.protocol.DdpSetupFlyweight();
-            }
-            ddpSetup.wrap(stack.linkMemory(), body, io.xts.protocol.UlpMessages.SETUP_LENGTH).write(cid, bufferLength);
-        }
-        finally
-        {
-            lock.unlock();
-        }
+        ulp.sendDdpSetup(cid, bufferLength);
     }
 
     /**
@@ -1393,22 +2103,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
      */
     public void sendDdpTeardown(final int cid, final int reason) throws IOException
     {
-        lock.lock();
-        try
-        {
-            final long body = claimUlp(io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_DDP_TEARDOWN,
-                io.xts.protocol.UlpMessages.TEARDOWN_LENGTH);
-            if (null == ddpTeardown)
-            {
-                ddpTeardown = new io.xts.protocol.DdpTeardownFlyweight();
-            }
-            ddpTeardown.wrap(stack.linkMemory(), body, io.xts.protocol.UlpMessages.TEARDOWN_LENGTH).write(cid, reason);
-            stack.afterSend();
-        }
-        finally
-        {
-            lock.unlock();
-        }
+        ulp.sendDdpTeardown(cid, reason);
     }
 
     /**
@@ -1418,23 +2113,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
      */
     public void sendResyncResponse(final long streamOffset, final boolean confirmed) throws IOException
     {
-        lock.lock();
-        try
-        {
-            final long body = claimUlp(io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_RESYNC_RESPONSE,
-                io.xts.protocol.UlpMessages.RESYNC_RESPONSE_LENGTH);
-            if (null == resync)
-            {
-                resync = new io.xts.protocol.ResyncFlyweight();
-            }
-            resync.wrap(stack.linkMemory(), body, io.xts.protocol.UlpMessages.RESYNC_RESPONSE_LENGTH)
-                .writeResponse(streamOffset, confirmed);
-            stack.afterSend();
-        }
-        finally
-        {
-            lock.unlock();
-        }
+        ulp.sendResyncResponse(streamOffset, confirmed);
     }
 
     /**
@@ -1449,13 +2128,14 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
     }
 
     /**
-     * Push what was queued (DDP_SETUPs, DATA) onto the wire now.
+     * Push what was queued (DDP_SETUPs, DATA, committed claims) onto the wire now.
      */
     public void flush()
     {
         lock.lock();
         try
         {
+            commitsSinceSend = 0;
             stack.afterSend();
         }
         finally
@@ -1568,26 +2248,6 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
         }
     }
 
-    private long claimUlp(final int type, final int length) throws IOException
-    {
-        boolean waited = false;
-        while (true)
-        {
-            checkWritable(waited);
-            if (State.FAILED == state)
-            {
-                throw failure();
-            }
-            final long body = stack.claimUlp(type, id, length);
-            if (body >= 0)
-            {
-                return body;
-            }
-            stack.awaitOnce(stack.linkProgress, XtsStack.NO_DEADLINE);
-            waited = true;
-        }
-    }
-
     /**
      * A ULP message from the proxy (lock held).
      *
@@ -1595,89 +2255,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
      */
     boolean onUlp(final int type, final MemorySegment memory, final long offset, final int length)
     {
-        final UlpListener listener = ulpListener;
-        if (State.CONNECTED != state)
-        {
-            return true;
-        }
-        if (null == listener)
-        {
-            return false;
-        }
-        switch (type)
-        {
-            case io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_DDP_PLACE ->
-            {
-                if (null == ddpPlace)
-                {
-                    ddpPlace = new io.xts.protocol.DdpPlaceFlyweight();
-                }
-                ddpPlace.wrap(memory, offset, length);
-                if (!ddpPlace.isComplete())
-                {
-                    return false;
-                }
-                listener.onPlace(ddpPlace.cid(), ddpPlace.flags(), ddpPlace.dataOffset(), memory,
-                    ddpPlace.bytesOffset(), ddpPlace.bytesLength());
-            }
-            case io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_PDU_HEADER ->
-            {
-                if (null == pduHeader)
-                {
-                    pduHeader = new io.xts.protocol.PduHeaderMessageFlyweight();
-                }
-                pduHeader.wrap(memory, offset, length);
-                if (!pduHeader.isComplete())
-                {
-                    return false;
-                }
-                listener.onPduHeader(pduHeader.status(), memory, pduHeader.pduOffset(), pduHeader.pduLength());
-            }
-            case io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_ULP_RESULT ->
-            {
-                if (null == ulpResult)
-                {
-                    ulpResult = new io.xts.protocol.UlpResultFlyweight();
-                }
-                ulpResult.wrap(memory, offset, length);
-                if (!ulpResult.isComplete())
-                {
-                    return false;
-                }
-                listener.onUlpResult(ulpResult.errno(), ulpResult.state(), ulpResult.streamOffset());
-            }
-            case io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_DDP_TEARDOWN ->
-            {
-                if (null == ddpTeardown)
-                {
-                    ddpTeardown = new io.xts.protocol.DdpTeardownFlyweight();
-                }
-                ddpTeardown.wrap(memory, offset, length);
-                if (!ddpTeardown.isComplete())
-                {
-                    return false;
-                }
-                listener.onDdpTeardown(ddpTeardown.cid(), ddpTeardown.reason());
-            }
-            case io.xts.protocol.XtsFrameDescriptor.TYPE_NVME_RESYNC_REQUEST ->
-            {
-                if (null == resync)
-                {
-                    resync = new io.xts.protocol.ResyncFlyweight();
-                }
-                resync.wrap(memory, offset, length);
-                if (!resync.isComplete())
-                {
-                    return false;
-                }
-                listener.onResyncRequest(resync.streamOffset());
-            }
-            default ->
-            {
-                return false;
-            }
-        }
-        return true;
+        return ulp.onUlp(type, memory, offset, length);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -1730,8 +2308,22 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
         }
         receivedPosition += length;
         dataReceived = dataReceived + length; // one writer (lock held); volatile for the ULP listener's reader
+        if (receiveInPlace && null == postedDst && 0 == receiveBuffer.readable())
+        {
+            // Receiving in place: the bytes stay in their frame until the app has used them. Only while nothing
+            // waits in the receive buffer, which always holds the newest bytes. When the link keeps as many frames
+            // as it allows (-1), the bytes are copied into the receive buffer below, now: never lost.
+            final long frame = stack.retainDelivering();
+            if (-1 != frame)
+            {
+                held.add(frame, offset, length);
+                signal();
+                ulp.onDataArrived();
+                return true;
+            }
+        }
         int placed = 0;
-        if (null != postedDst && 0 == receiveBuffer.readable())
+        if (null != postedDst && 0 == readableLocked())
         {
             placed = Math.min(length, postedDst.remaining());
             final int at = postedDst.position();
@@ -1744,10 +2336,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
             receiveBuffer.append(memory, offset + placed, length - placed);
         }
         signal();
-        if (null != ulpListener)
-        {
-            ulpListener.onDataArrived();
-        }
+        ulp.onDataArrived();
         return true;
     }
 
@@ -1767,10 +2356,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
         {
             inputShutdown = true;
             signal();
-            if (null != ulpListener)
-            {
-                ulpListener.onDataArrived();
-            }
+            ulp.onDataArrived();
         }
     }
 

@@ -32,6 +32,7 @@ import java.io.InterruptedIOException;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,6 +44,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
+import static io.xts.protocol.SocketMessages.ECONNRESET;
+import static io.xts.protocol.SocketMessages.EPROTO;
 import static io.xts.protocol.SocketMessages.FLAG_SO_REUSEADDR;
 import static io.xts.protocol.SocketMessages.PROXY_ALLOCATED_ID;
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_LINK_ERROR;
@@ -91,6 +94,18 @@ public final class XtsStack implements AutoCloseable
     private static final long MAX_WAIT_SLICE_NS = TimeUnit.MILLISECONDS.toNanos(100);
     /** Pause of a thread that drives the link itself (ownPoller false) when a duty cycle found nothing to do. */
     private static final long SELF_POLL_IDLE_NS = TimeUnit.MICROSECONDS.toNanos(20);
+    /** Default of {@link Builder#idleSpin}. */
+    private static final long DEFAULT_IDLE_SPIN_NS = TimeUnit.MICROSECONDS.toNanos(20);
+    /**
+     * Spinning pays only when what a thread waits for usually comes within the spin (a failed spin costs the whole
+     * spin in CPU, a successful one saves a park and wakeup of a few microseconds): {@link #spinScore} rises by one
+     * per spin that ended in an event and falls by this much per spin that timed out, so spinning goes on only while
+     * most spins succeed.
+     */
+    private static final int SPIN_FAIL_PENALTY = 4;
+    private static final int SPIN_SCORE_MAX = 64;
+    /** With a score of 0, one wait in this many still spins, to notice when spinning would pay again. */
+    private static final int SPIN_PROBE_EVERY = 64;
     /** How long close() lets the link deliver the last CLOSE messages before it shuts the link. */
     private static final long CLOSE_DRAIN_NS = TimeUnit.MILLISECONDS.toNanos(500);
     /** Control messages waiting for room on the link, at most: three per socket is the most one socket needs. */
@@ -111,19 +126,24 @@ public final class XtsStack implements AutoCloseable
     final SocketCounters counters;
     private final boolean ownPoller;
     private MemorySegment viewedMemory;
-    private java.nio.ByteBuffer memoryView;
+    private ByteBuffer memoryView;
     private final AgentRunner runner;
     private final Thread pollerThread;
     final int receiveWindow;
+    /** How long a waiting thread spins (polling) before it parks; 0: parks at once. */
+    private final long idleSpinNs;
+    /** How well spinning has paid lately; guarded by the lock. See {@link #SPIN_FAIL_PENALTY}. */
+    private int spinScore = SPIN_SCORE_MAX;
+    private int spinProbe;
     private final MemorySegment linkMemory;
     /** The link's memory as a ByteBuffer, for allocation-free bulk copies from the writer's ByteBuffer. */
     private final ByteBuffer linkView;
 
     final Int2ObjectHashMap<XtsSocket> sockets = new Int2ObjectHashMap<>();
     final Int2ObjectHashMap<XtsServerSocket> listeners = new Int2ObjectHashMap<>();
-    /** Control messages (type << 32 | id) that found the link full, sent in order before anything new. */
     /** Set under the lock when close() starts freeing the link; guarded by the lock. */
     private boolean released;
+    /** Control messages (type << 32 | id) that found the link full, sent in order before anything new. */
     private final LongArrayQueue pendingControl = new LongArrayQueue(64, Long.MIN_VALUE);
     private int nextSocketId = 1;
     private int linkWaiters;
@@ -150,6 +170,7 @@ public final class XtsStack implements AutoCloseable
         this.endpoint = endpoint;
         this.ownPoller = builder.ownPoller;
         this.receiveWindow = builder.receiveWindow;
+        this.idleSpinNs = builder.idleSpinNs;
         linkCounters = new LinkCounters(countersManager, name);
         counters = new SocketCounters(countersManager, name);
         link = new XtsLink(transport, linkConfig, new Dispatcher(), linkCounters, System.nanoTime());
@@ -241,6 +262,7 @@ public final class XtsStack implements AutoCloseable
         private IdleStrategy idleStrategy;
         private boolean ownPoller = true;
         private int receiveWindow = 256 * 1024;
+        private long idleSpinNs = DEFAULT_IDLE_SPIN_NS;
         private Duration linkTimeout = Duration.ofSeconds(5);
         private FrameTransport transport;
         private LinkConfig linkConfig;
@@ -349,6 +371,25 @@ public final class XtsStack implements AutoCloseable
                 throw new IllegalArgumentException("receive window must be 1 KiB..1 GiB, got " + bytes);
             }
             this.receiveWindow = bytes;
+            return this;
+        }
+
+        /**
+         * @param spin how long a thread waiting in a socket call (for data, credit, room on the link) keeps polling
+         *             before it parks: with a poller thread it watches for the poller's signal, without one it runs
+         *             duty cycles itself. Data that arrives meanwhile costs no wakeup (no context switch). Spinning
+         *             adapts: it stops while most spins time out (each costs its whole length in CPU) and is tried
+         *             again now and then. Zero parks at once. Default 20 µs.
+         * @return this.
+         */
+        public Builder idleSpin(final Duration spin)
+        {
+            Objects.requireNonNull(spin, "spin");
+            if (spin.isNegative() || spin.compareTo(Duration.ofMillis(10)) > 0)
+            {
+                throw new IllegalArgumentException("idle spin must be 0..10 ms, got " + spin);
+            }
+            this.idleSpinNs = spin.toNanos();
             return this;
         }
 
@@ -552,7 +593,7 @@ public final class XtsStack implements AutoCloseable
         Objects.requireNonNull(local, "local");
         if (local.isUnresolved())
         {
-            throw new java.net.UnknownHostException(local.getHostString());
+            throw new UnknownHostException(local.getHostString());
         }
         final XtsServerSocket server = new XtsServerSocket(this, backlog > 0 ? backlog : 50);
         server.listen(local);
@@ -650,6 +691,24 @@ public final class XtsStack implements AutoCloseable
     }
 
     /**
+     * @return TX kicks ({@code sendto} wakeups of the kernel) made on the AF_XDP socket so far, 0 over another
+     *         transport; read it from the thread that drives the link, or when the stack is idle.
+     */
+    public long txKicks()
+    {
+        return null == endpoint ? 0 : endpoint.transport().kicks();
+    }
+
+    /**
+     * @return RX wakeups ({@code recvfrom} for the fill ring) made on the AF_XDP socket so far, 0 over another
+     *         transport; read it as {@link #txKicks()}.
+     */
+    public long rxWakeups()
+    {
+        return null == endpoint ? 0 : endpoint.socket().rxWakeups();
+    }
+
+    /**
      * Close every socket and server socket (CLOSE to the proxy), let the link deliver that for a moment, stop the
      * poller, shut the link and release the AF_XDP resources. Later calls do nothing.
      */
@@ -734,12 +793,22 @@ public final class XtsStack implements AutoCloseable
      */
     private int cycle(final long nowNs)
     {
+        return cycle(nowNs, false);
+    }
+
+    /**
+     * @param deferAcks the caller is a reader about to consume what this cycle delivers and to run another cycle
+     *                  right after (receiving in place): the link's acknowledgement waits for that cycle, so that it
+     *                  leaves in one frame with the credit the consumption returns.
+     */
+    private int cycle(final long nowNs, final boolean deferAcks)
+    {
         if (released)
         {
             return 0;
         }
         int work = flushPendingControl();
-        work += link.doWork(nowNs);
+        work += link.doWork(nowNs, deferAcks);
         if (work > 0 && linkWaiters > 0)
         {
             linkProgress.signalAll();
@@ -752,7 +821,7 @@ public final class XtsStack implements AutoCloseable
      * @return a ByteBuffer view of it, made once: bodies are copied into the app's buffers through it without a
      *         view per message.
      */
-    java.nio.ByteBuffer viewOf(final MemorySegment memory)
+    ByteBuffer viewOf(final MemorySegment memory)
     {
         if (memory != viewedMemory)
         {
@@ -773,7 +842,22 @@ public final class XtsStack implements AutoCloseable
      */
     boolean awaitOnce(final Condition condition, final long deadlineNs) throws InterruptedIOException
     {
-        final long now = System.nanoTime();
+        return awaitOnce(condition, deadlineNs, null, false);
+    }
+
+    /**
+     * As {@link #awaitOnce(Condition, long)}; first, for up to the idle spin, it polls without parking: with a
+     * poller thread it watches the socket's signals with the lock let go (only its own, so that other sockets'
+     * traffic cannot keep it spinning), without one it runs duty cycles until one does some work.
+     *
+     * @param spinOn    the socket whose {@code condition} this is, or null: park at once (with a poller thread).
+     * @param deferAcks as {@link #cycle(long, boolean)}, for the cycles this thread runs itself.
+     */
+    boolean awaitOnce(
+        final Condition condition, final long deadlineNs, final XtsSocket spinOn, final boolean deferAcks)
+        throws InterruptedIOException
+    {
+        long now = System.nanoTime();
         if (NO_DEADLINE != deadlineNs && now - deadlineNs >= 0)
         {
             return false;
@@ -782,6 +866,15 @@ public final class XtsStack implements AutoCloseable
             MAX_WAIT_SLICE_NS);
         if (ownPoller)
         {
+            if (null != spinOn && spinNow())
+            {
+                final boolean signalled = spinForSignal(spinOn, Math.min(wait, idleSpinNs));
+                spinDone(signalled);
+                if (signalled)
+                {
+                    return true;
+                }
+            }
             final boolean forLink = condition == linkProgress;
             if (forLink)
             {
@@ -803,26 +896,101 @@ public final class XtsStack implements AutoCloseable
                     linkWaiters--;
                 }
             }
+            return true;
         }
-        else if (0 == cycle(now))
+        if (0 != cycle(now, deferAcks))
         {
-            // Nobody else drives the link: do it here, and let other threads in between cycles.
-            lock.unlock();
-            try
+            return true;
+        }
+        // Nobody else drives the link: do it here, spinning for a while, and let other threads in between cycles.
+        if (spinNow())
+        {
+            final long spinUntil = now + Math.min(wait, idleSpinNs);
+            boolean worked = false;
+            while (!worked && spinUntil - now > 0)
             {
-                LockSupport.parkNanos(Math.min(wait, SELF_POLL_IDLE_NS));
+                lock.unlock();
+                try
+                {
+                    Thread.onSpinWait();
+                }
+                finally
+                {
+                    lock.lock();
+                }
+                throwIfInterrupted();
+                worked = 0 != cycle(now = System.nanoTime(), deferAcks);
             }
-            finally
+            spinDone(worked);
+            if (worked)
             {
-                lock.lock();
-            }
-            if (Thread.interrupted())
-            {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while waiting on the XTS stack " + name);
+                return true;
             }
         }
+        lock.unlock();
+        try
+        {
+            LockSupport.parkNanos(Math.min(wait, SELF_POLL_IDLE_NS));
+        }
+        finally
+        {
+            lock.lock();
+        }
+        throwIfInterrupted();
         return true;
+    }
+
+    /**
+     * @return whether this wait should spin first (lock held): a spin is configured and spinning has paid lately, or
+     *         it is time for a probe.
+     */
+    private boolean spinNow()
+    {
+        return idleSpinNs > 0 && (spinScore > 0 || 0 == ++spinProbe % SPIN_PROBE_EVERY);
+    }
+
+    /**
+     * Score a spin (lock held).
+     *
+     * @param paid whether it ended in what the thread waited for (or any work of the link) rather than timing out.
+     */
+    private void spinDone(final boolean paid)
+    {
+        spinScore = paid ? Math.min(SPIN_SCORE_MAX, spinScore + 1) : Math.max(0, spinScore - SPIN_FAIL_PENALTY);
+    }
+
+    /**
+     * With the lock let go, spin until the socket is signalled or the time is up.
+     *
+     * @return true when it was signalled (the caller rechecks); false: park.
+     */
+    private boolean spinForSignal(final XtsSocket socket, final long spinNs)
+    {
+        final long seen = socket.signals();
+        final long start = System.nanoTime();
+        lock.unlock();
+        try
+        {
+            while (seen == socket.signals() && System.nanoTime() - start < spinNs)
+            {
+                Thread.onSpinWait();
+            }
+        }
+        finally
+        {
+            lock.lock();
+        }
+        // Checked with the lock held: a signal after the spin and before this check is not missed.
+        return seen != socket.signals();
+    }
+
+    private void throwIfInterrupted() throws InterruptedIOException
+    {
+        if (Thread.interrupted())
+        {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting on the XTS stack " + name);
+        }
     }
 
     /**
@@ -1221,7 +1389,7 @@ public final class XtsStack implements AutoCloseable
             if (!establishedBody.isComplete())
             {
                 counters.protocolErrors.incrementRelease();
-                socket.onConnectResult(io.xts.protocol.SocketMessages.EPROTO, 0, null, null);
+                socket.onConnectResult(EPROTO, 0, null, null);
                 return;
             }
             socket.onConnectResult(establishedBody.errno(), establishedBody.sendWindow(), establishedBody.local(),
@@ -1264,7 +1432,7 @@ public final class XtsStack implements AutoCloseable
             if (!listenResultBody.isComplete())
             {
                 counters.protocolErrors.incrementRelease();
-                server.onListenResult(io.xts.protocol.SocketMessages.EPROTO, null);
+                server.onListenResult(EPROTO, null);
                 return;
             }
             server.onListenResult(listenResultBody.errno(), listenResultBody.bound());
@@ -1285,7 +1453,7 @@ public final class XtsStack implements AutoCloseable
         {
             counters.resetsReceived.incrementRelease();
             resetBody.wrap(memory, offset, length);
-            final int errno = resetBody.isComplete() ? resetBody.errno() : io.xts.protocol.SocketMessages.ECONNRESET;
+            final int errno = resetBody.isComplete() ? resetBody.errno() : ECONNRESET;
             final XtsSocket socket = sockets.get(id);
             if (null != socket)
             {
@@ -1338,7 +1506,7 @@ public final class XtsStack implements AutoCloseable
             if (!optionResultBody.isComplete())
             {
                 counters.protocolErrors.incrementRelease();
-                socket.onOptionResult(-1, io.xts.protocol.SocketMessages.EPROTO, 0);
+                socket.onOptionResult(-1, EPROTO, 0);
                 return;
             }
             socket.onOptionResult(optionResultBody.option(), optionResultBody.errno(), optionResultBody.value());
@@ -1407,6 +1575,69 @@ public final class XtsStack implements AutoCloseable
         return claim(TYPE_SOCKET_DATA, id, length);
     }
 
+    /**
+     * Take a TX frame for one DATA message the app fills outside the lock (see {@link XtsLink#claimFrame()}).
+     *
+     * @return the frame, or -1 (counted as a link stall).
+     */
+    long claimFrame()
+    {
+        final long frame = released ? -1 : link.claimFrame();
+        if (frame < 0)
+        {
+            counters.linkStalls.incrementRelease();
+        }
+        return frame;
+    }
+
+    /**
+     * Send a claimed frame as one DATA message of the socket.
+     *
+     * @return false when the link has no room for it now (credit or window): try again after progress.
+     */
+    boolean commitFrame(final long frame, final int id, final int length)
+    {
+        if (released)
+        {
+            return true;
+        }
+        if (!link.commitFrame(frame, TYPE_SOCKET_DATA, id, length))
+        {
+            counters.linkStalls.incrementRelease();
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Give back a claimed frame unsent.
+     */
+    void abortFrame(final long frame)
+    {
+        if (!released)
+        {
+            link.abortFrame(frame);
+        }
+    }
+
+    /**
+     * @return a ByteBuffer over the link memory of the caller's own (its position and limit are the caller's), or
+     *         null when the memory is too large for one ByteBuffer.
+     */
+    ByteBuffer newLinkView()
+    {
+        return null == linkView ? null : linkView.duplicate();
+    }
+
+    /**
+     * @return the stack's ByteBuffer over the link memory, for absolute bulk copies under the lock; null when the
+     *         memory is too large for one.
+     */
+    ByteBuffer linkView()
+    {
+        return linkView;
+    }
+
     String name()
     {
         return name;
@@ -1421,5 +1652,11 @@ public final class XtsStack implements AutoCloseable
     int cycleLocked()
     {
         return cycle(System.nanoTime());
+    }
+
+    /** As {@link #cycleLocked()}, maybe deferring the acknowledgement ({@link #cycle(long, boolean)}). */
+    int cycleLocked(final boolean deferAcks)
+    {
+        return cycle(System.nanoTime(), deferAcks);
     }
 }

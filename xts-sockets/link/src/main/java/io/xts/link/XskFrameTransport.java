@@ -26,6 +26,12 @@ import java.util.Objects;
 public final class XskFrameTransport implements FrameTransport
 {
     private static final int MAX_KICKS_PER_FLUSH = 8;
+    /**
+     * How long frames may stay in the TX ring, after a kick that moved none, before a flush without new frames kicks
+     * again: a kernel that is busy now (EAGAIN, a full queue further down) is not helped by a system call per duty
+     * cycle.
+     */
+    private static final long STUCK_KICK_NS = 100_000;
     private static final byte NOT_OURS = 0;
     private static final byte TX_FREE = 1;
     private static final byte TX_HELD = 2;
@@ -61,6 +67,9 @@ public final class XskFrameTransport implements FrameTransport
     private long framesSent;
     private long framesReceived;
     private long txRingFull;
+    private long lastKickNs;
+    /** Whether the last kick moved frames out of the TX ring. */
+    private boolean lastKickMoved = true;
     private boolean closed;
 
     /**
@@ -263,19 +272,23 @@ public final class XskFrameTransport implements FrameTransport
             work += submitted;
         }
         boolean kicked = false;
-        if (submittedInFlight > 0 && tx.needsWakeup() && (submitted > 0 || tx.outstanding() > 0))
+        if (submittedInFlight > 0 && tx.needsWakeup() &&
+            (submitted > 0 || tx.outstanding() > 0 && (lastKickMoved || kickAgainDue())))
         {
             // In copy mode one kick sends at most 32 frames; kick again while the ring still holds some, so a
             // duty cycle moves a whole batch instead of paying its loop overhead per 32 frames.
-            // (EAGAIN from a kick means "budget used, more left", so only a kick that moved nothing stops it.)
+            // (EAGAIN from a kick means "budget used, more left", so only a kick that moved nothing stops it; then
+            // the next flushes leave the busy kernel alone for a while unless they bring new frames, so that a
+            // thread polling the link in a tight loop does not make a system call per loop.)
             int kicks = 0;
             int before = tx.outstanding();
             while (true)
             {
                 kicked = true;
-                socket.kickTx();
+                kick();
                 kicks++;
                 final int after = tx.outstanding();
+                lastKickMoved = after < before;
                 if (0 == after || after >= before || kicks >= MAX_KICKS_PER_FLUSH)
                 {
                     break;
@@ -284,9 +297,11 @@ public final class XskFrameTransport implements FrameTransport
             }
         }
         int completed = reapCompletions();
-        if (!kicked && 0 == submitted && 0 == completed && submittedInFlight > 0)
+        if (!kicked && 0 == submitted && 0 == completed && tx.outstanding() > 0 && kickAgainDue())
         {
-            // Stuck: an earlier kick met a busy kernel, or need_wakeup is off. Kick, and take what that freed.
+            // Stuck for a while with frames still in the ring: an earlier kick met a busy kernel, or need_wakeup is
+            // off. Kick, and take what that freed. (Frames the kernel has taken complete without a kick: in copy mode
+            // when the receiving side has consumed them, which a kick would not hasten.)
             kick();
             completed = reapCompletions();
         }
@@ -446,8 +461,14 @@ public final class XskFrameTransport implements FrameTransport
         return socket.txKicks();
     }
 
+    private boolean kickAgainDue()
+    {
+        return System.nanoTime() - lastKickNs >= STUCK_KICK_NS;
+    }
+
     private void kick()
     {
+        lastKickNs = System.nanoTime();
         socket.kickTx();
     }
 

@@ -24,6 +24,7 @@ import static io.xts.protocol.XtsFrameDescriptor.KIND_DATA;
 import static io.xts.protocol.XtsFrameDescriptor.KIND_HELLO;
 import static io.xts.protocol.XtsFrameDescriptor.KIND_RESET;
 import static io.xts.protocol.XtsFrameDescriptor.LINK_ERROR_UNKNOWN_TYPE;
+import static io.xts.protocol.XtsFrameDescriptor.MESSAGE_HEADER_LENGTH;
 import static io.xts.protocol.XtsFrameDescriptor.RESET_SHUTDOWN;
 import static io.xts.protocol.XtsFrameDescriptor.RESET_VERSION_MISMATCH;
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_LINK_ERROR;
@@ -557,6 +558,96 @@ public final class XtsLink implements AutoCloseable
     }
 
     /**
+     * Detached zero-copy send: take a whole free TX frame for one message that the caller fills at its own pace,
+     * also while other calls into this link (and its duty cycles) go on, then {@link #commitFrame} or
+     * {@link #abortFrame}. The body starts at {@link #frameBody(long)} and has room for {@link #maxMessageLength()}
+     * bytes. The frame is outside the link's sequence until committed, so a claim costs no credit; it is one frame of
+     * the transport's TX pool while held.
+     *
+     * @return the frame's handle, or -1 when the link is not up or no TX frame is free now.
+     */
+    public long claimFrame()
+    {
+        if (LinkState.UP != state)
+        {
+            return -1;
+        }
+        final long frame = transport.acquire();
+        if (-1 == frame)
+        {
+            counters.txFrameStalls.incrementRelease();
+        }
+        return frame;
+    }
+
+    /**
+     * @param frame a handle from {@link #claimFrame()}.
+     * @return the offset in {@link #memory()} where the frame's message body goes.
+     */
+    public static long frameBody(final long frame)
+    {
+        return frame + FRAME_OVERHEAD + MESSAGE_HEADER_LENGTH;
+    }
+
+    /**
+     * Send a frame from {@link #claimFrame()} as one message of {@code length} bytes already written at
+     * {@link #frameBody(long)}, after every message offered or claimed before (the frame being filled goes first).
+     * When the link is not up, the frame is given back and nothing is sent. A frame claimed before the link went
+     * down and came up again belongs to the old epoch's streams: abort it, never commit it.
+     *
+     * @param frame    the claimed frame.
+     * @param type     message type.
+     * @param streamId stream id.
+     * @param length   body length, 1 to {@link #maxMessageLength()}.
+     * @return true when sent (or dropped with a link that went down); false when the peer's credit or the send window
+     *         has no room now: the frame stays claimed, commit again later.
+     */
+    public boolean commitFrame(final long frame, final int type, final int streamId, final int length)
+    {
+        if (LinkState.UP != state)
+        {
+            transport.release(frame);
+            return true;
+        }
+        if (length <= 0 || length > maxMessageLength())
+        {
+            throw new IllegalArgumentException("message of " + length + " bytes: must be 1.." + maxMessageLength());
+        }
+        sendBuilding();
+        if (!serialBefore(nextSeq, peerLimit) || nextSeq - ackedSeq >= RETENTION)
+        {
+            counters.creditStalls.incrementRelease();
+            return false;
+        }
+        if (nextSeq - ackedSeq >= sendWindow)
+        {
+            counters.windowStalls.incrementRelease();
+            return false;
+        }
+        final int frameLength = Math.min(maxFrame, transport.maxFrameLength());
+        tx.wrap(memory, frame, frameLength).writeHeader(
+            config.dstMac(), config.srcMac(), KIND_DATA, 0, 0, epoch, nextSeq, nextExpected, grantLimit());
+        writer.wrap(memory, frame, frameLength);
+        // The body is in place already: the claim writes only the message header and the padding after it.
+        writer.claim(type, streamId, length);
+        building = frame;
+        buildingMessages = 1;
+        counters.messagesSent.incrementRelease();
+        sendBuilding();
+        return true;
+    }
+
+    /**
+     * Give back a frame from {@link #claimFrame()} unsent.
+     *
+     * @param frame the claimed frame.
+     */
+    public void abortFrame(final long frame)
+    {
+        transport.release(frame);
+    }
+
+    /**
      * Shorten the message returned by the last successful {@link #claim} to the bytes actually written (a read from
      * a socket that returned less than the room claimed); 0 withdraws it. Call before any other call into this link.
      *
@@ -723,6 +814,21 @@ public final class XtsLink implements AutoCloseable
      */
     public int doWork(final long now)
     {
+        return doWork(now, false);
+    }
+
+    /**
+     * One duty cycle, as {@link #doWork(long)}, maybe deferring the acknowledgement: the caller will consume what
+     * this cycle delivers at once and run another cycle right after, whose frame (or acknowledgement) carries the
+     * acknowledgement and the credit that consuming frees. A deferred acknowledgement still leaves after the usual
+     * delay ({@code ACK_DELAY_NS} after the first unacknowledged frame), so deferring never starves the peer.
+     *
+     * @param now       current time in ns.
+     * @param deferAcks skip the acknowledgements due by count and by credit in this cycle.
+     * @return work done, 0 when idle (for the idle strategy).
+     */
+    public int doWork(final long now, final boolean deferAcks)
+    {
         nowNs = now;
         if (LinkState.CLOSED == state || LinkState.FAILED == state)
         {
@@ -766,8 +872,8 @@ public final class XtsLink implements AutoCloseable
                 work++;
             }
             work += pump();
-            if (acceptedSinceAck >= ACK_EVERY || (ackDue && now - firstUnackedAtNs >= ACK_DELAY_NS) ||
-                creditUpdateDue())
+            if ((!deferAcks && (acceptedSinceAck >= ACK_EVERY || creditUpdateDue())) ||
+                (ackDue && now - firstUnackedAtNs >= ACK_DELAY_NS))
             {
                 sendControl(KIND_ACK, 0);
                 work++;

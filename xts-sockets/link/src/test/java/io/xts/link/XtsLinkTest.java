@@ -228,6 +228,75 @@ class XtsLinkTest
     }
 
     @Test
+    void retainedFramesStayOutOfThePoolAndTheCreditUntilReleased()
+    {
+        up();
+        rb.retain = true;
+        stream(100, 10_000);
+        rb.retain = false;
+        assertEquals(0, rb.retainRefused, "a few frames, well under the limit");
+        final long frames = rb.keptFrames.stream().distinct().count();
+        assertTrue(frames > 1 && frames < 100, "several messages per frame, in " + frames + " frames");
+        assertEquals(frames, b.retainedFrames());
+        // Many more messages through the rest of the pool: the retained frames are never reused meanwhile.
+        stream(20_000, 1_000_000);
+        for (int i = 0; i < rb.keptFrames.size(); i++)
+        {
+            assertEquals(rb.keptValues.get(i), tb.memory().get(ValueLayout.JAVA_LONG_UNALIGNED, rb.keptOffsets.get(i)),
+                "retained body overwritten");
+        }
+        run(10, 100_000);
+        final int reserve = LinkConfig.defaults().creditReserve();
+        assertEquals(RX_FRAMES - reserve - frames, a.peerLimit() - a.nextSeq(),
+            "each retained frame taken off the credit granted, once");
+        for (final long frame : rb.keptFrames)
+        {
+            b.releaseRetained(frame);
+        }
+        rb.keptFrames.clear();
+        rb.keptOffsets.clear();
+        rb.keptValues.clear();
+        assertEquals(0, b.retainedFrames());
+        stream(20_000, 1_000_000);
+        assertInOrder(40_100);
+        run(10, 100_000);
+        assertEquals(RX_FRAMES - reserve, a.peerLimit() - a.nextSeq(), "the whole pool granted again");
+        assertEquals(0, ta.framesDropped());
+    }
+
+    @Test
+    void detachedClaimsGoOutInCommitOrderAfterEarlierMessages()
+    {
+        up();
+        final int freeBefore = ta.freeTxFrames();
+        offerValue(0);
+        final long frame = a.claimFrame();
+        assertTrue(frame >= 0);
+        offerValue(1);
+        run(3, 1_000);
+        a.memory().set(ValueLayout.JAVA_LONG_UNALIGNED, XtsLink.frameBody(frame), 2L);
+        assertTrue(a.commitFrame(frame, XtsFrameDescriptor.TYPE_STREAM_DATA, 7, 8));
+        offerValue(3);
+        run(10, 1_000);
+        assertInOrder(4);
+        run(10, 100_000);
+        assertEquals(freeBefore, ta.freeTxFrames(), "every frame back once acknowledged");
+        final long stale = a.claimFrame();
+        a.abortFrame(stale);
+        assertEquals(freeBefore, ta.freeTxFrames(), "an aborted claim gives its frame back");
+        final long late = a.claimFrame();
+        a.close();
+        assertEquals(-1, a.claimFrame(), "no claim on a closed link");
+        assertTrue(a.commitFrame(late, XtsFrameDescriptor.TYPE_STREAM_DATA, 7, 8), "dropped, not retried");
+    }
+
+    private void offerValue(final long value)
+    {
+        body.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, value);
+        assertTrue(a.offer(XtsFrameDescriptor.TYPE_STREAM_DATA, 7, body, 0, 8));
+    }
+
+    @Test
     void shouldHandshakeAndAgreeOnEpochs()
     {
         up();

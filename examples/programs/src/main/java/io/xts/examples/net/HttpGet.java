@@ -10,14 +10,17 @@ import picocli.CommandLine.Parameters;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -27,7 +30,8 @@ import java.util.concurrent.Callable;
 /**
  * {@code xts http-get URL [-o FILE]}: fetch one http:// URL through XTS sockets with HTTP/1.1 and write the body to
  * FILE or standard output. It understands Content-Length, chunked transfer coding and bodies that end with the
- * connection, and prints one summary line to standard error
+ * connection. With -o the body goes from the frames it arrived in straight to the file ({@link XtsSocket#transferTo},
+ * no copy in Java; the digest is then read back from the file). It prints one summary line to standard error
  * ({@code http-get status=200 bytes=... seconds=... sha256=...}). Exit status 0 for a 2xx answer, 1 otherwise.
  */
 @Command(name = "http-get", mixinStandardHelpOptions = true,
@@ -64,7 +68,7 @@ public final class HttpGet implements Callable<Integer>
         final long start = System.nanoTime();
         try (XtsStack xts = stack.open();
             XtsSocket s = xts.connect(address, Duration.ofMillis((long)(connectTimeout * 1000)));
-            OutputStream out = null != output ? Files.newOutputStream(output) : new FileOutputStream(FileDescriptor.out))
+            Body out = null != output ? new FileBody(output) : new StreamBody(sha))
         {
             socket = s;
             final String request = "GET " + path + " HTTP/1.1\r\nHost: " + url.getHost() + (-1 == url.getPort() ? "" :
@@ -103,7 +107,6 @@ public final class HttpGet implements Callable<Integer>
                 }
             }
             long bytes = 0;
-            final byte[] chunk = new byte[in.capacity()];
             if (chunked)
             {
                 while (true)
@@ -118,15 +121,19 @@ public final class HttpGet implements Callable<Integer>
                         }
                         break;
                     }
-                    bytes += copy(n, out, sha, chunk);
+                    bytes += copy(n, out);
                     readLine();
                 }
             }
             else
             {
-                bytes = copy(contentLength, out, sha, chunk);
+                bytes = copy(contentLength, out);
             }
-            out.flush();
+            out.finish();
+            if (null != output)
+            {
+                digestFile(output, sha);
+            }
             final double seconds = (System.nanoTime() - start) / 1e9;
             System.err.printf(Locale.ROOT, "http-get status=%d bytes=%d seconds=%.3f sha256=%s%n", status, bytes,
                 seconds, HexFormat.of().formatHex(sha.digest()));
@@ -135,15 +142,160 @@ public final class HttpGet implements Callable<Integer>
     }
 
     /**
-     * Copy {@code length} body bytes (all until the connection ends when negative) to the output.
+     * Where the body goes: bytes already read into {@link #in}, and bytes still waiting on the socket.
      */
-    private long copy(final long length, final OutputStream out, final MessageDigest sha, final byte[] chunk)
-        throws IOException
+    private interface Body extends AutoCloseable
+    {
+        /**
+         * Take {@code src}'s remaining bytes.
+         */
+        void write(ByteBuffer src) throws IOException;
+
+        /**
+         * Take up to {@code max} bytes waiting on the socket, waiting for some.
+         *
+         * @return bytes taken, -1 at the end of the stream.
+         */
+        long fromSocket(XtsSocket socket, long max) throws IOException;
+
+        /**
+         * Everything was written.
+         */
+        void finish() throws IOException;
+
+        @Override
+        void close() throws IOException;
+    }
+
+    /**
+     * To standard output through a buffer, digesting as it goes.
+     */
+    private final class StreamBody implements Body
+    {
+        private final OutputStream out = new FileOutputStream(FileDescriptor.out);
+        private final MessageDigest sha;
+        private final byte[] chunk = new byte[in.capacity()];
+
+        StreamBody(final MessageDigest sha)
+        {
+            this.sha = sha;
+        }
+
+        @Override
+        public void write(final ByteBuffer src) throws IOException
+        {
+            while (src.hasRemaining())
+            {
+                final int n = Math.min(src.remaining(), chunk.length);
+                src.get(chunk, 0, n);
+                out.write(chunk, 0, n);
+                sha.update(chunk, 0, n);
+            }
+        }
+
+        @Override
+        public long fromSocket(final XtsSocket socket, final long max) throws IOException
+        {
+            if (!fill())
+            {
+                return -1;
+            }
+            final int n = (int)Math.min(in.remaining(), max);
+            final int limit = in.limit();
+            in.limit(in.position() + n);
+            write(in);
+            in.limit(limit);
+            return n;
+        }
+
+        @Override
+        public void finish() throws IOException
+        {
+            out.flush();
+        }
+
+        @Override
+        public void close() throws IOException
+        {
+            out.close();
+        }
+    }
+
+    /**
+     * To a file, straight from the frames the bytes arrived in ({@link XtsSocket#transferTo}); digested afterwards
+     * from the file.
+     */
+    private static final class FileBody implements Body
+    {
+        private final FileChannel file;
+
+        FileBody(final Path path) throws IOException
+        {
+            file = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING);
+        }
+
+        @Override
+        public void write(final ByteBuffer src) throws IOException
+        {
+            while (src.hasRemaining())
+            {
+                file.write(src);
+            }
+        }
+
+        @Override
+        public long fromSocket(final XtsSocket socket, final long max) throws IOException
+        {
+            return socket.transferTo(file, max);
+        }
+
+        @Override
+        public void finish()
+        {
+        }
+
+        @Override
+        public void close() throws IOException
+        {
+            file.close();
+        }
+    }
+
+    private static void digestFile(final Path path, final MessageDigest sha) throws IOException
+    {
+        try (InputStream file = Files.newInputStream(path))
+        {
+            final byte[] buffer = new byte[1 << 16];
+            int n;
+            while ((n = file.read(buffer)) > 0)
+            {
+                sha.update(buffer, 0, n);
+            }
+        }
+    }
+
+    /**
+     * Hand {@code length} body bytes (all until the connection ends when negative) to the body: first what was read
+     * ahead with the head, then what waits on the socket.
+     */
+    private long copy(final long length, final Body out) throws IOException
     {
         long copied = 0;
         while (length < 0 || copied < length)
         {
-            if (!in.hasRemaining() && !fill())
+            if (in.hasRemaining())
+            {
+                final int n = (int)Math.min(in.remaining(), length < 0 ? Long.MAX_VALUE : length - copied);
+                final int limit = in.limit();
+                in.limit(in.position() + n);
+                out.write(in);
+                in.limit(limit);
+                copied += n;
+                continue;
+            }
+            final long n = out.fromSocket(socket, length < 0 ? Long.MAX_VALUE : length - copied);
+            if (n < 0)
             {
                 if (length >= 0)
                 {
@@ -151,10 +303,6 @@ public final class HttpGet implements Callable<Integer>
                 }
                 break;
             }
-            final int n = (int)Math.min(in.remaining(), length < 0 ? Long.MAX_VALUE : length - copied);
-            in.get(chunk, 0, n);
-            out.write(chunk, 0, n);
-            sha.update(chunk, 0, n);
             copied += n;
         }
         return copied;

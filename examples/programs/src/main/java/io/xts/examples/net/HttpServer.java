@@ -1,5 +1,6 @@
 package io.xts.examples.net;
 
+import io.xts.sockets.SendClaim;
 import io.xts.sockets.XtsServerSocket;
 import io.xts.sockets.XtsSocket;
 import io.xts.sockets.XtsStack;
@@ -34,8 +35,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * connection is served by its own virtual thread with blocking XTS socket calls. It answers GET and HEAD for files
  * under DIR (never outside it) with Content-Length, Content-Type, Last-Modified and Date, keeps connections alive
  * as HTTP/1.1 does (and HTTP/1.0 with "Connection: keep-alive"), serves index.html for a directory, and answers
- * malformed requests with 400, other methods with 501, missing files with 404. Files are sent from a direct buffer
- * straight into the socket.
+ * malformed requests with 400, other methods with 501, missing files with 404. Responses are written where they
+ * leave, in the link's TX frames: the head and the start of the file in a frame claimed for them
+ * ({@link XtsSocket#claim}), the rest of the file straight from the page cache ({@link XtsSocket#transferFrom}).
  */
 @Command(name = "http-server", mixinStandardHelpOptions = true,
     description = "Serve the files under DIR over HTTP/1.1 (GET, HEAD, keep-alive) through XTS sockets.")
@@ -94,7 +96,6 @@ public final class HttpServer implements Callable<Integer>
     private void serve(final XtsSocket socket)
     {
         final ByteBuffer in = ByteBuffer.allocate(MAX_HEADER);
-        final ByteBuffer file = ByteBuffer.allocateDirect(256 * 1024);
         try (socket)
         {
             socket.setSoTimeout(idleTimeout * 1000);
@@ -106,7 +107,7 @@ public final class HttpServer implements Callable<Integer>
                 {
                     return;
                 }
-                keepAlive = respond(socket, head, file);
+                keepAlive = respond(socket, head);
             }
             socket.shutdownOutput();
         }
@@ -169,7 +170,7 @@ public final class HttpServer implements Callable<Integer>
     /**
      * @return whether the connection stays open for another request.
      */
-    private boolean respond(final XtsSocket socket, final String head, final ByteBuffer file) throws IOException
+    private boolean respond(final XtsSocket socket, final String head) throws IOException
     {
         requests.incrementAndGet();
         final String[] lines = head.split("\r\n");
@@ -218,25 +219,55 @@ public final class HttpServer implements Callable<Integer>
                 "Last-Modified: " + HTTP_DATE.format(Files.getLastModifiedTime(path).toInstant().atZone(ZoneOffset.UTC)) +
                 "\r\n" +
                 "Connection: " + (keepAlive ? "keep-alive" : "close") + "\r\n\r\n";
-            writeAll(socket, ByteBuffer.wrap(header.getBytes(StandardCharsets.ISO_8859_1)));
-            if ("GET".equals(method))
+            final long body = "GET".equals(method) ? size : 0;
+            final long sent = sendHeadAndStart(socket, header.getBytes(StandardCharsets.ISO_8859_1), channel, body);
+            if (sent < body && socket.transferFrom(channel, sent, body - sent) < body - sent)
             {
-                long position = 0;
-                while (position < size)
-                {
-                    file.clear();
-                    final int n = channel.read(file, position);
-                    if (n < 0)
-                    {
-                        throw new IOException(path + " shrank while being sent");
-                    }
-                    position += n;
-                    file.flip();
-                    writeAll(socket, file);
-                }
+                throw new IOException(path + " shrank while being sent");
             }
         }
         return keepAlive;
+    }
+
+    /**
+     * Send the response head and as much of the body as fits with it in one TX frame claimed for them: the head is
+     * put there, the file read in after it, so a small file's whole response leaves in one frame.
+     *
+     * @return body bytes sent.
+     */
+    private static long sendHeadAndStart(
+        final XtsSocket socket, final byte[] head, final FileChannel file, final long body) throws IOException
+    {
+        final SendClaim claim = socket.claim((int)Math.min(Integer.MAX_VALUE, head.length + body));
+        if (claim.length() < head.length)
+        {
+            // Less credit than the head needs just now: send it as a plain write.
+            claim.abort();
+            writeAll(socket, ByteBuffer.wrap(head));
+            return 0;
+        }
+        final ByteBuffer room = claim.byteBuffer();
+        room.put(head);
+        long sent = 0;
+        try
+        {
+            int n = 0;
+            while (room.hasRemaining() && sent < body && (n = file.read(room, sent)) >= 0)
+            {
+                sent += n;
+            }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            claim.abort();
+            throw ex;
+        }
+        claim.commitBuffer();
+        if (sent == body)
+        {
+            socket.flush();
+        }
+        return sent;
     }
 
     /**

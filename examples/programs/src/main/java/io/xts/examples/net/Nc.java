@@ -1,5 +1,6 @@
 package io.xts.examples.net;
 
+import io.xts.sockets.SendClaim;
 import io.xts.sockets.XtsServerSocket;
 import io.xts.sockets.XtsSocket;
 import io.xts.sockets.XtsStack;
@@ -14,8 +15,9 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,7 +25,10 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * {@code xts nc [-l] HOST PORT}: netcat over XTS sockets. It connects through the proxy to HOST:PORT (or, with -l,
  * has the proxy listen on HOST:PORT and takes one connection), then copies standard input to the connection and the
- * connection to standard output, both at once. End of standard input shuts down the write side (the peer sees FIN)
+ * connection to standard output, both at once, without copying in Java: standard input is read straight into the
+ * link's TX frames (a file through {@link XtsSocket#transferFrom}, a pipe or terminal through
+ * {@link XtsSocket#claim}) and the connection's bytes go from the frames they arrived in to standard output
+ * ({@link XtsSocket#transferTo}). End of standard input shuts down the write side (the peer sees FIN)
  * while data from the peer still arrives; the command ends when the peer has finished too, so half-close works both
  * ways. Exit status 0 on a clean end, 1 on an error (printed to standard error).
  */
@@ -33,6 +38,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class Nc implements Callable<Integer>
 {
     private static final int BUFFER = 64 * 1024;
+    private static final Path STDIN = Path.of("/proc/self/fd/0");
 
     @Mixin
     StackOptions stack;
@@ -89,16 +95,11 @@ public final class Nc implements Callable<Integer>
         {
             try (FileChannel in = new FileInputStream(FileDescriptor.in).getChannel())
             {
-                final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
-                while (in.read(buffer) >= 0)
+                if (Files.isRegularFile(STDIN))
                 {
-                    buffer.flip();
-                    while (buffer.hasRemaining())
-                    {
-                        socket.write(buffer);
-                    }
-                    buffer.clear();
+                    sendFile(socket, in);
                 }
+                sendStream(socket, in);
                 if (!noShutdown)
                 {
                     socket.shutdownOutput();
@@ -110,17 +111,12 @@ public final class Nc implements Callable<Integer>
             }
         });
         final FileChannel out = new FileOutputStream(FileDescriptor.out).getChannel();
-        final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
         try
         {
-            while (socket.read(buffer) >= 0)
+            // Straight from the frames the bytes arrived in to standard output.
+            while (socket.transferTo(out, Long.MAX_VALUE) >= 0)
             {
-                buffer.flip();
-                while (buffer.hasRemaining())
-                {
-                    out.write(buffer);
-                }
-                buffer.clear();
+                Thread.onSpinWait();
             }
         }
         catch (final IOException ex)
@@ -140,5 +136,59 @@ public final class Nc implements Callable<Integer>
             return 1;
         }
         return 0;
+    }
+
+    /**
+     * Standard input is a file: send it from the page cache straight into the link's TX frames, up to its current
+     * size; the stream loop after takes whatever it grew by meanwhile.
+     */
+    private static void sendFile(final XtsSocket socket, final FileChannel in) throws IOException
+    {
+        long position = in.position();
+        final long size = in.size();
+        while (position < size)
+        {
+            final long n = socket.transferFrom(in, position, size - position);
+            if (0 == n)
+            {
+                break;
+            }
+            position += n;
+        }
+        in.position(position);
+    }
+
+    /**
+     * Standard input is a pipe or a terminal: each read goes straight into a TX frame claimed for it and is sent as
+     * it is (a read that returns little sends little, at once).
+     */
+    private static void sendStream(final XtsSocket socket, final FileChannel in) throws IOException
+    {
+        while (true)
+        {
+            final SendClaim claim = socket.claim(BUFFER);
+            final int n;
+            try
+            {
+                n = in.read(claim.byteBuffer());
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                claim.abort();
+                throw ex;
+            }
+            if (n < 0)
+            {
+                claim.abort();
+                return;
+            }
+            final boolean full = n == claim.length();
+            claim.commitBuffer();
+            if (!full)
+            {
+                // A short read: input comes in bursts (a terminal, a slow pipe), so send this one now.
+                socket.flush();
+            }
+        }
     }
 }

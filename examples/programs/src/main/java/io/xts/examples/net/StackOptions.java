@@ -40,6 +40,11 @@ public final class StackOptions
         description = "bytes each socket buffers on this host, the proxy's credit (default ${DEFAULT-VALUE})")
     int receiveWindow;
 
+    @Option(names = "--idle-spin-us", defaultValue = "20",
+        description = {"microseconds a thread waiting in a socket call polls before it parks, while that pays (0: parks at once; " +
+            "default ${DEFAULT-VALUE})"})
+    long idleSpinMicros;
+
     /**
      * @return a stack on the chosen interface, with its link up.
      * @throws IOException when the link does not come up in time.
@@ -53,6 +58,7 @@ public final class StackOptions
             .queue(queue)
             .attach(AttachMode.parse(attach))
             .receiveWindow(receiveWindow)
+            .idleSpin(Duration.ofNanos(idleSpinMicros * 1000))
             .linkTimeout(Duration.ofMillis((long)(linkTimeout * 1000)))
             .build();
     }
@@ -107,6 +113,10 @@ public final class StackOptions
         if (receiveWindow <= 0)
         {
             throw new IllegalArgumentException("--receive-window must be positive, got " + receiveWindow);
+        }
+        if (idleSpinMicros < 0 || idleSpinMicros > 10_000)
+        {
+            throw new IllegalArgumentException("--idle-spin-us must be 0..10000, got " + idleSpinMicros);
         }
         AttachMode.parse(attach);
     }

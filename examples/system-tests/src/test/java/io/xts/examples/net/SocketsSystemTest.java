@@ -1,6 +1,7 @@
 package io.xts.examples.net;
 
 import io.xts.test.ChildProcess;
+import io.xts.sockets.SendClaim;
 import io.xts.sockets.XtsPolicyException;
 import io.xts.sockets.XtsSocket;
 import io.xts.sockets.XtsStack;
@@ -19,6 +20,8 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -26,12 +29,15 @@ import java.net.NoRouteToHostException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -43,6 +49,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -56,7 +63,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@code xts http-server}, {@code xts http-get} against python's http.server, {@code xts nc} against socat (and
  * {@code xts nc -l} reached by socat), {@code xts echo-server} (selector-driven) against three python clients at once.
  * It checks byte-exact transfers (SHA-256), half-close in both directions, IPv6, the exceptions of refused,
- * unreachable, timed-out, reset and policy-refused connects, 10,000 concurrent connections, that killing either end
+ * unreachable, timed-out, reset and policy-refused connects, 10,000 concurrent connections, the in-place API over the
+ * real link (file and claims out, handler and file in, a throwing handler) and nc with a pipe, that killing either end
  * frees everything within the link's dead-peer timeout, and that SIGTERM makes the proxy close with FIN, tell the
  * app and detach. The app namespace's interface carries one link at a time, so the app-host
  * programs run one after another. Needs root; see {@link Privileged}.
@@ -531,7 +539,7 @@ class SocketsSystemTest
                 socket.shutdownOutput();
                 final byte[] back = socket.getInputStream().readAllBytes();
                 assertEquals(data.length, back.length, "bytes echoed over IPv6");
-                assertTrue(java.util.Arrays.equals(data, back), "IPv6 echo byte-exact");
+                assertTrue(Arrays.equals(data, back), "IPv6 echo byte-exact");
             }
         }
     }
@@ -569,6 +577,151 @@ class SocketsSystemTest
         finally
         {
             proxy = startProxyProcess();
+        }
+    }
+
+    @Test
+    @Order(13)
+    void inPlaceSendAndReceiveAreByteExactAndAThrowingHandlerEndsOnlyItsSocket() throws Exception
+    {
+        final Path fileA = LOGS.resolve("in-place-a");
+        writeRandom(fileA, 24L << 20);
+        final byte[] partB = new byte[16 << 20];
+        new Random(13).nextBytes(partB);
+        final Path received = LOGS.resolve("in-place-received-b");
+        try (ChildProcess socat = ChildProcess.start("socat-in-place", LOGS, List.of("ip", "netns", "exec",
+            net.get("NS_PEER"), "socat", "TCP-LISTEN:9011,bind=" + net.get("IP_PEER") + ",reuseaddr,fork",
+            "EXEC:cat"));
+            XtsStack stack = openStack(1 << 20))
+        {
+            awaitListening("NS_PEER", 9011);
+            // A handler that throws: its socket is reset (the peer's connection goes), and only it.
+            final XtsSocket doomed = stack.connect(peer(9011), Duration.ofSeconds(5));
+            doomed.setSoTimeout(20_000);
+            final XtsSocket socket = stack.connect(peer(9011), Duration.ofSeconds(5));
+            socket.setSoTimeout(20_000);
+            awaitEstablished(9011, 2, Duration.ofSeconds(10));
+            doomed.write(ByteBuffer.wrap("hello\n".getBytes(StandardCharsets.US_ASCII)));
+            final IllegalStateException thrown = new IllegalStateException("the app's handler failed");
+            assertThrows(IllegalStateException.class, () ->
+            {
+                while (true)
+                {
+                    doomed.receive((buffer, offset, length) ->
+                    {
+                        throw thrown;
+                    }, 16);
+                }
+            });
+            assertThrows(SocketException.class, () -> doomed.read(ByteBuffer.allocate(16)));
+            awaitEstablished(9011, 1, Duration.ofSeconds(10));
+            doomed.close();
+
+            // The other socket: a file read straight into TX frames, then claims filled in place, echoed back and
+            // received in place: by a handler (digested) until part A is in, the rest straight into a file.
+            final ExecutorService writer = Executors.newSingleThreadExecutor();
+            try
+            {
+                final long partA = Files.size(fileA);
+                final Future<Long> sent = writer.submit(() ->
+                {
+                    long total;
+                    try (FileChannel file = FileChannel.open(fileA))
+                    {
+                        total = socket.transferFrom(file, 0, partA);
+                    }
+                    final Random random = new Random(14);
+                    int at = 0;
+                    while (at < partB.length)
+                    {
+                        final SendClaim claim = socket.claim(1 + random.nextInt(Math.min(20_000, partB.length - at)));
+                        claim.byteBuffer().put(partB, at, claim.length());
+                        claim.commitBuffer();
+                        at += claim.length();
+                    }
+                    socket.flush();
+                    socket.shutdownOutput();
+                    return total + at;
+                });
+                final MessageDigest handled = MessageDigest.getInstance("SHA-256");
+                final long[] got = {0};
+                final byte[] copy = new byte[8192];
+                final Random random = new Random(15);
+                while (got[0] < partA)
+                {
+                    socket.receive((buffer, offset, length) ->
+                    {
+                        for (int done = 0; done < length; )
+                        {
+                            final int n = Math.min(copy.length, length - done);
+                            MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, offset + done, copy, 0, n);
+                            handled.update(copy, 0, n);
+                            done += n;
+                        }
+                        got[0] += length;
+                    }, 1 + random.nextInt(64));
+                }
+                try (FileChannel out = FileChannel.open(received, StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING))
+                {
+                    while (socket.transferTo(out, Long.MAX_VALUE) >= 0)
+                    {
+                        Thread.onSpinWait();
+                    }
+                }
+                assertEquals(partA + partB.length, (long)sent.get(60, TimeUnit.SECONDS), "bytes sent");
+                final int intoB = (int)(got[0] - partA);
+                final MessageDigest expectHandled = MessageDigest.getInstance("SHA-256");
+                expectHandled.update(Files.readAllBytes(fileA));
+                expectHandled.update(partB, 0, intoB);
+                assertEquals(HexFormat.of().formatHex(expectHandled.digest()), HexFormat.of().formatHex(
+                    handled.digest()), "the first " + got[0] + " bytes echoed, handed over in place");
+                assertArrayEquals(Arrays.copyOfRange(partB, intoB, partB.length), Files.readAllBytes(received),
+                    "the rest echoed, straight into a file");
+                assertEquals(0, stack.counters().protocolErrors(), "protocol errors on the app's stack");
+                System.out.printf(Locale.ROOT, "in place: %d MiB sent from a file and claims, echoed and received " +
+                    "in place; link retransmits %d%n", (partA + partB.length) >> 20,
+                    stack.linkCounters().retransmits());
+            }
+            finally
+            {
+                writer.shutdownNow();
+                socket.close();
+            }
+        }
+        finally
+        {
+            Files.deleteIfExists(fileA);
+            Files.deleteIfExists(received);
+        }
+    }
+
+    @Test
+    @Order(14)
+    void ncSendsAPipeThroughClaimsByteExact() throws Exception
+    {
+        final Path input = LOGS.resolve("pipe.in");
+        writeRandom(input, 64L << 20);
+        final Path output = LOGS.resolve("pipe.out");
+        try (ChildProcess socat = ChildProcess.start("socat-pipe", LOGS, List.of("ip", "netns", "exec",
+            net.get("NS_PEER"), "socat", "TCP-LISTEN:9012,bind=" + net.get("IP_PEER") + ",reuseaddr", "EXEC:cat")))
+        {
+            awaitListening("NS_PEER", 9012);
+            // Standard input a pipe, so nc reads it into claimed TX frames (a file would go by transferFrom).
+            final String command = "cat '" + input + "' | " + String.join(" ", xtsCommand("NS_APP", "nc",
+                "--iface", net.get("IF_APP"), net.get("IP_PEER"), "9012").stream().map(a -> "'" + a + "'")
+                .toList()) + " > '" + output + "'";
+            try (ChildProcess nc = ChildProcess.start(++children + "-nc-pipe", LOGS, List.of("sh", "-c", command)))
+            {
+                assertEquals(0, nc.awaitExit(Duration.ofSeconds(120)), nc.describe("nc exit"));
+            }
+            assertEquals(Files.size(input), Files.size(output), "bytes echoed back");
+            assertEquals(sha256(input), sha256(output), "SHA-256 of the piped stream echoed back");
+        }
+        finally
+        {
+            Files.deleteIfExists(input);
+            Files.deleteIfExists(output);
         }
     }
 

@@ -1,6 +1,8 @@
 package io.xts.tools.bench;
 
 import io.xts.examples.net.StackOptions;
+import io.xts.sockets.SendClaim;
+import io.xts.sockets.StreamHandler;
 import io.xts.sockets.XtsSocket;
 import io.xts.sockets.XtsStack;
 import picocli.CommandLine.Command;
@@ -14,9 +16,12 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -25,8 +30,10 @@ import java.util.concurrent.Callable;
  * connection, either through XTS sockets ({@code --mode xts}) or over a plain kernel TCP socket
  * ({@code --mode tcp}), sending ({@code tx}: fixed-size application writes to a sink) or receiving ({@code rx}: reads
  * from a source), and prints the rate and this process's CPU time over the transfer (utime + stime of every thread
- * from /proc/self/stat, so the XTS poller thread counts), per GB moved. Set-up (JVM start, link handshake) is outside
- * the measured window, the same for both modes.
+ * from /proc/self/stat, so the XTS poller thread counts), per GB moved, with the context switches of all its threads
+ * and, through XTS, the link frames and TX kicks per GB. Through XTS it uses the copying API ({@code --api copy}) or
+ * the in-place one ({@code --api inplace}: {@link XtsSocket#receive} and {@link XtsSocket#claim}). Set-up (JVM start,
+ * link handshake) is outside the measured window, the same for every mode.
  */
 @Command(name = "stream-client", mixinStandardHelpOptions = true,
     description = {"Stream to a sink or from a source for a fixed time, through XTS or kernel TCP; print Gbit/s and",
@@ -34,6 +41,8 @@ import java.util.concurrent.Callable;
 public final class StreamClient implements Callable<Integer>
 {
     private static final double CLOCK_TICKS = 100.0;
+
+    private XtsStack xts;
 
     @Mixin
     StackOptions stack;
@@ -58,6 +67,17 @@ public final class StreamClient implements Callable<Integer>
         + "samples the app host's other counters there)"})
     boolean markWindow;
 
+    @Option(names = "--api", defaultValue = "copy",
+        description = {"with --mode xts: copy (read and write through a buffer of --write-size bytes, default) or " +
+            "inplace (receive: a StreamHandler over the RX frames, up to 64 pieces a call; send: claim up to " +
+            "--write-size bytes in a TX frame and commit). Neither touches the payload bytes: the copying mode " +
+            "moves a buffer it never fills, the in-place mode hands frames over or sends them as claimed"})
+    String api;
+
+    /** Bytes the in-place handler was handed. */
+    private long inPlaceBytes;
+    private final StreamHandler counter = (buffer, offset, length) -> inPlaceBytes += length;
+
     @Override
     public Integer call() throws Exception
     {
@@ -68,6 +88,10 @@ public final class StreamClient implements Callable<Integer>
         if (!"tx".equals(direction) && !"rx".equals(direction))
         {
             throw new IllegalArgumentException("--direction must be tx or rx, got '" + direction + "'");
+        }
+        if (!"copy".equals(api) && !("inplace".equals(api) && "xts".equals(mode)))
+        {
+            throw new IllegalArgumentException("--api must be copy, or inplace with --mode xts; got '" + api + "'");
         }
         if (ioSize <= 0 || duration <= 0)
         {
@@ -85,6 +109,7 @@ public final class StreamClient implements Callable<Integer>
             try (XtsStack xts = stack.open();
                 XtsSocket socket = xts.connect(address, Duration.ofSeconds(10)))
             {
+                this.xts = xts;
                 return stream(socket);
             }
         }
@@ -101,6 +126,9 @@ public final class StreamClient implements Callable<Integer>
         final boolean send = "tx".equals(direction);
         final WindowMarks marks = new WindowMarks(markWindow, System.err);
         marks.start();
+        final XtsSocket inPlace = "inplace".equals(api) ? (XtsSocket)channel : null;
+        final long[] linkBefore = linkCounts();
+        final long[] switchesBefore = contextSwitches();
         final long[] before = cpuTicks();
         final long start = System.nanoTime();
         final long end = start + (long)(duration * 1e9);
@@ -108,8 +136,16 @@ public final class StreamClient implements Callable<Integer>
         long now = start;
         while (now - end < 0)
         {
-            buffer.clear();
-            final int n = send ? channel.write(buffer) : channel.read(buffer);
+            final int n;
+            if (null != inPlace)
+            {
+                n = send ? claimOnce(inPlace) : receiveOnce(inPlace);
+            }
+            else
+            {
+                buffer.clear();
+                n = send ? channel.write(buffer) : channel.read(buffer);
+            }
             if (n < 0)
             {
                 throw new IOException("the source ended the stream after " + bytes + " bytes");
@@ -117,17 +153,95 @@ public final class StreamClient implements Callable<Integer>
             bytes += n;
             now = System.nanoTime();
         }
+        if (null != inPlace && send)
+        {
+            inPlace.flush();
+        }
         final long[] after = cpuTicks();
         marks.end();
+        final long[] switchesAfter = contextSwitches();
+        final long[] linkAfter = linkCounts();
         final double seconds = (now - start) / 1e9;
         final double user = (after[0] - before[0]) / CLOCK_TICKS;
         final double sys = (after[1] - before[1]) / CLOCK_TICKS;
         final double cpu = user + sys;
         final double gb = bytes / 1e9;
-        System.out.printf(Locale.ROOT, "stream-client mode=%s direction=%s bytes=%d seconds=%.3f gbps=%.3f " +
-            "cpu_s=%.2f cpu_s_per_gb=%.4f user_s=%.2f sys_s=%.2f%n", mode, direction, bytes, seconds,
-            bytes * 8 / seconds / 1e9, cpu, gb > 0 ? cpu / gb : 0, user, sys);
+        final double perGb = gb > 0 ? 1 / gb : 0;
+        System.out.printf(Locale.ROOT, "stream-client mode=%s api=%s direction=%s bytes=%d seconds=%.3f gbps=%.3f " +
+            "cpu_s=%.2f cpu_s_per_gb=%.4f user_s=%.2f sys_s=%.2f vcsw_per_gb=%.0f ivcsw_per_gb=%.0f " +
+            "link_frames_sent_per_gb=%.0f link_frames_received_per_gb=%.0f tx_kicks_per_gb=%.0f " +
+            "rx_wakeups_per_gb=%.0f%n", mode, api, direction, bytes, seconds,
+            bytes * 8 / seconds / 1e9, cpu, cpu * perGb, user, sys,
+            (switchesAfter[0] - switchesBefore[0]) * perGb, (switchesAfter[1] - switchesBefore[1]) * perGb,
+            (linkAfter[0] - linkBefore[0]) * perGb, (linkAfter[1] - linkBefore[1]) * perGb,
+            (linkAfter[2] - linkBefore[2]) * perGb, (linkAfter[3] - linkBefore[3]) * perGb);
         return 0;
+    }
+
+    /** Claim up to --write-size bytes in a TX frame and send them as they are. */
+    private int claimOnce(final XtsSocket socket) throws IOException
+    {
+        final SendClaim claim = socket.claim(ioSize);
+        claim.commit();
+        return claim.length();
+    }
+
+    /** Have up to 64 pieces handed over where they arrived. */
+    private int receiveOnce(final XtsSocket socket) throws IOException
+    {
+        final long before = inPlaceBytes;
+        return socket.receive(counter, 64) < 0 ? -1 : (int)(inPlaceBytes - before);
+    }
+
+    /**
+     * Link frames sent and received, TX kicks and RX wakeups of the XTS stack (zeros for kernel TCP). Read from the
+     * thread that drives the link (--poll app) or while the poller runs, so they are approximate in the latter case.
+     */
+    private long[] linkCounts()
+    {
+        if (null == xts)
+        {
+            return new long[4];
+        }
+        return new long[] {xts.linkCounters().framesSent(), xts.linkCounters().framesReceived(),
+            xts.txKicks(), xts.rxWakeups()};
+    }
+
+    /**
+     * Voluntary and involuntary context switches of every thread of this process (summed over /proc/self/task, as
+     * /proc/self/status counts only the main thread).
+     */
+    private static long[] contextSwitches() throws IOException
+    {
+        long voluntary = 0;
+        long involuntary = 0;
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task")))
+        {
+            for (final Path task : tasks)
+            {
+                final List<String> lines;
+                try
+                {
+                    lines = Files.readAllLines(task.resolve("status"));
+                }
+                catch (final NoSuchFileException ex)
+                {
+                    continue; // the thread ended meanwhile
+                }
+                for (final String line : lines)
+                {
+                    if (line.startsWith("voluntary_ctxt_switches:"))
+                    {
+                        voluntary += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                    }
+                    else if (line.startsWith("nonvoluntary_ctxt_switches:"))
+                    {
+                        involuntary += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                    }
+                }
+            }
+        }
+        return new long[] {voluntary, involuntary};
     }
 
     /** utime and stime of the whole process, in clock ticks (fields 14 and 15 of /proc/self/stat). */
