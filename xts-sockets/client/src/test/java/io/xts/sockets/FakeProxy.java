@@ -19,6 +19,7 @@ import io.xts.protocol.StreamCreditFlyweight;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
 
+import java.io.ByteArrayOutputStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
@@ -31,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_ACCEPTED;
@@ -77,7 +79,7 @@ final class FakeProxy implements LinkListener, AutoCloseable
         boolean echo = true;
         boolean holdCredit;
         final ByteBuffer pending;
-        final java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
+        final ByteArrayOutputStream received = new ByteArrayOutputStream();
         boolean keepReceived;
         int connectFlags;
         long connectRcvBuf;
@@ -121,7 +123,8 @@ final class FakeProxy implements LinkListener, AutoCloseable
     FakeProxy(final FrameTransport transport)
     {
         final CountersManager counters = new CountersManager(
-            new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)), new UnsafeBuffer(ByteBuffer.allocateDirect(16 * 1024)));
+            new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)),
+            new UnsafeBuffer(ByteBuffer.allocateDirect(16 * 1024)));
         link = new XtsLink(transport, LinkConfig.defaults(), this, new LinkCounters(counters, "fake-proxy"),
             System.nanoTime());
         thread = new Thread(this::run, "fake-proxy");
@@ -179,7 +182,7 @@ final class FakeProxy implements LinkListener, AutoCloseable
         }
     }
 
-    void run(final java.util.function.Consumer<FakeProxy> action)
+    void run(final Consumer<FakeProxy> action)
     {
         call(p ->
         {

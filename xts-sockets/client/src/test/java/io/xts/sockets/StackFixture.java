@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What the socket tests share: an {@link XtsStack} over an in-process link to a {@link FakeProxy} on its own
@@ -56,10 +58,10 @@ abstract class StackFixture
      *
      * @return completes with what the read threw, or null when it returned.
      */
-    static java.util.concurrent.CompletableFuture<Throwable> blockedRead(final XtsSocket socket)
+    static CompletableFuture<Throwable> blockedRead(final XtsSocket socket)
         throws InterruptedException
     {
-        final java.util.concurrent.CompletableFuture<Throwable> result = new java.util.concurrent.CompletableFuture<>();
+        final CompletableFuture<Throwable> result = new CompletableFuture<>();
         final Thread reader = new Thread(() ->
         {
             try
@@ -101,6 +103,6 @@ abstract class StackFixture
                 break;
             }
         }
-        return java.util.Arrays.copyOf(dst.array(), dst.position());
+        return Arrays.copyOf(dst.array(), dst.position());
     }
 }

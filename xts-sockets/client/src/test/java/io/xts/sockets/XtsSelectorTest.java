@@ -2,6 +2,7 @@ package io.xts.sockets;
 
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Iterator;
@@ -134,7 +135,7 @@ class XtsSelectorTest extends StackFixture
         {
             return selector.select(WAIT);
         }
-        catch (final java.io.IOException ex)
+        catch (final IOException ex)
         {
             throw new RuntimeException(ex);
         }

@@ -3,11 +3,16 @@ package io.xts.sockets;
 import io.xts.protocol.SocketMessages;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_CLOSE;
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_LISTEN;
@@ -45,19 +50,19 @@ class XtsServerSocketTest extends StackFixture
         assertArrayEquals(request, readFully(socket, request.length));
         // Written on the accepted socket, echoed by the fake: the window from ACCEPTED and LISTEN is honoured.
         final byte[] reply = randomBytes(40_000, 12);
-        final var writer = java.util.concurrent.CompletableFuture.runAsync(() ->
+        final var writer = CompletableFuture.runAsync(() ->
         {
             try
             {
                 socket.write(ByteBuffer.wrap(reply));
             }
-            catch (final java.io.IOException ex)
+            catch (final IOException ex)
             {
                 throw new RuntimeException(ex);
             }
         });
         assertArrayEquals(reply, readFully(socket, reply.length));
-        writer.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        writer.get(30, TimeUnit.SECONDS);
         assertEquals(0L, (long)proxy.<Long>call(p -> p.creditViolations));
         assertEquals(1, stack.counters().accepted());
     }
@@ -126,8 +131,8 @@ class XtsServerSocketTest extends StackFixture
         {
             Thread.sleep(5);
         }
-        assertEquals(java.util.List.of(TYPE_SOCKET_LISTEN, TYPE_SOCKET_CLOSE), proxy.messagesFor(listenerId));
+        assertEquals(List.of(TYPE_SOCKET_LISTEN, TYPE_SOCKET_CLOSE), proxy.messagesFor(listenerId));
         assertTrue(proxy.messagesFor(pending).contains(TYPE_SOCKET_RESET));
-        assertThrows(java.nio.channels.ClosedChannelException.class, server::accept);
+        assertThrows(ClosedChannelException.class, server::accept);
     }
 }

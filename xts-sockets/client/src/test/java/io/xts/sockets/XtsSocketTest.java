@@ -16,8 +16,10 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -213,7 +215,7 @@ class XtsSocketTest extends StackFixture
         final XtsSocket socket = stack.connect(PEER, PROMPT);
         final CompletableFuture<Throwable> reader = blockedRead(socket);
         socket.close();
-        assertInstanceOf(java.nio.channels.AsynchronousCloseException.class,
+        assertInstanceOf(AsynchronousCloseException.class,
             reader.get(PROMPT.toSeconds(), TimeUnit.SECONDS));
     }
 
@@ -358,7 +360,7 @@ class XtsSocketTest extends StackFixture
     /** Runs of DATA collapse to one, so the expected list can say "some DATA". */
     private static List<Integer> dedupData(final List<Integer> seen)
     {
-        final java.util.ArrayList<Integer> out = new java.util.ArrayList<>();
+        final ArrayList<Integer> out = new ArrayList<>();
         for (final Integer type : seen)
         {
             if (type == TYPE_SOCKET_DATA && !out.isEmpty() && out.getLast() == TYPE_SOCKET_DATA)

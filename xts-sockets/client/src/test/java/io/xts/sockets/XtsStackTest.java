@@ -5,8 +5,10 @@ import io.xts.link.LinkConfig;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -67,12 +69,12 @@ class XtsStackTest extends StackFixture
     void closeClosesEverySocketAndLaterCallsFail() throws Exception
     {
         final XtsSocket socket = stack.connect(PEER, PROMPT);
-        final XtsServerSocket server = stack.listen(new java.net.InetSocketAddress("0.0.0.0", 0), 1);
+        final XtsServerSocket server = stack.listen(new InetSocketAddress("0.0.0.0", 0), 1);
         final XtsSocket unconnected = stack.openSocket();
         stack.close();
         assertFalse(socket.isOpen());
         assertFalse(server.isOpen());
-        assertThrows(java.nio.channels.ClosedChannelException.class, () -> socket.read(ByteBuffer.allocate(1)));
+        assertThrows(ClosedChannelException.class, () -> socket.read(ByteBuffer.allocate(1)));
         final SocketException ex = assertThrows(SocketException.class, () -> unconnected.connect(PEER, PROMPT));
         assertEquals("XTS stack closed", ex.getMessage());
         stack.close();

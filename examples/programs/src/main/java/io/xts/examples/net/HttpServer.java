@@ -49,7 +49,8 @@ public final class HttpServer implements Callable<Integer>
     @Mixin
     StackOptions stack;
 
-    @Option(names = "--bind", defaultValue = "0.0.0.0", description = "address the proxy listens on (default ${DEFAULT-VALUE})")
+    @Option(names = "--bind", defaultValue = "0.0.0.0",
+        description = "address the proxy listens on (default ${DEFAULT-VALUE})")
     String bind;
 
     @Option(names = "--backlog", defaultValue = "1024", description = "listen backlog (default ${DEFAULT-VALUE})")
@@ -216,7 +217,8 @@ public final class HttpServer implements Callable<Integer>
                 "Server: xts-http-server\r\n" +
                 "Content-Type: " + contentType(path) + "\r\n" +
                 "Content-Length: " + size + "\r\n" +
-                "Last-Modified: " + HTTP_DATE.format(Files.getLastModifiedTime(path).toInstant().atZone(ZoneOffset.UTC)) +
+                "Last-Modified: " +
+                HTTP_DATE.format(Files.getLastModifiedTime(path).toInstant().atZone(ZoneOffset.UTC)) +
                 "\r\n" +
                 "Connection: " + (keepAlive ? "keep-alive" : "close") + "\r\n\r\n";
             final long body = "GET".equals(method) ? size : 0;

@@ -41,8 +41,8 @@ public final class StackOptions
     int receiveWindow;
 
     @Option(names = "--idle-spin-us", defaultValue = "20",
-        description = {"microseconds a thread waiting in a socket call polls before it parks, while that pays (0: parks at once; " +
-            "default ${DEFAULT-VALUE})"})
+        description = {"microseconds a thread waiting in a socket call polls before it parks, while that pays " +
+            "(0: parks at once; default ${DEFAULT-VALUE})"})
     long idleSpinMicros;
 
     /**

@@ -1,5 +1,6 @@
 package io.xts.examples.net;
 
+import io.xts.examples.CounterSums;
 import io.xts.test.ChildProcess;
 import io.xts.sockets.SendClaim;
 import io.xts.sockets.XtsPolicyException;
@@ -832,7 +833,7 @@ class SocketsSystemTest
     /** Sum of the proxy's counters whose label matches {@code regex}. */
     private static long counter(final String regex)
     {
-        return io.xts.examples.CounterSums.sum(proxyCounters, Pattern.compile(regex, Pattern.CASE_INSENSITIVE));
+        return CounterSums.sum(proxyCounters, Pattern.compile(regex, Pattern.CASE_INSENSITIVE));
     }
 
     private static void awaitCounter(final String regex, final long value, final Duration timeout)

@@ -59,7 +59,8 @@ public final class StreamClient implements Callable<Integer>
     @Option(names = "--duration", defaultValue = "10", description = "seconds (default ${DEFAULT-VALUE})")
     double duration;
 
-    @Option(names = "--write-size", defaultValue = "65536", description = "bytes per application write or read (default ${DEFAULT-VALUE})")
+    @Option(names = "--write-size", defaultValue = "65536",
+        description = "bytes per application write or read (default ${DEFAULT-VALUE})")
     int ioSize;
 
     @Option(names = "--mark-window", description = {"print 'xts-window start' and 'xts-window end' on stderr at the "
