@@ -15,6 +15,7 @@ import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code xts nvme-rw}: the smallest complete use of the NVMe/TCP host library. It connects to a controller, through
@@ -26,6 +27,8 @@ import java.util.concurrent.Callable;
     description = {"Write a pattern to NVMe/TCP blocks, read it back and compare (offload through XTS, or software)."})
 public final class NvmeReadWrite implements Callable<Integer>
 {
+    private static final long COMMAND_TIMEOUT_S = 30;
+
     @Mixin
     StackOptions stack;
 
@@ -94,8 +97,9 @@ public final class NvmeReadWrite implements Callable<Integer>
                     written.set(ValueLayout.JAVA_LONG_UNALIGNED, i, (lba * ns.blockSize() + i) * 0x9E3779B97F4A7C15L);
                 }
                 final NvmeQueue queue = controller.ioQueue(0);
-                queue.write(ns.nsid(), lba, blocks, written, 0).join();
-                queue.read(ns.nsid(), lba, blocks, read, 0).join();
+                // Bounded waits: a queue that fails completes its commands with the failure, but never wait forever.
+                queue.write(ns.nsid(), lba, blocks, written, 0).get(COMMAND_TIMEOUT_S, TimeUnit.SECONDS);
+                queue.read(ns.nsid(), lba, blocks, read, 0).get(COMMAND_TIMEOUT_S, TimeUnit.SECONDS);
                 final boolean verified = -1 == written.mismatch(read);
                 System.out.printf(Locale.ROOT, "nvme-rw transport=%s offloaded=%s bytes=%d verified=%s%n",
                     transport, queue.isOffloaded(), bytes, verified);
