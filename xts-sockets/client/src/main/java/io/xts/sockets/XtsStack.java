@@ -946,7 +946,10 @@ public final class XtsStack implements AutoCloseable
      */
     private boolean spinNow()
     {
-        return idleSpinNs > 0 && (spinScore > 0 || 0 == ++spinProbe % SPIN_PROBE_EVERY);
+        // A virtual thread never spins: it would hold its carrier, and thousands of them waiting at once (a connect
+        // storm) would starve the threads that drive the link.
+        return idleSpinNs > 0 && !Thread.currentThread().isVirtual() &&
+            (spinScore > 0 || 0 == ++spinProbe % SPIN_PROBE_EVERY);
     }
 
     /**
