@@ -112,6 +112,8 @@ public final class XtsStack implements AutoCloseable
     private static final int MAX_QUEUED_CONTROL = 1 << 16;
     /** Counters a private counters manager has room for (link and socket counters need about 50). */
     private static final int PRIVATE_COUNTERS = 128;
+    /** Attempts the poller makes to take the lock ahead of queued threads before it queues (see Poller). */
+    private static final int POLLER_BARGE_SPINS = 10_000;
 
     final ReentrantLock lock = new ReentrantLock(true);
     /** Signalled when the link changes state or a duty cycle made progress (frames acknowledged: room to claim). */
@@ -1262,7 +1264,7 @@ public final class XtsStack implements AutoCloseable
         @Override
         public int doWork()
         {
-            lock.lock();
+            acquireBarging();
             try
             {
                 return cycle(System.nanoTime());
@@ -1277,6 +1279,26 @@ public final class XtsStack implements AutoCloseable
         public String roleName()
         {
             return "xts-poller " + name;
+        }
+
+        /**
+         * Take the stack lock ahead of queued application threads: the fair lock would queue the duty cycle behind
+         * every thread waiting for it (thousands of virtual threads connecting at once), and while the link has no
+         * duty cycle it sends no heartbeat, so the proxy would declare this host dead. An untimed tryLock ignores
+         * fairness: it takes the lock in the moment between one holder's release and the next queued thread's
+         * acquire. After a bounded spin it queues like everyone else.
+         */
+        private void acquireBarging()
+        {
+            for (int i = 0; i < POLLER_BARGE_SPINS; i++)
+            {
+                if (lock.tryLock())
+                {
+                    return;
+                }
+                Thread.onSpinWait();
+            }
+            lock.lock();
         }
     }
 
