@@ -11,13 +11,14 @@
 #define _GNU_SOURCE
 #endif
 
-/* libc_h: errno values, poll, sockets, namespaces, files, strerror */
+/* libc_h: errno values, poll and ppoll, eventfd, sockets, namespaces, files, strerror */
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 

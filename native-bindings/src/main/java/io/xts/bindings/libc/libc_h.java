@@ -35,6 +35,12 @@ public final class libc_h
     /** poll: writing possible. */
     public static final short POLLOUT = (short)0x004;
 
+    /** eventfd flag: non-blocking reads and writes. */
+    public static final int EFD_NONBLOCK = 0x800;
+
+    /** eventfd flag: closed on exec. */
+    public static final int EFD_CLOEXEC = 0x80000;
+
     /** send/recv flag: non-blocking. */
     public static final int MSG_DONTWAIT = 0x40;
 
@@ -165,6 +171,174 @@ public final class libc_h
         catch (final Throwable ex)
         {
             throw new AssertionError("downcall poll failed", ex);
+        }
+    }
+
+    private static final class ppoll
+    {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS);
+        static final MethodHandle HANDLE = NativeLibrary.downcall(SYMBOL_LOOKUP, "ppoll", DESC, Linker.Option.captureCallState("errno"));
+    }
+
+    /**
+     * @return the C signature of {@code ppoll}.
+     */
+    public static FunctionDescriptor ppoll$descriptor()
+    {
+        return ppoll.DESC;
+    }
+
+    /**
+     * @return the downcall handle of {@code ppoll}.
+     */
+    public static MethodHandle ppoll$handle()
+    {
+        return ppoll.HANDLE;
+    }
+
+    /**
+     * int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *tmo_p, const sigset_t *sigmask).
+     * @param errnoState call state that receives errno, from {@code libc_h.allocateErrnoState}.
+     * @param fds C argument {@code fds}.
+     * @param nfds C argument {@code nfds}.
+     * @param tmo_p C argument {@code tmo_p}.
+     * @param sigmask C argument {@code sigmask}.
+     * @return what the C function returns.
+     */
+    public static int ppoll(final MemorySegment errnoState, final MemorySegment fds, final long nfds, final MemorySegment tmo_p, final MemorySegment sigmask)
+    {
+        try
+        {
+            return (int)ppoll.HANDLE.invokeExact(errnoState, fds, nfds, tmo_p, sigmask);
+        }
+        catch (final Throwable ex)
+        {
+            throw new AssertionError("downcall ppoll failed", ex);
+        }
+    }
+
+    private static final class eventfd
+    {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
+        static final MethodHandle HANDLE = NativeLibrary.downcall(SYMBOL_LOOKUP, "eventfd", DESC, Linker.Option.captureCallState("errno"));
+    }
+
+    /**
+     * @return the C signature of {@code eventfd}.
+     */
+    public static FunctionDescriptor eventfd$descriptor()
+    {
+        return eventfd.DESC;
+    }
+
+    /**
+     * @return the downcall handle of {@code eventfd}.
+     */
+    public static MethodHandle eventfd$handle()
+    {
+        return eventfd.HANDLE;
+    }
+
+    /**
+     * int eventfd(unsigned int initval, int flags).
+     * @param errnoState call state that receives errno, from {@code libc_h.allocateErrnoState}.
+     * @param initval C argument {@code initval}.
+     * @param flags C argument {@code flags}.
+     * @return what the C function returns.
+     */
+    public static int eventfd(final MemorySegment errnoState, final int initval, final int flags)
+    {
+        try
+        {
+            return (int)eventfd.HANDLE.invokeExact(errnoState, initval, flags);
+        }
+        catch (final Throwable ex)
+        {
+            throw new AssertionError("downcall eventfd failed", ex);
+        }
+    }
+
+    private static final class read
+    {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);
+        static final MethodHandle HANDLE = NativeLibrary.downcall(SYMBOL_LOOKUP, "read", DESC, Linker.Option.captureCallState("errno"));
+    }
+
+    /**
+     * @return the C signature of {@code read}.
+     */
+    public static FunctionDescriptor read$descriptor()
+    {
+        return read.DESC;
+    }
+
+    /**
+     * @return the downcall handle of {@code read}.
+     */
+    public static MethodHandle read$handle()
+    {
+        return read.HANDLE;
+    }
+
+    /**
+     * ssize_t read(int fd, void *buf, size_t count).
+     * @param errnoState call state that receives errno, from {@code libc_h.allocateErrnoState}.
+     * @param fd C argument {@code fd}.
+     * @param buf C argument {@code buf}.
+     * @param count C argument {@code count}.
+     * @return what the C function returns.
+     */
+    public static long read(final MemorySegment errnoState, final int fd, final MemorySegment buf, final long count)
+    {
+        try
+        {
+            return (long)read.HANDLE.invokeExact(errnoState, fd, buf, count);
+        }
+        catch (final Throwable ex)
+        {
+            throw new AssertionError("downcall read failed", ex);
+        }
+    }
+
+    private static final class write
+    {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);
+        static final MethodHandle HANDLE = NativeLibrary.downcall(SYMBOL_LOOKUP, "write", DESC, Linker.Option.captureCallState("errno"));
+    }
+
+    /**
+     * @return the C signature of {@code write}.
+     */
+    public static FunctionDescriptor write$descriptor()
+    {
+        return write.DESC;
+    }
+
+    /**
+     * @return the downcall handle of {@code write}.
+     */
+    public static MethodHandle write$handle()
+    {
+        return write.HANDLE;
+    }
+
+    /**
+     * ssize_t write(int fd, const void *buf, size_t count).
+     * @param errnoState call state that receives errno, from {@code libc_h.allocateErrnoState}.
+     * @param fd C argument {@code fd}.
+     * @param buf C argument {@code buf}.
+     * @param count C argument {@code count}.
+     * @return what the C function returns.
+     */
+    public static long write(final MemorySegment errnoState, final int fd, final MemorySegment buf, final long count)
+    {
+        try
+        {
+            return (long)write.HANDLE.invokeExact(errnoState, fd, buf, count);
+        }
+        catch (final Throwable ex)
+        {
+            throw new AssertionError("downcall write failed", ex);
         }
     }
 

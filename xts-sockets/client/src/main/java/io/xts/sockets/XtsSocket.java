@@ -2007,6 +2007,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
     {
         signals = signals + 1; // one writer (lock held); volatile for a waiter spinning without the lock
         changed.signalAll();
+        stack.wakeSleeper(this);
         stack.socketEvent();
         if (State.CONNECTED != state)
         {

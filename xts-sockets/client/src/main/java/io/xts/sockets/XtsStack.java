@@ -6,6 +6,7 @@ import io.xts.link.LinkCounters;
 import io.xts.link.LinkListener;
 import io.xts.link.LinkState;
 import io.xts.link.XskLinkEndpoint;
+import io.xts.xsk.RxWait;
 import io.xts.link.XtsLink;
 import io.xts.protocol.ConnectFlyweight;
 import io.xts.protocol.EstablishedFlyweight;
@@ -94,6 +95,11 @@ public final class XtsStack implements AutoCloseable
     private static final long MAX_WAIT_SLICE_NS = TimeUnit.MILLISECONDS.toNanos(100);
     /** Pause of a thread that drives the link itself (ownPoller false) when a duty cycle found nothing to do. */
     private static final long SELF_POLL_IDLE_NS = TimeUnit.MICROSECONDS.toNanos(20);
+    /**
+     * Longest sleep on the AF_XDP socket's readiness: an interrupt does not end the ppoll, so a waiting thread looks
+     * at its interrupt status at least this often; ten wakeups a second cost nothing.
+     */
+    private static final long RX_SLEEP_MAX_NS = TimeUnit.MILLISECONDS.toNanos(10);
     /** Default of {@link Builder#idleSpin}. */
     private static final long DEFAULT_IDLE_SPIN_NS = TimeUnit.MICROSECONDS.toNanos(20);
     /**
@@ -124,6 +130,12 @@ public final class XtsStack implements AutoCloseable
     private final String name;
     private final XskLinkEndpoint endpoint;
     private final XtsLink link;
+    /** Sleep until frames arrive, for a thread that drives the link itself; null on an in-process transport. */
+    private final RxWait rxWait;
+    /** A thread sleeps in {@link #rxWait} (lock held to read or write). */
+    private boolean rxSleeping;
+    /** The socket that thread waits for, or null (lock held to read or write). */
+    private XtsSocket rxSleepFor;
     private final LinkCounters linkCounters;
     final SocketCounters counters;
     private final boolean ownPoller;
@@ -176,11 +188,15 @@ public final class XtsStack implements AutoCloseable
         linkCounters = new LinkCounters(countersManager, name);
         counters = new SocketCounters(countersManager, name);
         link = new XtsLink(transport, linkConfig, new Dispatcher(), linkCounters, System.nanoTime());
+        rxWait = null != endpoint ? new RxWait(endpoint.socket()) : null;
         linkMemory = link.memory();
         linkView = linkMemory.byteSize() <= Integer.MAX_VALUE ? linkMemory.asByteBuffer() : null;
         if (ownPoller)
         {
-            runner = new AgentRunner(builder.idleStrategy, this::onPollerError, null, new Poller());
+            // Unless told otherwise, the poller sleeps until frames arrive when the link is quiet.
+            final IdleStrategy idle = null != builder.idleStrategy ? builder.idleStrategy :
+                null != rxWait ? new LinkIdleStrategy(this) : new BackoffIdleStrategy();
+            runner = new AgentRunner(idle, this::onPollerError, null, new Poller());
             pollerThread = AgentRunner.startOnThread(runner, r ->
             {
                 final Thread t = new Thread(r, "xts-poller " + name);
@@ -198,7 +214,8 @@ public final class XtsStack implements AutoCloseable
 
     /**
      * @return a builder with the defaults: queue 0, native attach, 20480 UMEM frames, 8192-entry rings, a poller
-     *         thread with a {@link BackoffIdleStrategy}, 256 KiB receive window per socket, 5 s to bring the link up.
+     *         thread that sleeps until frames arrive when the link is quiet ({@link #newIdleStrategy()}), 256 KiB
+     *         receive window per socket, 5 s to bring the link up.
      */
     public static Builder builder()
     {
@@ -342,7 +359,8 @@ public final class XtsStack implements AutoCloseable
         }
 
         /**
-         * @param idleStrategy what the poller thread does when a duty cycle found nothing to do.
+         * @param idleStrategy what the poller thread does when a duty cycle found nothing to do (default: spin briefly,
+         *                     then sleep until frames arrive on the AF_XDP socket or the link's next timer).
          * @return this.
          */
         public Builder idleStrategy(final IdleStrategy idleStrategy)
@@ -457,10 +475,6 @@ public final class XtsStack implements AutoCloseable
             {
                 throw new IllegalStateException("no interface: call iface(...), or use XtsStack.fromEnvironment() " +
                     "with XTS_IFACE set");
-            }
-            if (null == idleStrategy)
-            {
-                idleStrategy = new BackoffIdleStrategy();
             }
             final String where = null != transport ? "the supplied transport" : iface + " queue " + queue;
             XskLinkEndpoint endpoint = null;
@@ -734,6 +748,10 @@ public final class XtsStack implements AutoCloseable
                 socket.closeLocked(false);
             }
             linkDownReason = "XTS stack closed";
+            if (rxSleeping)
+            {
+                rxWait.ring();
+            }
             linkProgress.signalAll();
             selectorEvent.signalAll();
             // Let the CLOSE messages reach the proxy before the link's RESET takes everything down.
@@ -770,6 +788,26 @@ public final class XtsStack implements AutoCloseable
         finally
         {
             lock.unlock();
+        }
+        if (null != rxWait)
+        {
+            // A thread may still be in its sleep: ring, and let it leave before the eventfd goes.
+            rxWait.ring();
+            lock.lock();
+            try
+            {
+                while (rxSleeping)
+                {
+                    lock.unlock();
+                    Thread.onSpinWait();
+                    lock.lock();
+                }
+            }
+            finally
+            {
+                lock.unlock();
+            }
+            rxWait.close();
         }
         if (null != endpoint)
         {
@@ -810,7 +848,13 @@ public final class XtsStack implements AutoCloseable
             return 0;
         }
         int work = flushPendingControl();
+        final long receivedBefore = rxSleeping ? linkCounters.framesReceived() : 0;
         work += link.doWork(nowNs, deferAcks);
+        if (rxSleeping && linkCounters.framesReceived() != receivedBefore)
+        {
+            // This thread took frames the sleeping one may be waiting for: the ring it slept on will not tell it.
+            rxWait.ring();
+        }
         if (work > 0 && linkWaiters > 0)
         {
             linkProgress.signalAll();
@@ -929,6 +973,11 @@ public final class XtsStack implements AutoCloseable
                 return true;
             }
         }
+        if (null != spinOn && sleepUntilFrames(spinOn, Math.min(wait, RX_SLEEP_MAX_NS)))
+        {
+            throwIfInterrupted();
+            return true;
+        }
         lock.unlock();
         try
         {
@@ -940,6 +989,87 @@ public final class XtsStack implements AutoCloseable
         }
         throwIfInterrupted();
         return true;
+    }
+
+    /**
+     * Sleep with the lock let go until a frame arrives on the link, another thread rings (it took frames that concern
+     * this one, or queued work for it), or the link's next timer is due: the waiting thread is woken by the kernel,
+     * as a blocking TCP reader is, instead of polling on a timer. One thread sleeps so at a time; the others that wait
+     * meanwhile park briefly and drive the link. The acknowledgement the link owes goes out first (lock held).
+     *
+     * @param socket the socket the thread waits for, or null (it waits for any frame).
+     * @param maxNs  longest sleep.
+     * @return false when it could not sleep (no AF_XDP socket, another thread sleeps, the stack is closing): the
+     *         caller parks as before; true when it slept or found the link has work at once.
+     */
+    boolean sleepUntilFrames(final XtsSocket socket, final long maxNs)
+    {
+        if (null == rxWait || rxSleeping || released || closed)
+        {
+            return false;
+        }
+        final long timer = link.beforeSleep(System.nanoTime());
+        if (0 == timer)
+        {
+            return true;
+        }
+        rxSleeping = true;
+        rxSleepFor = socket;
+        lock.unlock();
+        try
+        {
+            rxWait.await(Math.min(maxNs, timer));
+        }
+        finally
+        {
+            lock.lock();
+            rxSleeping = false;
+            rxSleepFor = null;
+        }
+        return true;
+    }
+
+    /**
+     * @return a fresh idle strategy for a thread that drives this stack itself ({@link #poll()} in a loop): it spins
+     *         briefly after a duty cycle that found nothing, then sleeps until frames arrive or the link's next
+     *         timer, as the poller thread does; without an AF_XDP socket it backs off and parks as Agrona's does.
+     */
+    public IdleStrategy newIdleStrategy()
+    {
+        return null != rxWait ? new LinkIdleStrategy(this) : new BackoffIdleStrategy();
+    }
+
+    /**
+     * For {@link LinkIdleStrategy}: take the lock and sleep until frames arrive (or park briefly when another thread
+     * already sleeps so).
+     */
+    void idleUntilFrames()
+    {
+        lock.lock();
+        try
+        {
+            if (sleepUntilFrames(null, RX_SLEEP_MAX_NS))
+            {
+                return;
+            }
+        }
+        finally
+        {
+            lock.unlock();
+        }
+        LockSupport.parkNanos(SELF_POLL_IDLE_NS);
+    }
+
+    /**
+     * {@code socket} was signalled (lock held): if its waiter sleeps until frames arrive, wake it, since the frames
+     * that concern it were taken by this thread.
+     */
+    void wakeSleeper(final XtsSocket socket)
+    {
+        if (rxSleeping && socket == rxSleepFor)
+        {
+            rxWait.ring();
+        }
     }
 
     /**
@@ -1006,7 +1136,14 @@ public final class XtsStack implements AutoCloseable
     {
         if (null != pollerThread)
         {
-            LockSupport.unpark(pollerThread);
+            if (rxSleeping)
+            {
+                rxWait.ring();
+            }
+            else
+            {
+                LockSupport.unpark(pollerThread);
+            }
         }
         else
         {

@@ -63,6 +63,7 @@ public final class XtsLink implements AutoCloseable
     private static final int ACK_EVERY = 32;
     /** ...or this long after the first unacknowledged one. */
     private static final long ACK_DELAY_NS = 20_000;
+    private static final long QUEUED_RECHECK_NS = 100_000;
     private static final int RECEIVE_ROUNDS = 8;
     /** Smallest send window after losses, in frames. */
     private static final int MIN_WINDOW = 16;
@@ -893,6 +894,53 @@ public final class XtsLink implements AutoCloseable
             }
         }
         return work + transport.flush();
+    }
+
+    /**
+     * The driving thread is about to sleep until a frame arrives: send the acknowledgement (and credit) it would
+     * otherwise send after {@code ACK_DELAY_NS}, so that no timer has to wake it for that, and say how long it may
+     * sleep before the link has something to do on its own (a retransmission, a heartbeat, a HELLO, the dead-peer
+     * check). Frames from the peer end the sleep earlier; they are the link's other reason to run.
+     *
+     * @param now current time in ns.
+     * @return nanoseconds until the link's next timer, at least 1; 0 when it has work now (run a cycle instead).
+     */
+    public long beforeSleep(final long now)
+    {
+        nowNs = now;
+        if (LinkState.UP == state && (ackDue || creditUpdateDue()))
+        {
+            sendControl(KIND_ACK, 0);
+            transport.flush();
+        }
+        long next;
+        if (LinkState.CONNECTING == state)
+        {
+            next = lastHelloNs + config.heartbeatIntervalNs();
+        }
+        else if (LinkState.UP == state)
+        {
+            if (-1 != building || heldCount > 0)
+            {
+                return 0;
+            }
+            next = Math.min(lastSentNs + config.heartbeatIntervalNs(), lastReceivedNs + config.deadTimeoutNs() + 1);
+            if (highWater != ackedSeq)
+            {
+                next = Math.min(next, lastProgressNs + retransmitTimeoutNs + 1);
+            }
+            if (serialBefore(sendCursor, nextSeq))
+            {
+                // Frames wait for the peer's credit (its frames wake the sleeper) or for room in the transport's
+                // queue (which no frame signals): look again soon.
+                next = Math.min(next, now + QUEUED_RECHECK_NS);
+            }
+        }
+        else
+        {
+            next = now + config.heartbeatIntervalNs();
+        }
+        return Math.max(1, next - now);
     }
 
     private void discard(final MemorySegment mem, final long frame, final int length)

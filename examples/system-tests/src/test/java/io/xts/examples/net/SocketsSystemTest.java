@@ -743,6 +743,38 @@ class SocketsSystemTest
         }
     }
 
+    @Test
+    @Order(15)
+    void ncDrivingTheLinkFromItsOwnThreadsStreamsByteExact() throws Exception
+    {
+        // --poll app: no poller thread. nc's two threads (standard input to the socket, the socket to standard
+        // output) drive the link themselves; while one sleeps until frames arrive on the AF_XDP socket, the other
+        // takes frames that concern it and must wake it.
+        final Path input = LOGS.resolve("app-poll.in");
+        writeRandom(input, 96L << 20);
+        final Path output = LOGS.resolve("app-poll.out");
+        try (ChildProcess socat = ChildProcess.start("socat-app-poll", LOGS, List.of("ip", "netns", "exec",
+            net.get("NS_PEER"), "socat", "TCP-LISTEN:9013,bind=" + net.get("IP_PEER") + ",reuseaddr", "EXEC:cat")))
+        {
+            awaitListening("NS_PEER", 9013);
+            final String command = "cat '" + input + "' | " + String.join(" ", xtsCommand("NS_APP", "nc",
+                "--iface", net.get("IF_APP"), "--poll", "app", net.get("IP_PEER"), "9013").stream()
+                .map(a -> "'" + a + "'").toList()) + " > '" + output + "'";
+            try (ChildProcess nc = ChildProcess.start(++children + "-nc-app-poll", LOGS, List.of("sh", "-c",
+                command)))
+            {
+                assertEquals(0, nc.awaitExit(Duration.ofSeconds(120)), nc.describe("nc exit"));
+            }
+            assertEquals(Files.size(input), Files.size(output), "bytes echoed back");
+            assertEquals(sha256(input), sha256(output), "SHA-256 of the stream echoed back");
+        }
+        finally
+        {
+            Files.deleteIfExists(input);
+            Files.deleteIfExists(output);
+        }
+    }
+
     // ---- helpers ----
 
     private static InetSocketAddress peer(final int port) throws IOException

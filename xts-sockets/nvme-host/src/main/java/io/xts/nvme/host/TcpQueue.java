@@ -18,7 +18,6 @@ import io.xts.nvme.Sqe;
 import io.xts.nvme.TermReqPdu;
 import io.xts.sockets.XtsSocket;
 import io.xts.sockets.XtsStack;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.io.IOException;
@@ -962,10 +961,9 @@ final class TcpQueue implements NvmeQueue, PduHandler
      */
     private void offloadLoop()
     {
-        // Driving the stack ourselves: spin briefly, then park for growing spans (data arrives every few
-        // microseconds under load; a park and its wake-up cost more than a short spin).
-        final IdleStrategy idle = new BackoffIdleStrategy(
-            64, 8, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
+        // Driving the stack ourselves: spin briefly (data arrives every few microseconds under load; a sleep and its
+        // wake-up cost more than a short spin), then sleep until frames arrive on the link.
+        final IdleStrategy idle = stack.newIdleStrategy();
         while (!closed && null == failure)
         {
             int work;
