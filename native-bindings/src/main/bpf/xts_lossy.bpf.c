@@ -20,6 +20,7 @@
 #include <linux/if_ether.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include "xts_peer.h"
 
 #define XTS_ETH_P 0x88B5
 #define XTS_PPM 1000000U
@@ -68,6 +69,8 @@ int xts_lossy(struct xdp_md *ctx)
 		return XDP_PASS;
 	if (eth->h_proto != bpf_htons(XTS_ETH_P))
 		return XDP_PASS;
+	if (xts_foreign_source(eth, ctx->rx_queue_index))
+		return XDP_DROP;
 	ppm = bpf_map_lookup_elem(&xts_loss_cfg, &key);
 	if (ppm && *ppm && bpf_get_prandom_u32() % XTS_PPM < *ppm) {
 		count(XTS_STAT_DROPPED);

@@ -11,12 +11,15 @@
  * Built twice by build.sh: section "xdp" (single buffer) and, with
  * -DXTS_FRAGS, section "xdp.frags" (multi-buffer aware, for AF_XDP XDP_USE_SG
  * and MTUs larger than one page). Only the Ethernet header is read, which is
- * always in the first (linear) buffer, so the same code serves both.
+ * always in the first (linear) buffer, so the same code serves both. XTS
+ * frames from a source other than the queue's learned peer are dropped and
+ * counted (xts_peer.h).
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include "xts_peer.h"
 
 #define XTS_ETH_P 0x88B5
 
@@ -42,6 +45,8 @@ int xts_steer(struct xdp_md *ctx)
 		return XDP_PASS;
 	if (eth->h_proto != bpf_htons(XTS_ETH_P))
 		return XDP_PASS;
+	if (xts_foreign_source(eth, ctx->rx_queue_index))
+		return XDP_DROP;
 	return bpf_redirect_map(&xsks_map, ctx->rx_queue_index, XDP_PASS);
 }
 

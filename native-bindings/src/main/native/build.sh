@@ -60,7 +60,8 @@ bpf_setup() {
   need_header bpf/bpf_helpers.h libbpf-dev -target bpf -I"/usr/include/$multiarch"
 }
 
-if stale "$bpf_out" "$bpf_src" "$self" || stale "$bpf_frags_out" "$bpf_src" "$self"; then
+bpf_peer_h=$basedir/src/main/bpf/xts_peer.h
+if stale "$bpf_out" "$bpf_src" "$bpf_peer_h" "$self" || stale "$bpf_frags_out" "$bpf_src" "$bpf_peer_h" "$self"; then
   bpf_setup
   echo "build.sh: clang -target bpf $bpf_src -> $bpf_out, $bpf_frags_out"
   clang "${bpf_flags[@]}" -c "$bpf_src" -o "$bpf_out.tmp"
@@ -71,7 +72,7 @@ else
   echo "build.sh: BPF objects up to date"
 fi
 
-if stale "$bpf_lossy_out" "$bpf_lossy_src" "$self"; then
+if stale "$bpf_lossy_out" "$bpf_lossy_src" "$bpf_peer_h" "$self"; then
   bpf_setup
   echo "build.sh: clang -target bpf $bpf_lossy_src -> $bpf_lossy_out"
   clang "${bpf_flags[@]}" -c "$bpf_lossy_src" -o "$bpf_lossy_out.tmp"

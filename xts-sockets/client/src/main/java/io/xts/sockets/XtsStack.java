@@ -534,10 +534,6 @@ public final class XtsStack implements AutoCloseable
             final long deadline = System.nanoTime() + timeout.toNanos();
             while (LinkState.UP != link.state())
             {
-                if (LinkState.FAILED == link.state())
-                {
-                    throw new IOException("XTS link on " + where + " failed: " + link.failure());
-                }
                 if (!awaitOnce(linkProgress, deadline))
                 {
                     final String why = null != link.failure() ? link.failure() :

@@ -87,6 +87,32 @@ public interface FrameTransport extends AutoCloseable
     /**
      * Release everything, exactly once.
      */
+    /**
+     * The link learned its peer at the handshake: from now on only {@code mac} may send on this transport. A
+     * transport that can filter below the link (the XDP program's peer map) does so; the default does nothing, the
+     * link checks every frame's source itself as well.
+     *
+     * @param mac the peer's MAC in the low 48 bits.
+     */
+    default void trustOnly(final long mac)
+    {
+    }
+
+    /**
+     * The link is down and connecting again: anyone may answer its HELLO.
+     */
+    default void trustAnyone()
+    {
+    }
+
+    /**
+     * @return frames dropped below the link for coming from another source than the learned peer.
+     */
+    default long foreignDrops()
+    {
+        return 0;
+    }
+
     @Override
     void close();
 

@@ -41,6 +41,8 @@ public final class LinkCounters implements AutoCloseable
     final AtomicCounter linkUps;
     final AtomicCounter linkDowns;
     final AtomicCounter handshakeRefusals;
+    final AtomicCounter foreignFrames;
+    final AtomicCounter xdpForeignDrops;
     final AtomicCounter unknownMessages;
     final AtomicCounter undeliverable;
     private final AtomicCounter[] malformed;
@@ -72,6 +74,8 @@ public final class LinkCounters implements AutoCloseable
         linkUps = counters.newCounter("link " + name + " link-ups", TYPE_ID);
         linkDowns = counters.newCounter("link " + name + " link-downs", TYPE_ID);
         handshakeRefusals = counters.newCounter("link " + name + " handshake-refusals", TYPE_ID);
+        foreignFrames = counters.newCounter("link " + name + " foreign-frames", TYPE_ID);
+        xdpForeignDrops = counters.newCounter("link " + name + " xdp-foreign-drops", TYPE_ID);
         unknownMessages = counters.newCounter("link " + name + " unknown-messages", TYPE_ID);
         undeliverable = counters.newCounter("link " + name + " messages-undeliverable", TYPE_ID);
         final MalformedReason[] reasons = MalformedReason.values();
@@ -190,6 +194,24 @@ public final class LinkCounters implements AutoCloseable
         return handshakeRefusals.get();
     }
 
+    /** @return frames dropped for coming from another source than the learned peer (by the link itself). */
+    public long foreignFrames()
+    {
+        return foreignFrames.get();
+    }
+
+    /** @return frames the XDP program dropped for coming from another source (read about once a heartbeat). */
+    public long xdpForeignDrops()
+    {
+        return xdpForeignDrops.get();
+    }
+
+    /** @return times the link went down after being up. */
+    public long linkDowns()
+    {
+        return linkDowns.get();
+    }
+
     /** @return heartbeats sent. */
     public long heartbeatsSent()
     {
@@ -202,7 +224,7 @@ public final class LinkCounters implements AutoCloseable
         for (final AtomicCounter c : new AtomicCounter[] {framesSent, framesReceived, bytesSent, bytesReceived,
             messagesSent, messagesReceived, creditStalls, txFrameStalls, windowStalls, windowReductions, retransmits,
             retransmitTimeouts, gapNaks, duplicates, outOfOrder, heartbeatsSent, deadPeers, epochChanges, linkUps,
-            linkDowns, handshakeRefusals, unknownMessages, undeliverable})
+            linkDowns, handshakeRefusals, foreignFrames, xdpForeignDrops, unknownMessages, undeliverable})
         {
             c.close();
         }

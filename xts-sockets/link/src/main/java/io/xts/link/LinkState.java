@@ -1,7 +1,8 @@
 package io.xts.link;
 
 /**
- * Where an XTS link end is in its life.
+ * Where an XTS link end is in its life. Nothing from the wire ends a link for good: a refused handshake leaves it
+ * connecting (the refusal is its failure text), a lost peer brings it back to connecting; only its owner closes it.
  */
 public enum LinkState
 {
@@ -9,8 +10,6 @@ public enum LinkState
     CONNECTING,
     /** Handshake done: DATA flows. */
     UP,
-    /** Refused for good (no common version); needs a new link. */
-    FAILED,
     /** Closed by its owner. */
     CLOSED
 }

@@ -2,6 +2,7 @@ package io.xts.link;
 
 import io.xts.xsk.CompletionRing;
 import io.xts.xsk.FillRing;
+import io.xts.xsk.PeerFilter;
 import io.xts.xsk.RxRing;
 import io.xts.xsk.TxRing;
 import io.xts.xsk.Umem;
@@ -39,6 +40,8 @@ public final class XskFrameTransport implements FrameTransport
     private static final byte RX_POSTED = 4;
     private static final byte RX_HELD = 5;
 
+    /** Filters by source in the XDP program once the link learned its peer; null: the link alone checks. */
+    private PeerFilter peerFilter;
     private final XskSocket socket;
     private final Umem umem;
     private final MemorySegment area;
@@ -379,6 +382,42 @@ public final class XskFrameTransport implements FrameTransport
     /**
      * Close the socket, then the UMEM, exactly once. The XDP program stays attached: its owner detaches it.
      */
+    /**
+     * Filter XTS frames by source in the XDP program from now on (the endpoint sets this when its program has the
+     * peer maps).
+     *
+     * @param filter the program's peer filter for this socket's queue.
+     */
+    public void usePeerFilter(final PeerFilter filter)
+    {
+        peerFilter = Objects.requireNonNull(filter, "filter");
+        filter.trustOnly(0);
+    }
+
+    @Override
+    public void trustOnly(final long mac)
+    {
+        if (null != peerFilter)
+        {
+            peerFilter.trustOnly(mac);
+        }
+    }
+
+    @Override
+    public void trustAnyone()
+    {
+        if (null != peerFilter)
+        {
+            peerFilter.trustOnly(0);
+        }
+    }
+
+    @Override
+    public long foreignDrops()
+    {
+        return null == peerFilter ? 0 : peerFilter.foreignDrops();
+    }
+
     @Override
     public void close()
     {

@@ -3,6 +3,7 @@ package io.xts.link;
 import io.xts.xsk.AttachMode;
 import io.xts.xsk.BindMode;
 import io.xts.xsk.LossyProgram;
+import io.xts.xsk.PeerFilter;
 import io.xts.xsk.MacAddress;
 import io.xts.xsk.Umem;
 import io.xts.xsk.XdpProgram;
@@ -163,6 +164,7 @@ public final class XskLinkEndpoint implements AutoCloseable
             // Frames must fit the interface's MTU: a veth silently drops anything longer.
             final int maxFrame = Math.min(umem.config().maxPacket(), mtu + ETHERNET_HEADER);
             transport = new XskFrameTransport(socket, umem, config.frames() - rxFrames, rxFrames, maxFrame);
+            transport.usePeerFilter(new PeerFilter(program, config.queue()));
             socket.registerWith(program);
             return new XskLinkEndpoint(config, attached, lossy, umem, socket, transport, mtu, mac);
         }

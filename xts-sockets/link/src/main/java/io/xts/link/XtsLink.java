@@ -91,6 +91,14 @@ public final class XtsLink implements AutoCloseable
 
     private LinkState state = LinkState.CONNECTING;
     private int peerEpoch;
+    /** Where frames go: broadcast (the config's) until the handshake names the peer, then the peer's MAC. */
+    private long dstMac;
+    /** The peer's MAC, learned from the HELLO that brought the link up; valid while {@link #peerLearned}. */
+    private long peerMac;
+    private boolean peerLearned;
+    /** When this link last answered a HELLO it cannot accept with a refusal (refusals are rate-limited). */
+    private long lastRefusalNs;
+    private long lastFilterReadNs;
     private int version;
     private int maxFrame;
     private String failure;
@@ -191,6 +199,7 @@ public final class XtsLink implements AutoCloseable
         this.counters = counters;
         this.memory = transport.memory();
         this.epoch = epoch;
+        this.dstMac = config.dstMac();
         this.receiveCapacity = transport.receiveCapacity();
         if (receiveCapacity <= config.creditReserve())
         {
@@ -234,6 +243,22 @@ public final class XtsLink implements AutoCloseable
     public int peerEpoch()
     {
         return peerEpoch;
+    }
+
+    /**
+     * @return whether the handshake named the peer: from then until the link goes down only its frames count.
+     */
+    public boolean peerLearned()
+    {
+        return peerLearned;
+    }
+
+    /**
+     * @return the peer's MAC (low 48 bits) learned at the handshake, while {@link #peerLearned()}.
+     */
+    public long peerMac()
+    {
+        return peerMac;
     }
 
     /**
@@ -542,7 +567,7 @@ public final class XtsLink implements AutoCloseable
             }
             left -= n;
             tx.wrap(memory, frame, frameLength).writeHeader(
-                config.dstMac(), config.srcMac(), KIND_DATA, 0, 0, epoch, nextSeq, nextExpected, grantLimit());
+                dstMac, config.srcMac(), KIND_DATA, 0, 0, epoch, nextSeq, nextExpected, grantLimit());
             writer.wrap(memory, frame, frameLength);
             // The body is in place already: the claim rewrites only the message header and padding after it.
             writer.claim(bulkType, bulkStreamId, n);
@@ -627,7 +652,7 @@ public final class XtsLink implements AutoCloseable
         }
         final int frameLength = Math.min(maxFrame, transport.maxFrameLength());
         tx.wrap(memory, frame, frameLength).writeHeader(
-            config.dstMac(), config.srcMac(), KIND_DATA, 0, 0, epoch, nextSeq, nextExpected, grantLimit());
+            dstMac, config.srcMac(), KIND_DATA, 0, 0, epoch, nextSeq, nextExpected, grantLimit());
         writer.wrap(memory, frame, frameLength);
         // The body is in place already: the claim writes only the message header and the padding after it.
         writer.claim(type, streamId, length);
@@ -703,7 +728,7 @@ public final class XtsLink implements AutoCloseable
         buildingMessages = 0;
         final int frameLength = Math.min(maxFrame, transport.maxFrameLength());
         tx.wrap(memory, frame, frameLength).writeHeader(
-            config.dstMac(), config.srcMac(), KIND_DATA, 0, 0, epoch, nextSeq, nextExpected, grantLimit());
+            dstMac, config.srcMac(), KIND_DATA, 0, 0, epoch, nextSeq, nextExpected, grantLimit());
         writer.wrap(memory, frame, frameLength);
         return true;
     }
@@ -831,7 +856,7 @@ public final class XtsLink implements AutoCloseable
     public int doWork(final long now, final boolean deferAcks)
     {
         nowNs = now;
-        if (LinkState.CLOSED == state || LinkState.FAILED == state)
+        if (LinkState.CLOSED == state)
         {
             return transport.receive(this::discard, RECEIVE_BATCH) + transport.flush();
         }
@@ -884,6 +909,12 @@ public final class XtsLink implements AutoCloseable
                 sendControl(KIND_ACK, 0);
                 counters.heartbeatsSent.incrementRelease();
                 work++;
+            }
+            if (peerLearned && now - lastFilterReadNs >= config.heartbeatIntervalNs())
+            {
+                // One map lookup a heartbeat: what the XDP program dropped below us shows in the link's counters.
+                lastFilterReadNs = now;
+                counters.xdpForeignDrops.setRelease(transport.foreignDrops());
             }
             if (now - lastReceivedNs > config.deadTimeoutNs())
             {
@@ -1027,7 +1058,7 @@ public final class XtsLink implements AutoCloseable
         }
         final int length = FRAME_OVERHEAD + HELLO_LENGTH;
         tx.wrap(memory, frame, length).writeHeader(
-            config.dstMac(), config.srcMac(), KIND_HELLO, LinkState.UP == state ? FLAG_UP : 0, HELLO_LENGTH, epoch,
+            dstMac, config.srcMac(), KIND_HELLO, LinkState.UP == state ? FLAG_UP : 0, HELLO_LENGTH, epoch,
             nextSeq, nextExpected, grantLimit());
         hello.wrap(memory, frame + FRAME_OVERHEAD, HELLO_LENGTH)
             .minVersion(config.minVersion())
@@ -1052,13 +1083,18 @@ public final class XtsLink implements AutoCloseable
             return;
         }
         tx.wrap(memory, frame, FRAME_OVERHEAD).writeHeader(
-            config.dstMac(), config.srcMac(), kind, flags, 0, epoch, nextSeq, nextExpected, grantLimit());
+            dstMac, config.srcMac(), kind, flags, 0, epoch, nextSeq, nextExpected, grantLimit());
         transmit(frame, FRAME_OVERHEAD);
         transport.release(frame);
         ackSent();
     }
 
     private void sendReset(final int reason, final String text)
+    {
+        sendReset(reason, text, dstMac);
+    }
+
+    private void sendReset(final int reason, final String text, final long to)
     {
         final long frame = transport.acquire();
         if (-1 == frame)
@@ -1068,7 +1104,7 @@ public final class XtsLink implements AutoCloseable
         final int max = transport.maxFrameLength() - FRAME_OVERHEAD;
         final int payload = reset.wrap(memory, frame + FRAME_OVERHEAD, max).encode(reason, text);
         tx.wrap(memory, frame, FRAME_OVERHEAD + payload).writeHeader(
-            config.dstMac(), config.srcMac(), KIND_RESET, 0, payload, epoch, nextSeq, nextExpected, grantedLimit);
+            to, config.srcMac(), KIND_RESET, 0, payload, epoch, nextSeq, nextExpected, grantedLimit);
         transmit(frame, FRAME_OVERHEAD + payload);
         transport.release(frame);
     }
@@ -1085,6 +1121,14 @@ public final class XtsLink implements AutoCloseable
             return;
         }
         rx.wrap(mem, frame, length);
+        if (peerLearned && rx.srcMac() != peerMac)
+        {
+            // Only the peer the handshake named may speak on this link, HELLO and RESET included: anyone else on
+            // the segment could otherwise tear it down or take it over.
+            counters.foreignFrames.incrementRelease();
+            transport.recycle(frame);
+            return;
+        }
         final int kind = rx.kind();
         final int frameEpoch = rx.epoch();
         switch (kind)
@@ -1129,11 +1173,20 @@ public final class XtsLink implements AutoCloseable
         final int agreed = Math.min(peerMax, config.maxVersion());
         if (agreed < Math.max(peerMin, config.minVersion()))
         {
+            // Refused, counted, and answered at most once per heartbeat interval; the link itself stays as it was
+            // (ready for a peer it can talk to, or up with the one it has): a HELLO from the wire never stops it.
             counters.handshakeRefusals.incrementRelease();
             final String text = "handshake refused: peer speaks versions " + peerMin + ".." + peerMax +
                 ", we speak " + config.minVersion() + ".." + config.maxVersion();
-            sendReset(RESET_VERSION_MISMATCH, text);
-            fail(text);
+            if (LinkState.UP != state)
+            {
+                failure = text;
+            }
+            if (nowNs - lastRefusalNs >= config.heartbeatIntervalNs() || 0 == lastRefusalNs)
+            {
+                lastRefusalNs = nowNs;
+                sendReset(RESET_VERSION_MISMATCH, text, rx.srcMac());
+            }
             return;
         }
         if (LinkState.UP == state)
@@ -1161,11 +1214,17 @@ public final class XtsLink implements AutoCloseable
         }
         lastReceivedNs = nowNs;
         peerEpoch = frameEpoch;
+        peerMac = rx.srcMac();
         version = agreed;
         maxFrame = Math.min(peerMaxFrame, transport.maxFrameLength());
         peerLimit = initialCredits;
         if (echoed == epoch)
         {
+            // The peer answered our epoch: it is the one we talk to from now on, by unicast, and the only source
+            // this link (and the XDP program below it) accepts until the link goes down.
+            peerLearned = true;
+            dstMac = peerMac;
+            transport.trustOnly(peerMac);
             state = LinkState.UP;
             failure = null;
             lastProgressNs = nowNs;
@@ -1194,8 +1253,13 @@ public final class XtsLink implements AutoCloseable
         }
         if (RESET_VERSION_MISMATCH == reason)
         {
+            // Not terminal: before the handshake anyone could have sent it. Say why in the failure text (a caller
+            // waiting for the link reports it) and keep offering the handshake.
             counters.handshakeRefusals.incrementRelease();
-            fail("peer refused the handshake: " + text);
+            if (LinkState.UP != state)
+            {
+                failure = "peer refused the handshake: " + text;
+            }
         }
         else if (LinkState.UP == state)
         {
@@ -1440,19 +1504,6 @@ public final class XtsLink implements AutoCloseable
         listener.onLinkDown(reason);
     }
 
-    private void fail(final String reason)
-    {
-        final boolean wasUp = LinkState.UP == state;
-        failEverything();
-        state = LinkState.FAILED;
-        failure = reason;
-        if (wasUp)
-        {
-            counters.linkDowns.incrementRelease();
-        }
-        listener.onLinkDown(reason);
-    }
-
     private void failEverything()
     {
         for (int s = ackedSeq; s != nextSeq; s++)
@@ -1472,6 +1523,12 @@ public final class XtsLink implements AutoCloseable
         }
         heldDelivered = 0;
         peerEpoch = 0;
+        if (peerLearned)
+        {
+            peerLearned = false;
+            dstMac = config.dstMac();
+            transport.trustAnyone();
+        }
         resetSequenceState();
     }
 

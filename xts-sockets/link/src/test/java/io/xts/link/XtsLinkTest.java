@@ -37,6 +37,8 @@ class XtsLinkTest
     static final int TX_FRAMES = 512;
     static final int RX_FRAMES = 256;
     static final long MS = 1_000_000L;
+    /** b's MAC: frames injected as b's carry it, or the link drops them as foreign once it has learned b. */
+    static final long B_MAC = 0x02_00_00_00_00_02L;
 
     private final Arena arena = Arena.ofConfined();
     private InProcessTransport ta;
@@ -131,6 +133,12 @@ class XtsLinkTest
         }
     }
 
+    /** b's end: its own MAC, as two hosts on a segment have. */
+    private static LinkConfig bConfig()
+    {
+        return LinkConfig.defaults().macs(B_MAC, 0xFF_FF_FF_FF_FF_FFL);
+    }
+
     @BeforeEach
     void setUp()
     {
@@ -142,7 +150,7 @@ class XtsLinkTest
         ra = new Recorder();
         rb = new Recorder();
         a = new XtsLink(ta, LinkConfig.defaults(), ra, new LinkCounters(countersManager, "a"), now, 0x0A);
-        b = new XtsLink(tb, LinkConfig.defaults(), rb, new LinkCounters(countersManager, "b"), now, 0x0B);
+        b = new XtsLink(tb, bConfig(), rb, new LinkCounters(countersManager, "b"), now, 0x0B);
         ra.link = a;
         rb.link = b;
     }
@@ -458,21 +466,81 @@ class XtsLinkTest
     }
 
     @Test
-    void shouldRefuseAHandshakeWithNoCommonVersion()
+    void shouldRefuseAHandshakeWithNoCommonVersionAndStayReadyForAGoodOne()
     {
-        b = new XtsLink(tb, LinkConfig.defaults().versions(2, 3), rb, new LinkCounters(countersManager, "b2"),
+        b = new XtsLink(tb, bConfig().versions(2, 3), rb, new LinkCounters(countersManager, "b2"),
             now, 0x0C);
         run(10, 1000);
-        assertEquals(LinkState.FAILED, a.state());
-        assertNotNull(a.failure());
-        // Whichever side refuses first, both report both version ranges.
+        // Refused on both sides, counted, said why; neither end is finished by it.
+        assertEquals(LinkState.CONNECTING, a.state());
+        assertEquals(LinkState.CONNECTING, b.state());
         for (final String failure : new String[] {a.failure(), b.failure()})
         {
+            assertNotNull(failure);
             assertTrue(failure.contains("handshake refused") && failure.contains("1..1") &&
                 failure.contains("2..3"), failure);
         }
         assertTrue(a.counters().handshakeRefusals() >= 1);
-        assertFalse(a.offer(XtsFrameDescriptor.TYPE_STREAM_DATA, 1, body, 0, 8), "a failed link takes nothing");
+        assertFalse(a.offer(XtsFrameDescriptor.TYPE_STREAM_DATA, 1, body, 0, 8), "a link not up takes nothing");
+        // Many bad HELLOs get few answers: at most one refusal per heartbeat interval.
+        final long resetsBefore = ta.framesSent();
+        for (int i = 0; i < 200; i++)
+        {
+            now += 1000;
+            b.doWork(now);
+            a.doWork(now);
+        }
+        assertTrue(ta.framesSent() - resetsBefore <= 4, "frames a sent in 0.2 ms of bad HELLOs: " +
+            (ta.framesSent() - resetsBefore));
+        // A peer that speaks our version brings the link up.
+        b = new XtsLink(tb, bConfig(), rb, new LinkCounters(countersManager, "b4"), now, 0x0E);
+        tb.receive((m, f, l) -> tb.recycle(f), 1000);
+        run(2000, 100 * MS / 100);
+        assertEquals(LinkState.UP, a.state(), "a up with a peer it can talk to");
+        assertEquals(0x0E, a.peerEpoch());
+    }
+
+    @Test
+    void shouldListenOnlyToTheLearnedPeerOnceUp()
+    {
+        up();
+        assertTrue(a.peerLearned());
+        assertEquals(0x02_00_00_00_00_02L, a.peerMac(), "b's MAC, learned from its HELLO");
+        // An intruder on the same segment: its own MAC, a new epoch, HELLOs and a RESET sent to a.
+        final XtsLink intruder = new XtsLink(tb, bConfig().macs(0x02_00_00_00_00_66L,
+            0xFF_FF_FF_FF_FF_FFL), new Recorder(), new LinkCounters(countersManager, "x"), now, 0x66);
+        for (int i = 0; i < 20; i++)
+        {
+            now += 100 * MS;
+            intruder.doWork(now);
+            a.doWork(now);
+            b.doWork(now);
+        }
+        intruder.close();
+        a.doWork(now);
+        assertEquals(LinkState.UP, a.state(), "still up with b");
+        assertEquals(0x0B, a.peerEpoch());
+        assertEquals(0, a.counters().epochChanges());
+        assertTrue(a.counters().foreignFrames() >= 20, "intruder's frames dropped: " + a.counters().foreignFrames());
+        assertTrue(ra.downs.isEmpty(), ra.downs.toString());
+        stream(1000, 100_000);
+        assertInOrder(1000);
+    }
+
+    @Test
+    void shouldSendToThePeerItselfOnceUp()
+    {
+        final long[] lastDst = {0};
+        ta.tap((mem, frame, len) ->
+        {
+            lastDst[0] = new XtsFrameFlyweight().wrap(mem, frame, len).dstMac();
+            return InProcessTransport.Tap.PASS;
+        });
+        run(1, 1000);
+        assertEquals(0xFF_FF_FF_FF_FF_FFL, lastDst[0], "HELLO before the peer is known: broadcast");
+        up();
+        stream(10, 10_000);
+        assertEquals(0x02_00_00_00_00_02L, lastDst[0], "after the handshake: unicast to b");
     }
 
     @Test
@@ -491,7 +559,7 @@ class XtsLinkTest
         assertTrue(a.unacknowledged() > 0, "frames in flight");
         // b restarts: a new link, a new epoch, on the same transport.
         final Recorder fresh = new Recorder();
-        b = new XtsLink(tb, LinkConfig.defaults(), fresh, new LinkCounters(countersManager, "b3"), now, 0x0D);
+        b = new XtsLink(tb, bConfig(), fresh, new LinkCounters(countersManager, "b3"), now, 0x0D);
         tb.receive((m, f, l) -> tb.recycle(f), 1000);
         run(20, 1000);
         assertEquals(1, a.counters().epochChanges());
@@ -537,27 +605,27 @@ class XtsLinkTest
         // truncated header
         inject(10, frame -> { });
         // length past the frame
-        inject(FRAME_OVERHEAD, frame -> f.wrap(m, frame, FRAME_OVERHEAD).writeHeader(1, 2, KIND_DATA, 0, 100,
+        inject(FRAME_OVERHEAD, frame -> f.wrap(m, frame, FRAME_OVERHEAD).writeHeader(1, B_MAC, KIND_DATA, 0, 100,
             b.epoch(), 0, 0, 0));
         // unknown kind
-        inject(FRAME_OVERHEAD, frame -> f.wrap(m, frame, FRAME_OVERHEAD).writeHeader(1, 2, 9, 0, 0, b.epoch(), 0,
+        inject(FRAME_OVERHEAD, frame -> f.wrap(m, frame, FRAME_OVERHEAD).writeHeader(1, B_MAC, 9, 0, 0, b.epoch(), 0,
             0, 0));
         // wrong version
-        inject(FRAME_OVERHEAD, frame -> f.wrap(m, frame, FRAME_OVERHEAD).writeHeader(1, 2, KIND_DATA, 0, 0,
+        inject(FRAME_OVERHEAD, frame -> f.wrap(m, frame, FRAME_OVERHEAD).writeHeader(1, B_MAC, KIND_DATA, 0, 0,
             b.epoch(), 0, 0, 0).version(7));
         // wrong ethertype
-        inject(FRAME_OVERHEAD, frame -> f.wrap(m, frame, FRAME_OVERHEAD).writeHeader(1, 2, KIND_DATA, 0, 0,
+        inject(FRAME_OVERHEAD, frame -> f.wrap(m, frame, FRAME_OVERHEAD).writeHeader(1, B_MAC, KIND_DATA, 0, 0,
             b.epoch(), 0, 0, 0).ethertype(0x0800));
         // bad sequence: far beyond the granted credit
         inject(FRAME_OVERHEAD + 8, frame ->
         {
-            f.wrap(m, frame, FRAME_OVERHEAD + 8).writeHeader(1, 2, KIND_DATA, 0, 8, b.epoch(), 5_000_000, 0, 0);
+            f.wrap(m, frame, FRAME_OVERHEAD + 8).writeHeader(1, B_MAC, KIND_DATA, 0, 8, b.epoch(), 5_000_000, 0, 0);
             m.set(XtsFrameDescriptor.BIG_ENDIAN_SHORT, frame + FRAME_OVERHEAD,
                 (short)XtsFrameDescriptor.TYPE_STREAM_DATA);
         });
         // stale epoch
-        inject(FRAME_OVERHEAD, frame -> f.wrap(m, frame, FRAME_OVERHEAD).writeHeader(1, 2, XtsFrameDescriptor.KIND_ACK,
-            0, 0, 0x1234, 0, 0, 0));
+        inject(FRAME_OVERHEAD, frame -> f.wrap(m, frame, FRAME_OVERHEAD).writeHeader(1, B_MAC,
+            XtsFrameDescriptor.KIND_ACK, 0, 0, 0x1234, 0, 0, 0));
         final LinkCounters c = a.counters();
         assertEquals(1, c.malformedCount(MalformedReason.TRUNCATED));
         assertEquals(1, c.malformedCount(MalformedReason.LENGTH_PAST_FRAME));

@@ -775,6 +775,71 @@ class SocketsSystemTest
         }
     }
 
+    @Test
+    @Order(16)
+    void anIntruderOnTheSegmentIsDroppedAndTheLinkStaysUp() throws Exception
+    {
+        try (ChildProcess socat = ChildProcess.start("socat-trust", LOGS, List.of("ip", "netns", "exec",
+            net.get("NS_PEER"), "socat", "TCP-LISTEN:9014,bind=" + net.get("IP_PEER") + ",reuseaddr", "EXEC:cat"));
+            XtsStack stack = openStack(1 << 20))
+        {
+            awaitListening("NS_PEER", 9014);
+            final XtsSocket socket = stack.connect(peer(9014), Duration.ofSeconds(5));
+            socket.setSoTimeout(20_000);
+            echoOnce(socket, "before the intruder\n");
+            final long epochChangesBefore = counter("epoch-changes");
+            // Another host on the app's segment (a spoofed source MAC) sends HELLOs of a new epoch and RESETs to
+            // the proxy: what it would take to tear the link down or take it over.
+            final String intruder = """
+                import os, socket, struct, sys
+                s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+                s.bind((sys.argv[1], 0))
+                src = bytes.fromhex('020000000066')
+                def frame(kind, payload):
+                    header = struct.pack('>BBHHHIIII', 1, kind, 0, len(payload), 0, 0x6666, 0, 0, 0)
+                    return b'\\xff' * 6 + src + b'\\x88\\xb5' + header + payload
+                hello = struct.pack('>HHIHHIII', 1, 1, 0, 3520, 0, 64, 100, 500)
+                reset = struct.pack('>HH', 2, 8) + b'intruder'
+                for _ in range(50):
+                    s.send(frame(1, hello))
+                    s.send(frame(4, reset))
+                """;
+            final Path script = LOGS.resolve("intruder.py");
+            Files.writeString(script, intruder);
+            try (ChildProcess sender = ChildProcess.start(++children + "-intruder", LOGS, List.of("ip", "netns",
+                "exec", net.get("NS_APP"), "python3", script.toString(), net.get("IF_APP"))))
+            {
+                assertEquals(0, sender.awaitExit(Duration.ofSeconds(30)), sender.describe("intruder exit"));
+            }
+            // Dropped in XDP below the proxy's link, counted there (read into the link's counters each heartbeat).
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (counter("xdp-foreign-drops") < 100 && System.nanoTime() - deadline < 0)
+            {
+                Thread.sleep(20);
+            }
+            assertEquals(100, counter("xdp-foreign-drops"), "the intruder's frames dropped by the proxy's program");
+            assertEquals(epochChangesBefore, counter("epoch-changes"), "no epoch change at the proxy");
+            assertEquals(0, stack.linkCounters().linkDowns(), "the app's link never went down");
+            echoOnce(socket, "after the intruder\n");
+            socket.close();
+        }
+    }
+
+    private static void echoOnce(final XtsSocket socket, final String text) throws IOException
+    {
+        final byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+        socket.write(ByteBuffer.wrap(bytes));
+        final ByteBuffer back = ByteBuffer.allocate(bytes.length);
+        while (back.hasRemaining())
+        {
+            if (socket.read(back) < 0)
+            {
+                fail("the echo ended early");
+            }
+        }
+        assertArrayEquals(bytes, back.array(), "echoed");
+    }
+
     // ---- helpers ----
 
     private static InetSocketAddress peer(final int port) throws IOException

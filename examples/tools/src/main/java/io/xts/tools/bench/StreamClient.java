@@ -10,6 +10,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -33,7 +35,8 @@ import java.util.concurrent.Callable;
  * from /proc/self/stat, so the XTS poller thread counts), per GB moved, with the context switches of all its threads
  * and, through XTS, the link frames and TX kicks per GB. Through XTS it uses the copying API ({@code --api copy}) or
  * the in-place one ({@code --api inplace}: {@link XtsSocket#receive} and {@link XtsSocket#claim}). Set-up (JVM start,
- * link handshake) is outside the measured window, the same for every mode.
+ * link handshake) and a warm-up of the same transfer ({@code --warmup}, 2 s, so the JIT is done) are outside the
+ * measured window, the same for every mode. {@code io_thread_cpu_s} is the reading or writing thread's own share.
  */
 @Command(name = "stream-client", mixinStandardHelpOptions = true,
     description = {"Stream to a sink or from a source for a fixed time, through XTS or kernel TCP; print Gbit/s and",
@@ -63,6 +66,10 @@ public final class StreamClient implements Callable<Integer>
         description = "bytes per application write or read (default ${DEFAULT-VALUE})")
     int ioSize;
 
+    @Option(names = "--warmup", defaultValue = "2",
+        description = "seconds of the same transfer before the measured window (default ${DEFAULT-VALUE})")
+    double warmup;
+
     @Option(names = "--mark-window", description = {"print 'xts-window start' and 'xts-window end' on stderr at the "
         + "edges of the measured window, the end with this process's context switches over it (scripts/bench-stream "
         + "samples the app host's other counters there)"})
@@ -74,6 +81,8 @@ public final class StreamClient implements Callable<Integer>
             "--write-size bytes in a TX frame and commit). Neither touches the payload bytes: the copying mode " +
             "moves a buffer it never fills, the in-place mode hands frames over or sends them as claimed"})
     String api;
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     /** Bytes the in-place handler was handed. */
     private long inPlaceBytes;
@@ -94,9 +103,9 @@ public final class StreamClient implements Callable<Integer>
         {
             throw new IllegalArgumentException("--api must be copy, or inplace with --mode xts; got '" + api + "'");
         }
-        if (ioSize <= 0 || duration <= 0)
+        if (ioSize <= 0 || duration <= 0 || warmup < 0)
         {
-            throw new IllegalArgumentException("--write-size and --duration must be positive");
+            throw new IllegalArgumentException("--write-size and --duration must be positive, --warmup not negative");
         }
         final int colon = target.lastIndexOf(':');
         if (colon <= 0)
@@ -125,17 +134,52 @@ public final class StreamClient implements Callable<Integer>
     {
         final ByteBuffer buffer = ByteBuffer.allocateDirect(ioSize);
         final boolean send = "tx".equals(direction);
+        final XtsSocket inPlace = "inplace".equals(api) ? (XtsSocket)channel : null;
+        // Warm up outside the window: a long-running application has its code compiled; the JIT's threads would
+        // otherwise be charged to the first seconds of the measured transfer, for both modes alike.
+        transfer(channel, inPlace, buffer, send, System.nanoTime() + (long)(warmup * 1e9));
         final WindowMarks marks = new WindowMarks(markWindow, System.err);
         marks.start();
-        final XtsSocket inPlace = "inplace".equals(api) ? (XtsSocket)channel : null;
         final long[] linkBefore = linkCounts();
         final long[] switchesBefore = contextSwitches();
         final long[] before = cpuTicks();
+        final long ioThreadBefore = THREADS.getCurrentThreadCpuTime();
         final long start = System.nanoTime();
-        final long end = start + (long)(duration * 1e9);
+        final long bytes = transfer(channel, inPlace, buffer, send, start + (long)(duration * 1e9));
+        final long now = System.nanoTime();
+        final long ioThreadNs = THREADS.getCurrentThreadCpuTime() - ioThreadBefore;
+        final long[] after = cpuTicks();
+        marks.end();
+        final long[] switchesAfter = contextSwitches();
+        final long[] linkAfter = linkCounts();
+        final double seconds = (now - start) / 1e9;
+        final double user = (after[0] - before[0]) / CLOCK_TICKS;
+        final double sys = (after[1] - before[1]) / CLOCK_TICKS;
+        final double cpu = user + sys;
+        final double gb = bytes / 1e9;
+        final double perGb = gb > 0 ? 1 / gb : 0;
+        System.out.printf(Locale.ROOT, "stream-client mode=%s api=%s direction=%s bytes=%d seconds=%.3f gbps=%.3f " +
+            "cpu_s=%.2f cpu_s_per_gb=%.4f user_s=%.2f sys_s=%.2f vcsw_per_gb=%.0f ivcsw_per_gb=%.0f " +
+            "link_frames_sent_per_gb=%.0f link_frames_received_per_gb=%.0f tx_kicks_per_gb=%.0f " +
+            "rx_wakeups_per_gb=%.0f io_thread_cpu_s=%.2f%n", mode, api, direction, bytes, seconds,
+            bytes * 8 / seconds / 1e9, cpu, cpu * perGb, user, sys,
+            (switchesAfter[0] - switchesBefore[0]) * perGb, (switchesAfter[1] - switchesBefore[1]) * perGb,
+            (linkAfter[0] - linkBefore[0]) * perGb, (linkAfter[1] - linkBefore[1]) * perGb,
+            (linkAfter[2] - linkBefore[2]) * perGb, (linkAfter[3] - linkBefore[3]) * perGb, ioThreadNs / 1e9);
+        return 0;
+    }
+
+    /**
+     * Send or receive until {@code endNs}.
+     *
+     * @return bytes moved.
+     */
+    private long transfer(
+        final ByteChannel channel, final XtsSocket inPlace, final ByteBuffer buffer, final boolean send,
+        final long endNs) throws IOException
+    {
         long bytes = 0;
-        long now = start;
-        while (now - end < 0)
+        while (System.nanoTime() - endNs < 0)
         {
             final int n;
             if (null != inPlace)
@@ -152,31 +196,12 @@ public final class StreamClient implements Callable<Integer>
                 throw new IOException("the source ended the stream after " + bytes + " bytes");
             }
             bytes += n;
-            now = System.nanoTime();
         }
         if (null != inPlace && send)
         {
             inPlace.flush();
         }
-        final long[] after = cpuTicks();
-        marks.end();
-        final long[] switchesAfter = contextSwitches();
-        final long[] linkAfter = linkCounts();
-        final double seconds = (now - start) / 1e9;
-        final double user = (after[0] - before[0]) / CLOCK_TICKS;
-        final double sys = (after[1] - before[1]) / CLOCK_TICKS;
-        final double cpu = user + sys;
-        final double gb = bytes / 1e9;
-        final double perGb = gb > 0 ? 1 / gb : 0;
-        System.out.printf(Locale.ROOT, "stream-client mode=%s api=%s direction=%s bytes=%d seconds=%.3f gbps=%.3f " +
-            "cpu_s=%.2f cpu_s_per_gb=%.4f user_s=%.2f sys_s=%.2f vcsw_per_gb=%.0f ivcsw_per_gb=%.0f " +
-            "link_frames_sent_per_gb=%.0f link_frames_received_per_gb=%.0f tx_kicks_per_gb=%.0f " +
-            "rx_wakeups_per_gb=%.0f%n", mode, api, direction, bytes, seconds,
-            bytes * 8 / seconds / 1e9, cpu, cpu * perGb, user, sys,
-            (switchesAfter[0] - switchesBefore[0]) * perGb, (switchesAfter[1] - switchesBefore[1]) * perGb,
-            (linkAfter[0] - linkBefore[0]) * perGb, (linkAfter[1] - linkBefore[1]) * perGb,
-            (linkAfter[2] - linkBefore[2]) * perGb, (linkAfter[3] - linkBefore[3]) * perGb);
-        return 0;
+        return bytes;
     }
 
     /** Claim up to --write-size bytes in a TX frame and send them as they are. */
