@@ -1,6 +1,7 @@
 package io.xts.proxy;
 
 import io.xts.link.LinkCounters;
+import io.xts.link.LinkKey;
 import io.xts.link.XskLinkEndpoint;
 import io.xts.proxy.config.ProxyConfig;
 import io.xts.status.CountersFile;
@@ -71,6 +72,11 @@ public final class ProxyCommand implements Callable<Integer>
         description = "Queue id of --iface the link's AF_XDP socket binds to (default ${DEFAULT-VALUE}).")
     int queue;
 
+    @Option(names = "--link-key-file", paramLabel = "FILE",
+        description = {"file with the link's pre-shared key in hex (e.g. 'openssl rand -hex 32'); the apps must have " +
+            "the same: HELLO and RESET are then authenticated (HMAC-SHA-256), and a peer without the key is refused"})
+    Path linkKeyFile;
+
     @Option(names = "--config", paramLabel = "FILE",
         description = {"JSON policy file: allow-lists and per-link limits, e.g.",
             "{\"allow\": {\"connect\": [{\"cidr\": \"198.18.1.0/24\", \"ports\": \"1-65535\"}],",
@@ -124,6 +130,7 @@ public final class ProxyCommand implements Callable<Integer>
             new UnsafeBuffer(ByteBuffer.allocateDirect(MAX_COUNTERS * 512)),
             new UnsafeBuffer(ByteBuffer.allocateDirect(MAX_COUNTERS * 128)));
         final String name = iface + " q" + queue;
+        final LinkKey linkKey = null == linkKeyFile ? null : LinkKey.fromFile(linkKeyFile);
         final XskLinkEndpoint endpoint;
         try
         {
@@ -144,8 +151,8 @@ public final class ProxyCommand implements Callable<Integer>
         final AgentRunner[] runners;
         if (1 == threads)
         {
-            final ProxyAgent agent = new ProxyAgent(endpoint.transport(), endpoint.linkConfig(), config,
-                proxyCounters, linkCounters, ProxyCommand::event, new SystemNanoClock());
+            final ProxyAgent agent = new ProxyAgent(endpoint.transport(), endpoint.linkConfig().withKey(linkKey),
+                config, proxyCounters, linkCounters, ProxyCommand::event, new SystemNanoClock());
             runners = new AgentRunner[] {new AgentRunner(idleStrategy, errors, null, agent)};
         }
         else
@@ -155,8 +162,8 @@ public final class ProxyCommand implements Callable<Integer>
             final ProxyRings rings = new ProxyRings(ProxyRings.DEFAULT_CAPACITY);
             final TcpAgent tcp = new TcpAgent(rings, config, proxyCounters, ProxyCommand::event,
                 new SystemNanoClock());
-            final LinkAgent link = new LinkAgent(endpoint.transport(), endpoint.linkConfig(), rings, proxyCounters,
-                linkCounters, ProxyCommand::event, new SystemNanoClock());
+            final LinkAgent link = new LinkAgent(endpoint.transport(), endpoint.linkConfig().withKey(linkKey), rings,
+                proxyCounters, linkCounters, ProxyCommand::event, new SystemNanoClock());
             runners = new AgentRunner[] {new AgentRunner(idleStrategy, errors, null, tcp),
                 new AgentRunner(idleStrategy(idle), errors, null, link)};
         }

@@ -2,6 +2,7 @@ package io.xts.sockets;
 
 import io.xts.link.FrameTransport;
 import io.xts.link.LinkConfig;
+import io.xts.link.LinkKey;
 import io.xts.link.LinkCounters;
 import io.xts.link.LinkListener;
 import io.xts.link.LinkState;
@@ -35,6 +36,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -223,8 +225,9 @@ public final class XtsStack implements AutoCloseable
     }
 
     /**
-     * @return a builder for the interface named by the environment variable XTS_IFACE, queue XTS_QUEUE (default 0)
-     *         and attach mode XTS_ATTACH (native or skb, default native).
+     * @return a builder for the interface named by the environment variable XTS_IFACE, queue XTS_QUEUE (default 0),
+     *         attach mode XTS_ATTACH (native or skb, default native) and the link key in the file XTS_LINK_KEY_FILE
+     *         names (none when unset).
      * @throws IllegalStateException when XTS_IFACE is not set or a variable cannot be parsed.
      */
     public static Builder fromEnvironment()
@@ -251,6 +254,18 @@ public final class XtsStack implements AutoCloseable
             catch (final IllegalArgumentException ex)
             {
                 throw new IllegalStateException("XTS_QUEUE must be a queue number >= 0, got '" + queue + "'", ex);
+            }
+        }
+        final String keyFile = env.get("XTS_LINK_KEY_FILE");
+        if (null != keyFile && !keyFile.isBlank())
+        {
+            try
+            {
+                builder.linkKey(LinkKey.fromFile(Path.of(keyFile.trim())));
+            }
+            catch (final IOException | IllegalArgumentException ex)
+            {
+                throw new IllegalStateException("XTS_LINK_KEY_FILE: " + ex.getMessage(), ex);
             }
         }
         final String attach = env.get("XTS_ATTACH");
@@ -285,6 +300,7 @@ public final class XtsStack implements AutoCloseable
         private Duration linkTimeout = Duration.ofSeconds(5);
         private FrameTransport transport;
         private LinkConfig linkConfig;
+        private LinkKey linkKey;
         private CountersManager countersManager;
 
         private Builder()
@@ -452,6 +468,18 @@ public final class XtsStack implements AutoCloseable
         }
 
         /**
+         * @param key the link's pre-shared key (the proxy must have the same): HELLO and RESET are authenticated
+         *            with it, and a proxy without it (or with another) is refused. Default: none, or the key in
+         *            the file XTS_LINK_KEY_FILE names with {@link XtsStack#fromEnvironment()}.
+         * @return this.
+         */
+        public Builder linkKey(final LinkKey key)
+        {
+            this.linkKey = Objects.requireNonNull(key, "key");
+            return this;
+        }
+
+        /**
          * @param countersManager where the link and socket counters go (e.g. a counters file's, for {@code xts stat});
          *                        default: private memory.
          * @return this.
@@ -499,6 +527,10 @@ public final class XtsStack implements AutoCloseable
             if (null == config)
             {
                 config = LinkConfig.defaults();
+            }
+            if (null != linkKey)
+            {
+                config = config.withKey(linkKey);
             }
             final CountersManager manager = null != countersManager ? countersManager : new CountersManager(
                 new UnsafeBuffer(ByteBuffer.allocateDirect(PRIVATE_COUNTERS * CountersReader.METADATA_LENGTH)),

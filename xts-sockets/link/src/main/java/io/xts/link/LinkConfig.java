@@ -11,10 +11,11 @@ package io.xts.link;
  * @param creditReserve      receive buffers kept out of the credit grant, to absorb retransmitted duplicates.
  * @param srcMac             our MAC address.
  * @param dstMac             the peer's MAC address (or broadcast).
+ * @param key                the pre-shared key that authenticates HELLO and RESET, or null for none.
  */
 public record LinkConfig(
     int minVersion, int maxVersion, long heartbeatIntervalNs, long deadTimeoutNs, long retransmitTimeoutNs,
-    int creditReserve, long srcMac, long dstMac)
+    int creditReserve, long srcMac, long dstMac, LinkKey key)
 {
     /** The version this code speaks. */
     public static final int VERSION = 1;
@@ -45,12 +46,12 @@ public record LinkConfig(
     /**
      * @return version 1, heartbeat 100 ms, dead after 500 ms, retransmission timeout at least 10 ms (gap reports
      *         recover most losses at once; the timeout covers a lost tail, and a short one fires spuriously whenever
-     *         the peer is off-CPU for a moment), reserve 8 buffers, broadcast.
+     *         the peer is off-CPU for a moment), reserve 8 buffers, broadcast, no key.
      */
     public static LinkConfig defaults()
     {
         return new LinkConfig(VERSION, VERSION, 100_000_000L, 500_000_000L, 10_000_000L, 8,
-            0x02_00_00_00_00_01L, 0xFF_FF_FF_FF_FF_FFL);
+            0x02_00_00_00_00_01L, 0xFF_FF_FF_FF_FF_FFL, null);
     }
 
     /**
@@ -61,7 +62,7 @@ public record LinkConfig(
     public LinkConfig versions(final int min, final int max)
     {
         return new LinkConfig(min, max, heartbeatIntervalNs, deadTimeoutNs, retransmitTimeoutNs, creditReserve,
-            srcMac, dstMac);
+            srcMac, dstMac, key);
     }
 
     /**
@@ -72,7 +73,7 @@ public record LinkConfig(
     public LinkConfig liveness(final long heartbeatNs, final long deadNs)
     {
         return new LinkConfig(minVersion, maxVersion, heartbeatNs, deadNs, retransmitTimeoutNs, creditReserve,
-            srcMac, dstMac);
+            srcMac, dstMac, key);
     }
 
     /**
@@ -83,6 +84,16 @@ public record LinkConfig(
     public LinkConfig macs(final long src, final long dst)
     {
         return new LinkConfig(minVersion, maxVersion, heartbeatIntervalNs, deadTimeoutNs, retransmitTimeoutNs,
-            creditReserve, src, dst);
+            creditReserve, src, dst, key);
+    }
+
+    /**
+     * @param linkKey the pre-shared key, or null for none.
+     * @return this configuration with HELLO and RESET authenticated by that key.
+     */
+    public LinkConfig withKey(final LinkKey linkKey)
+    {
+        return new LinkConfig(minVersion, maxVersion, heartbeatIntervalNs, deadTimeoutNs, retransmitTimeoutNs,
+            creditReserve, srcMac, dstMac, linkKey);
     }
 }

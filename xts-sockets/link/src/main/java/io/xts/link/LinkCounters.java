@@ -43,6 +43,7 @@ public final class LinkCounters implements AutoCloseable
     final AtomicCounter handshakeRefusals;
     final AtomicCounter foreignFrames;
     final AtomicCounter xdpForeignDrops;
+    final AtomicCounter authFailures;
     final AtomicCounter unknownMessages;
     final AtomicCounter undeliverable;
     private final AtomicCounter[] malformed;
@@ -76,6 +77,7 @@ public final class LinkCounters implements AutoCloseable
         handshakeRefusals = counters.newCounter("link " + name + " handshake-refusals", TYPE_ID);
         foreignFrames = counters.newCounter("link " + name + " foreign-frames", TYPE_ID);
         xdpForeignDrops = counters.newCounter("link " + name + " xdp-foreign-drops", TYPE_ID);
+        authFailures = counters.newCounter("link " + name + " auth-failures", TYPE_ID);
         unknownMessages = counters.newCounter("link " + name + " unknown-messages", TYPE_ID);
         undeliverable = counters.newCounter("link " + name + " messages-undeliverable", TYPE_ID);
         final MalformedReason[] reasons = MalformedReason.values();
@@ -206,6 +208,12 @@ public final class LinkCounters implements AutoCloseable
         return xdpForeignDrops.get();
     }
 
+    /** @return HELLOs and RESETs dropped for a missing or wrong keyed MAC. */
+    public long authFailures()
+    {
+        return authFailures.get();
+    }
+
     /** @return times the link went down after being up. */
     public long linkDowns()
     {
@@ -224,7 +232,7 @@ public final class LinkCounters implements AutoCloseable
         for (final AtomicCounter c : new AtomicCounter[] {framesSent, framesReceived, bytesSent, bytesReceived,
             messagesSent, messagesReceived, creditStalls, txFrameStalls, windowStalls, windowReductions, retransmits,
             retransmitTimeouts, gapNaks, duplicates, outOfOrder, heartbeatsSent, deadPeers, epochChanges, linkUps,
-            linkDowns, handshakeRefusals, foreignFrames, xdpForeignDrops, unknownMessages, undeliverable})
+            linkDowns, handshakeRefusals, foreignFrames, xdpForeignDrops, authFailures, unknownMessages, undeliverable})
         {
             c.close();
         }

@@ -15,9 +15,13 @@ import org.agrona.collections.Long2LongHashMap;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ThreadLocalRandom;
 
+import static io.xts.protocol.XtsFrameDescriptor.BIG_ENDIAN_LONG;
+import static io.xts.protocol.XtsFrameDescriptor.FLAG_AUTH;
 import static io.xts.protocol.XtsFrameDescriptor.FLAG_GAP;
 import static io.xts.protocol.XtsFrameDescriptor.FLAG_UP;
 import static io.xts.protocol.XtsFrameDescriptor.FRAME_OVERHEAD;
+import static io.xts.protocol.XtsFrameDescriptor.HEADER_OFFSET;
+import static io.xts.protocol.XtsFrameDescriptor.HELLO_AUTH_LENGTH;
 import static io.xts.protocol.XtsFrameDescriptor.HELLO_LENGTH;
 import static io.xts.protocol.XtsFrameDescriptor.KIND_ACK;
 import static io.xts.protocol.XtsFrameDescriptor.KIND_DATA;
@@ -25,6 +29,8 @@ import static io.xts.protocol.XtsFrameDescriptor.KIND_HELLO;
 import static io.xts.protocol.XtsFrameDescriptor.KIND_RESET;
 import static io.xts.protocol.XtsFrameDescriptor.LINK_ERROR_UNKNOWN_TYPE;
 import static io.xts.protocol.XtsFrameDescriptor.MESSAGE_HEADER_LENGTH;
+import static io.xts.protocol.XtsFrameDescriptor.RESET_AUTH_LENGTH;
+import static io.xts.protocol.XtsFrameDescriptor.RESET_AUTH_REQUIRED;
 import static io.xts.protocol.XtsFrameDescriptor.RESET_SHUTDOWN;
 import static io.xts.protocol.XtsFrameDescriptor.RESET_VERSION_MISMATCH;
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_LINK_ERROR;
@@ -99,6 +105,10 @@ public final class XtsLink implements AutoCloseable
     /** When this link last answered a HELLO it cannot accept with a refusal (refusals are rate-limited). */
     private long lastRefusalNs;
     private long lastFilterReadNs;
+    /** With a key: the nonce of this link life, which the peer's authenticated HELLO and RESET must echo. */
+    private long ourNonce;
+    /** With a key: the nonce of the peer's last authenticated HELLO, echoed in ours. */
+    private long peerNonce;
     private int version;
     private int maxFrame;
     private String failure;
@@ -200,6 +210,7 @@ public final class XtsLink implements AutoCloseable
         this.memory = transport.memory();
         this.epoch = epoch;
         this.dstMac = config.dstMac();
+        this.ourNonce = newNonce();
         this.receiveCapacity = transport.receiveCapacity();
         if (receiveCapacity <= config.creditReserve())
         {
@@ -216,6 +227,17 @@ public final class XtsLink implements AutoCloseable
         lastReceivedNs = nowNs;
         lastHelloNs = nowNs - config.heartbeatIntervalNs();
         resetSequenceState();
+    }
+
+    private static long newNonce()
+    {
+        long n;
+        do
+        {
+            n = ThreadLocalRandom.current().nextLong();
+        }
+        while (0 == n);
+        return n;
     }
 
     private static int newEpoch()
@@ -1056,10 +1078,12 @@ public final class XtsLink implements AutoCloseable
             counters.txFrameStalls.incrementRelease();
             return;
         }
-        final int length = FRAME_OVERHEAD + HELLO_LENGTH;
+        final LinkKey key = config.key();
+        final int payload = null == key ? HELLO_LENGTH : HELLO_LENGTH + HELLO_AUTH_LENGTH;
+        final int length = FRAME_OVERHEAD + payload;
         tx.wrap(memory, frame, length).writeHeader(
-            dstMac, config.srcMac(), KIND_HELLO, LinkState.UP == state ? FLAG_UP : 0, HELLO_LENGTH, epoch,
-            nextSeq, nextExpected, grantLimit());
+            dstMac, config.srcMac(), KIND_HELLO, (LinkState.UP == state ? FLAG_UP : 0) | (null == key ? 0 : FLAG_AUTH),
+            payload, epoch, nextSeq, nextExpected, grantLimit());
         hello.wrap(memory, frame + FRAME_OVERHEAD, HELLO_LENGTH)
             .minVersion(config.minVersion())
             .maxVersion(config.maxVersion())
@@ -1068,6 +1092,14 @@ public final class XtsLink implements AutoCloseable
             .initialCredits(receiveCapacity - config.creditReserve())
             .heartbeatIntervalMicros((int)(config.heartbeatIntervalNs() / 1000))
             .deadTimeoutMicros((int)(config.deadTimeoutNs() / 1000));
+        if (null != key)
+        {
+            final long trailer = frame + FRAME_OVERHEAD + HELLO_LENGTH;
+            memory.set(BIG_ENDIAN_LONG, trailer, ourNonce);
+            memory.set(BIG_ENDIAN_LONG, trailer + 8, peerNonce);
+            key.sign(memory, frame + HEADER_OFFSET, length - HEADER_OFFSET - LinkKey.MAC_LENGTH,
+                trailer + 16);
+        }
         transmit(frame, length);
         transport.release(frame);
         lastHelloNs = nowNs;
@@ -1101,10 +1133,19 @@ public final class XtsLink implements AutoCloseable
         {
             return;
         }
-        final int max = transport.maxFrameLength() - FRAME_OVERHEAD;
-        final int payload = reset.wrap(memory, frame + FRAME_OVERHEAD, max).encode(reason, text);
+        final LinkKey key = config.key();
+        final int max = transport.maxFrameLength() - FRAME_OVERHEAD - (null == key ? 0 : RESET_AUTH_LENGTH);
+        final int body = reset.wrap(memory, frame + FRAME_OVERHEAD, max).encode(reason, text);
+        final int payload = null == key ? body : body + RESET_AUTH_LENGTH;
         tx.wrap(memory, frame, FRAME_OVERHEAD + payload).writeHeader(
-            to, config.srcMac(), KIND_RESET, 0, payload, epoch, nextSeq, nextExpected, grantedLimit);
+            to, config.srcMac(), KIND_RESET, null == key ? 0 : FLAG_AUTH, payload, epoch, nextSeq, nextExpected,
+            grantedLimit);
+        if (null != key)
+        {
+            final long trailer = frame + FRAME_OVERHEAD + body;
+            memory.set(BIG_ENDIAN_LONG, trailer, peerNonce);
+            key.sign(memory, frame + HEADER_OFFSET, FRAME_OVERHEAD - HEADER_OFFSET + body + 8, trailer + 8);
+        }
         transmit(frame, FRAME_OVERHEAD + payload);
         transport.release(frame);
     }
@@ -1161,8 +1202,58 @@ public final class XtsLink implements AutoCloseable
         }
     }
 
+    /**
+     * With a key: whether this HELLO or RESET carries a valid keyed MAC (over the XTS header and the payload before
+     * the MAC, the trailer's nonces included); counted and said why when not.
+     */
+    private boolean authentic(final long frame, final int trailerLength)
+    {
+        final int payload = rx.payloadLength();
+        if (!rx.hasFlag(FLAG_AUTH) || payload < trailerLength || !config.key().verify(memory, frame + HEADER_OFFSET,
+            FRAME_OVERHEAD - HEADER_OFFSET + payload - LinkKey.MAC_LENGTH,
+            frame + FRAME_OVERHEAD + payload - LinkKey.MAC_LENGTH))
+        {
+            counters.authFailures.incrementRelease();
+            if (LinkState.UP != state)
+            {
+                failure = "a HELLO or RESET failed authentication (the peer has no key or another key)";
+            }
+            return false;
+        }
+        return true;
+    }
+
     private void onHello(final long frame, final int frameEpoch)
     {
+        final LinkKey key = config.key();
+        if (null != key && !authentic(frame, HELLO_LENGTH + HELLO_AUTH_LENGTH))
+        {
+            final long from = rx.srcMac();
+            transport.recycle(frame);
+            if (LinkState.UP != state && (nowNs - lastRefusalNs >= config.heartbeatIntervalNs() || 0 == lastRefusalNs))
+            {
+                lastRefusalNs = nowNs;
+                sendReset(RESET_AUTH_REQUIRED, "handshake refused: this link needs HELLOs authenticated by its key",
+                    from);
+            }
+            return;
+        }
+        // With a key, a HELLO is fresh only if it echoes the nonce of this link life: an old one replayed is not.
+        final boolean fresh;
+        if (null != key)
+        {
+            final long trailer = frame + FRAME_OVERHEAD + HELLO_LENGTH;
+            fresh = memory.get(BIG_ENDIAN_LONG, trailer + 8) == ourNonce;
+            if (LinkState.UP != state || fresh)
+            {
+                // While up, only a HELLO that proves itself fresh may change what we echo (not a replay).
+                peerNonce = memory.get(BIG_ENDIAN_LONG, trailer);
+            }
+        }
+        else
+        {
+            fresh = true;
+        }
         hello.wrap(memory, frame + FRAME_OVERHEAD, HELLO_LENGTH);
         final int peerMin = hello.minVersion();
         final int peerMax = hello.maxVersion();
@@ -1187,6 +1278,13 @@ public final class XtsLink implements AutoCloseable
                 lastRefusalNs = nowNs;
                 sendReset(RESET_VERSION_MISMATCH, text, rx.srcMac());
             }
+            return;
+        }
+        if (LinkState.UP == state && !fresh && (frameEpoch != peerEpoch || echoed != epoch))
+        {
+            // A restart or reset claimed by a HELLO that does not echo this life's nonce: maybe a replay. Answer with
+            // our nonce; the real peer's next HELLO echoes it and is then believed.
+            sendHello();
             return;
         }
         if (LinkState.UP == state)
@@ -1218,7 +1316,7 @@ public final class XtsLink implements AutoCloseable
         version = agreed;
         maxFrame = Math.min(peerMaxFrame, transport.maxFrameLength());
         peerLimit = initialCredits;
-        if (echoed == epoch)
+        if (echoed == epoch && fresh)
         {
             // The peer answered our epoch: it is the one we talk to from now on, by unicast, and the only source
             // this link (and the XDP program below it) accepts until the link goes down.
@@ -1241,7 +1339,15 @@ public final class XtsLink implements AutoCloseable
 
     private void onReset(final long frame, final int frameEpoch)
     {
-        final int payloadLength = rx.payloadLength();
+        final LinkKey key = config.key();
+        if (null != key && (!authentic(frame, RESET_AUTH_LENGTH + 4) || memory.get(BIG_ENDIAN_LONG,
+            frame + FRAME_OVERHEAD + rx.payloadLength() - RESET_AUTH_LENGTH) != ourNonce))
+        {
+            // Unauthenticated, or a replay from another link life: ignored (counted when it failed the MAC).
+            transport.recycle(frame);
+            return;
+        }
+        final int payloadLength = rx.payloadLength() - (null == key ? 0 : RESET_AUTH_LENGTH);
         reset.wrap(memory, frame + FRAME_OVERHEAD, payloadLength);
         final int reason = reset.reason();
         final String text = reset.text();
@@ -1251,7 +1357,7 @@ public final class XtsLink implements AutoCloseable
             counters.malformed(MalformedReason.STALE_EPOCH);
             return;
         }
-        if (RESET_VERSION_MISMATCH == reason)
+        if (RESET_VERSION_MISMATCH == reason || RESET_AUTH_REQUIRED == reason)
         {
             // Not terminal: before the handshake anyone could have sent it. Say why in the failure text (a caller
             // waiting for the link reports it) and keep offering the handshake.
@@ -1523,6 +1629,7 @@ public final class XtsLink implements AutoCloseable
         }
         heldDelivered = 0;
         peerEpoch = 0;
+        ourNonce = newNonce();
         if (peerLearned)
         {
             peerLearned = false;

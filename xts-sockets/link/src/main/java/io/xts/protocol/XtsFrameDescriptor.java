@@ -122,6 +122,19 @@ public final class XtsFrameDescriptor
     /** Flag of a HELLO frame: its sender considers the link up (a HELLO without it asks for a reply). */
     public static final int FLAG_UP = 4;
 
+    /**
+     * Flag of a HELLO or RESET frame: its payload ends in an authentication trailer (HELLO: u64 nonce, u64 echoed
+     * nonce, 32-byte HMAC-SHA-256; RESET: u64 echoed nonce, 32-byte HMAC) over the XTS header and the payload before
+     * the HMAC.
+     */
+    public static final int FLAG_AUTH = 8;
+
+    /** Bytes a HELLO's authentication trailer adds: nonce, echoed nonce, HMAC. */
+    public static final int HELLO_AUTH_LENGTH = 8 + 8 + 32;
+
+    /** Bytes a RESET's authentication trailer adds: echoed nonce, HMAC. */
+    public static final int RESET_AUTH_LENGTH = 8 + 32;
+
     // ---------------------------------------------------------------------------------------------------------------
     // HELLO payload (offsets from the start of the payload)
     // ---------------------------------------------------------------------------------------------------------------
@@ -180,6 +193,9 @@ public final class XtsFrameDescriptor
 
     /** RESET reason: the sender is shutting down. */
     public static final int RESET_SHUTDOWN = 3;
+
+    /** RESET reason: the sender needs HELLOs authenticated by the link's key, and this one was not. */
+    public static final int RESET_AUTH_REQUIRED = 4;
 
     // ---------------------------------------------------------------------------------------------------------------
     // Messages in DATA payloads (offsets from the start of the message)

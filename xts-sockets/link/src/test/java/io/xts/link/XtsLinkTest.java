@@ -527,6 +527,86 @@ class XtsLinkTest
         assertInOrder(1000);
     }
 
+    private static final LinkKey KEY =
+        LinkKey.fromHex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+
+    private void keyed(final LinkKey keyOfA, final LinkKey keyOfB)
+    {
+        a = new XtsLink(ta, LinkConfig.defaults().withKey(keyOfA), ra, new LinkCounters(countersManager, "ka"), now,
+            0x0A);
+        b = new XtsLink(tb, bConfig().withKey(keyOfB), rb, new LinkCounters(countersManager, "kb"), now, 0x0B);
+        ra.link = a;
+        rb.link = b;
+    }
+
+    @Test
+    void shouldComeUpAndCarryDataWithAKeyOnBothSides()
+    {
+        keyed(KEY, KEY);
+        run(20, 1000);
+        assertEquals(LinkState.UP, a.state());
+        assertEquals(LinkState.UP, b.state());
+        stream(5000, 100_000);
+        assertInOrder(5000);
+        assertEquals(0, a.counters().authFailures());
+    }
+
+    @Test
+    void shouldRefuseAPeerWithoutTheKeyAndSayWhy()
+    {
+        keyed(KEY, null);
+        run(20, 100 * MS);
+        assertEquals(LinkState.CONNECTING, a.state());
+        assertEquals(LinkState.CONNECTING, b.state());
+        assertTrue(a.counters().authFailures() >= 1, "HELLOs without a MAC dropped");
+        assertTrue(a.failure().contains("authentication"), a.failure());
+        assertTrue(b.failure().contains("authenticated by its key"), "the unkeyed side is told: " + b.failure());
+        keyed(KEY, LinkKey.fromHex("ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"));
+        run(20, 100 * MS);
+        assertEquals(LinkState.CONNECTING, a.state(), "another key: no link either");
+    }
+
+    @Test
+    void shouldBelieveARestartOnlyWhenItEchoesThisLifesNonce()
+    {
+        keyed(KEY, KEY);
+        run(20, 1000);
+        assertEquals(LinkState.UP, a.state());
+        // Capture b's HELLOs as sent, to replay one later from b's own MAC with a new epoch's header intact.
+        final List<byte[]> helloes = new ArrayList<>();
+        tb.tap((mem, frame, len) ->
+        {
+            if (XtsFrameDescriptor.KIND_HELLO == new XtsFrameFlyweight().wrap(mem, frame, len).kind())
+            {
+                helloes.add(mem.asSlice(frame, len).toArray(ValueLayout.JAVA_BYTE));
+            }
+            return InProcessTransport.Tap.PASS;
+        });
+        // b restarts (same key, same MAC, new epoch): a believes it after one exchange of nonces and relinks.
+        b = new XtsLink(tb, bConfig().withKey(KEY), rb, new LinkCounters(countersManager, "kb2"), now, 0x0D);
+        rb.link = b;
+        tb.receive((m, f, l) -> tb.recycle(f), 1000);
+        run(40, 1000);
+        assertEquals(1, a.counters().epochChanges());
+        assertEquals(LinkState.UP, a.state());
+        assertEquals(0x0D, a.peerEpoch());
+        assertTrue(helloes.size() >= 2, "b's HELLOs captured: " + helloes.size());
+        // Replaying b's first HELLO of that restart (authentic, but of another moment) changes nothing now.
+        final byte[] replay = helloes.get(0);
+        final long frame = tb.acquire();
+        MemorySegment.copy(replay, 0, tb.memory(), ValueLayout.JAVA_BYTE, frame, replay.length);
+        assertTrue(tb.transmit(frame, replay.length));
+        tb.release(frame);
+        tb.flush();
+        now += 1000;
+        a.doWork(now);
+        b.doWork(now);
+        run(20, 1000);
+        assertEquals(1, a.counters().epochChanges(), "no second restart from a replay");
+        assertEquals(LinkState.UP, a.state());
+        stream(1000, 100_000);
+    }
+
     @Test
     void shouldSendToThePeerItselfOnceUp()
     {

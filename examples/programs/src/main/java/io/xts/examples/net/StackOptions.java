@@ -1,10 +1,12 @@
 package io.xts.examples.net;
 
+import io.xts.link.LinkKey;
 import io.xts.sockets.XtsStack;
 import io.xts.xsk.AttachMode;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -45,6 +47,11 @@ public final class StackOptions
             "(0: parks at once; default ${DEFAULT-VALUE})"})
     long idleSpinMicros;
 
+    @Option(names = "--link-key-file", defaultValue = "${env:XTS_LINK_KEY_FILE}", paramLabel = "FILE",
+        description = {"file with the link's pre-shared key in hex (the proxy's --link-key-file must hold the same): " +
+            "HELLO and RESET are authenticated with it (default: $XTS_LINK_KEY_FILE, or none)"})
+    Path linkKeyFile;
+
     /**
      * @return a stack on the chosen interface, with its link up.
      * @throws IOException when the link does not come up in time.
@@ -52,7 +59,12 @@ public final class StackOptions
     public XtsStack open() throws IOException
     {
         validate();
-        return XtsStack.builder()
+        final XtsStack.Builder builder = XtsStack.builder();
+        if (null != linkKeyFile)
+        {
+            builder.linkKey(LinkKey.fromFile(linkKeyFile));
+        }
+        return builder
             .ownPoller("thread".equals(poll))
             .iface(iface)
             .queue(queue)
