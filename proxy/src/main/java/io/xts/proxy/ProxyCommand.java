@@ -94,6 +94,18 @@ public final class ProxyCommand implements Callable<Integer>
             "Default ${DEFAULT-VALUE}."})
     String idle;
 
+    @Option(names = "--latency",
+        description = {"Latency mode: agent threads busy-spin (as --idle busy), the link acknowledges in the duty " +
+            "cycle that accepted a frame, the AF_XDP socket asks for preferred busy polling (SO_PREFER_BUSY_POLL, " +
+            "SO_BUSY_POLL, SO_BUSY_POLL_BUDGET; refusals are reported and the proxy carries on), and every TCP " +
+            "socket gets TCP_NODELAY. Costs a core per agent thread even when idle. Default off."})
+    boolean latency;
+
+    /** Latency mode: microseconds a wakeup syscall on the AF_XDP socket busy-polls the device. */
+    private static final int LATENCY_BUSY_POLL_US = 20;
+    /** Latency mode: packets one busy poll handles at most. */
+    private static final int LATENCY_BUSY_POLL_BUDGET = 64;
+
     @Option(names = "--attach", defaultValue = "native", paramLabel = "native|skb",
         description = "How the XDP steering program is attached: native (driver mode) or skb (generic mode, any " +
             "driver, slower). Default ${DEFAULT-VALUE}.")
@@ -116,7 +128,12 @@ public final class ProxyCommand implements Callable<Integer>
         {
             throw new IllegalArgumentException("--threads must be 1 or 2, got " + threads);
         }
-        final IdleStrategy idleStrategy = idleStrategy(idle);
+        if (latency && !"busy".equals(idle) && !"backoff".equals(idle))
+        {
+            throw new IllegalArgumentException("--latency spins: it cannot go with --idle " + idle);
+        }
+        final String idleName = latency ? "busy" : idle;
+        final IdleStrategy idleStrategy = idleStrategy(idleName);
         final AttachMode mode = AttachMode.parse(attach);
         final ProxyConfig config = null == configFile ? ProxyConfig.defaults() : ProxyConfig.load(configFile);
         final CountersFile countersFile = openCounters();
@@ -146,6 +163,8 @@ public final class ProxyCommand implements Callable<Integer>
         {
             final ProxyAgent agent = new ProxyAgent(endpoint.transport(), endpoint.linkConfig(), config,
                 proxyCounters, linkCounters, ProxyCommand::event, new SystemNanoClock());
+            agent.link().acknowledgeAtOnce(latency);
+            agent.session().latency(latency);
             runners = new AgentRunner[] {new AgentRunner(idleStrategy, errors, null, agent)};
         }
         else
@@ -157,8 +176,10 @@ public final class ProxyCommand implements Callable<Integer>
                 new SystemNanoClock());
             final LinkAgent link = new LinkAgent(endpoint.transport(), endpoint.linkConfig(), rings, proxyCounters,
                 linkCounters, ProxyCommand::event, new SystemNanoClock());
+            link.link().acknowledgeAtOnce(latency);
+            tcp.session().latency(latency);
             runners = new AgentRunner[] {new AgentRunner(idleStrategy, errors, null, tcp),
-                new AgentRunner(idleStrategy(idle), errors, null, link)};
+                new AgentRunner(idleStrategy(idleName), errors, null, link)};
         }
         // SIGTERM (or Ctrl-C): stop the agents (their onClose say goodbye on the link and close every socket), then
         // release AF_XDP and the counters. halt(0) because a JVM stopped by a signal otherwise exits 143, and the
@@ -182,13 +203,20 @@ public final class ProxyCommand implements Callable<Integer>
             System.out.flush();
             Runtime.getRuntime().halt(exitStatus);
         }, "xts-proxy-stop"));
+        if (latency)
+        {
+            // Reported, not fatal: the link works without them (an old kernel, or a limit without CAP_NET_ADMIN).
+            event("busy-poll " + endpoint.socket().preferBusyPoll(LATENCY_BUSY_POLL_US, LATENCY_BUSY_POLL_BUDGET));
+        }
         final Thread[] started = new Thread[runners.length];
         for (int i = 0; i < runners.length; i++)
         {
             started[i] = AgentRunner.startOnThread(runners[i]);
         }
-        event(String.format(Locale.ROOT, "ready iface=%s queue=%d pid=%d attach=%s idle=%s threads=%d counters=%s",
-            iface, queue, ProcessHandle.current().pid(), mode.name().toLowerCase(Locale.ROOT), idle, threads,
+        event(String.format(Locale.ROOT,
+            "ready iface=%s queue=%d pid=%d attach=%s idle=%s threads=%d latency=%s counters=%s",
+            iface, queue, ProcessHandle.current().pid(), mode.name().toLowerCase(Locale.ROOT), idleName, threads,
+            latency,
             null == countersFile ? "none" : countersFile.path()));
         // The interface can vanish under a running proxy (its namespace or the veth deleted): nothing can reach it
         // any more, so stop as on SIGTERM, with a failure status, instead of running on unreachable.

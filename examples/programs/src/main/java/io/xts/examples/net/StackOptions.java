@@ -2,6 +2,8 @@ package io.xts.examples.net;
 
 import io.xts.sockets.XtsStack;
 import io.xts.xsk.AttachMode;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -45,6 +47,17 @@ public final class StackOptions
             "(0: parks at once; default ${DEFAULT-VALUE})"})
     long idleSpinMicros;
 
+    @Option(names = "--latency",
+        description = {"latency mode: waiting threads and the poller spin instead of parking, the link acknowledges " +
+            "at once, the AF_XDP socket asks for preferred busy polling; costs a core per spinning thread, even idle " +
+            "(default off: frugal)"})
+    boolean latency;
+
+    @Option(names = "--idle", paramLabel = "busy|backoff",
+        description = {"what the poller thread does when idle: busy (spin) or backoff (spin, yield, park up to " +
+            "1 ms); default busy with --latency, else backoff"})
+    String idle;
+
     /**
      * @return a stack on the chosen interface, with its link up.
      * @throws IOException when the link does not come up in time.
@@ -52,7 +65,12 @@ public final class StackOptions
     public XtsStack open() throws IOException
     {
         validate();
-        return XtsStack.builder()
+        final XtsStack.Builder builder = XtsStack.builder().latency(latency);
+        if (null != idle)
+        {
+            builder.idleStrategy("busy".equals(idle) ? new BusySpinIdleStrategy() : new BackoffIdleStrategy());
+        }
+        final XtsStack stack = builder
             .ownPoller("thread".equals(poll))
             .iface(iface)
             .queue(queue)
@@ -61,6 +79,19 @@ public final class StackOptions
             .idleSpin(Duration.ofNanos(idleSpinMicros * 1000))
             .linkTimeout(Duration.ofMillis((long)(linkTimeout * 1000)))
             .build();
+        if (null != stack.busyPollReport())
+        {
+            System.err.println("xts: latency mode, AF_XDP busy polling: " + stack.busyPollReport());
+        }
+        return stack;
+    }
+
+    /**
+     * @return whether latency mode was asked for.
+     */
+    public boolean latency()
+    {
+        return latency;
     }
 
     /**
@@ -117,6 +148,10 @@ public final class StackOptions
         if (idleSpinMicros < 0 || idleSpinMicros > 10_000)
         {
             throw new IllegalArgumentException("--idle-spin-us must be 0..10000, got " + idleSpinMicros);
+        }
+        if (null != idle && !"busy".equals(idle) && !"backoff".equals(idle))
+        {
+            throw new IllegalArgumentException("--idle must be busy or backoff, got '" + idle + "'");
         }
         AttachMode.parse(attach);
     }
