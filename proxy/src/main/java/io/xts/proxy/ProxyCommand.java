@@ -11,6 +11,7 @@ import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.agrona.concurrent.YieldingIdleStrategy;
 import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
@@ -88,17 +89,19 @@ public final class ProxyCommand implements Callable<Integer>
             "ring-buffer hand-off). Default ${DEFAULT-VALUE}; see Threads below.")
     int threads;
 
-    @Option(names = "--idle", defaultValue = "backoff", paramLabel = "busy|backoff|sleep",
+    @Option(names = "--idle", paramLabel = "busy|yield|backoff|sleep",
         description = {"What each agent thread does when there is no work: busy (spin, lowest latency, one core at " +
-            "100%%), backoff (spin, yield, then park up to 1 ms), sleep (sleep 1 ms; least CPU, most latency). " +
-            "Default ${DEFAULT-VALUE}."})
+            "100%%), yield (spin with a sched_yield per idle cycle: a core at 100%%, but any other thread on that " +
+            "core runs at once; for a core shared with the TCP peers), backoff (spin, yield, then park up to 1 ms), " +
+            "sleep (sleep 1 ms; least CPU, most latency). Default backoff; yield with --latency."})
     String idle;
 
     @Option(names = "--latency",
-        description = {"Latency mode: agent threads busy-spin (as --idle busy), the link acknowledges in the duty " +
-            "cycle that accepted a frame, the AF_XDP socket asks for preferred busy polling (SO_PREFER_BUSY_POLL, " +
-            "SO_BUSY_POLL, SO_BUSY_POLL_BUDGET; refusals are reported and the proxy carries on), and every TCP " +
-            "socket gets TCP_NODELAY. Costs a core per agent thread even when idle. Default off."})
+        description = {"Latency mode: agent threads spin (--idle yield unless --idle busy is given), " +
+            "the link acknowledges in the duty cycle that accepted a frame, the AF_XDP socket asks for preferred " +
+            "busy polling (SO_PREFER_BUSY_POLL, SO_BUSY_POLL, SO_BUSY_POLL_BUDGET; refusals are reported and the " +
+            "proxy carries on), and every TCP socket gets TCP_NODELAY. Costs a core per agent thread even when " +
+            "idle. Default off."})
     boolean latency;
 
     /** Latency mode: microseconds a wakeup syscall on the AF_XDP socket busy-polls the device. */
@@ -128,11 +131,13 @@ public final class ProxyCommand implements Callable<Integer>
         {
             throw new IllegalArgumentException("--threads must be 1 or 2, got " + threads);
         }
-        if (latency && !"busy".equals(idle) && !"backoff".equals(idle))
+        if (latency && null != idle && !"busy".equals(idle) && !"yield".equals(idle))
         {
-            throw new IllegalArgumentException("--latency spins: it cannot go with --idle " + idle);
+            throw new IllegalArgumentException("--latency spins: it goes with --idle busy or yield, not " + idle);
         }
-        final String idleName = latency ? "busy" : idle;
+        // Latency mode yields by default: in a spin that gives way, a TCP peer or kernel thread on the same core
+        // runs at once instead of after the spinner's time slice (measured: docs/PERFORMANCE.md, "Latency").
+        final String idleName = null != idle ? idle : latency ? "yield" : "backoff";
         final IdleStrategy idleStrategy = idleStrategy(idleName);
         final AttachMode mode = AttachMode.parse(attach);
         final ProxyConfig config = null == configFile ? ProxyConfig.defaults() : ProxyConfig.load(configFile);
@@ -277,9 +282,11 @@ public final class ProxyCommand implements Callable<Integer>
         return switch (name)
         {
             case "busy" -> new BusySpinIdleStrategy();
+            case "yield" -> new YieldingIdleStrategy();
             case "backoff" -> new BackoffIdleStrategy();
             case "sleep" -> new SleepingMillisIdleStrategy(1);
-            default -> throw new IllegalArgumentException("--idle must be busy, backoff or sleep, got '" + name + "'");
+            default -> throw new IllegalArgumentException(
+                "--idle must be busy, yield, backoff or sleep, got '" + name + "'");
         };
     }
 
