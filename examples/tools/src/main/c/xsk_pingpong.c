@@ -11,9 +11,9 @@
  * ping sends one frame, spins on its RX ring until the echo of that frame is back (closed loop, one in flight),
  * and repeats; round trips of the measured window (after --warmup) are kept exactly and sorted at the end. Both
  * sides busy-poll: they spin on the RX ring without syscalls and make one only when need_wakeup asks for it (the
- * TX kick, an RX wakeup), and they ask for preferred busy polling on the socket (SO_PREFER_BUSY_POLL,
- * SO_BUSY_POLL, SO_BUSY_POLL_BUDGET; refusals are printed and the run goes on). Nothing else runs per frame: no
- * link protocol, no sockets layer, no TCP. The frame carries a big-endian u64 sequence number at byte 14.
+ * TX kick, an RX wakeup), and they ask for busy polling on the socket as XTS's latency mode does (SO_BUSY_POLL 20 us,
+ * SO_BUSY_POLL_BUDGET 64; not SO_PREFER_BUSY_POLL, see docs/ARCHITECTURE.md; refusals are printed and the run goes
+ * on). Nothing else runs per frame: no link protocol, no sockets layer, no TCP. The frame carries a big-endian u64 sequence number at byte 14.
  *
  * ping prints "xsk-pingpong impl=c size=.. count=.. p50_us=.. p99_us=.. p999_us=.. max_us=.. mean_us=..".
  */
@@ -41,9 +41,6 @@
 
 #ifndef SO_BUSY_POLL
 #define SO_BUSY_POLL 46
-#endif
-#ifndef SO_PREFER_BUSY_POLL
-#define SO_PREFER_BUSY_POLL 69
 #endif
 #ifndef SO_BUSY_POLL_BUDGET
 #define SO_BUSY_POLL_BUDGET 70
@@ -111,7 +108,6 @@ static void set_busy_poll(const struct pp *p)
 {
 	const int fd = xsk_socket__fd(p->xsk);
 	const struct { const char *name; int opt; int value; } opts[] = {
-		{ "SO_PREFER_BUSY_POLL", SO_PREFER_BUSY_POLL, 1 },
 		{ "SO_BUSY_POLL", SO_BUSY_POLL, 20 },
 		{ "SO_BUSY_POLL_BUDGET", SO_BUSY_POLL_BUDGET, 64 },
 	};

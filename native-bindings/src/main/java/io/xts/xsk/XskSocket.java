@@ -312,18 +312,22 @@ public final class XskSocket implements AutoCloseable
     }
 
     /**
-     * Ask the kernel for preferred busy polling on this socket, as the kernel's AF_XDP documentation advises for
-     * latency: {@code SO_PREFER_BUSY_POLL} (the application's polling, not softirqs, drives the queue's NAPI),
-     * {@code SO_BUSY_POLL} (microseconds a wakeup syscall polls the device) and {@code SO_BUSY_POLL_BUDGET} (packets
-     * per poll). Each is tried on its own: a kernel or device may refuse one (an old kernel EINVAL or ENOPROTOOPT,
-     * SO_BUSY_POLL above net.core.busy_read without CAP_NET_ADMIN EPERM); what was refused is said in the answer, never
-     * thrown, because the socket works without them.
+     * Ask the kernel to busy-poll this socket's device queue: {@code SO_BUSY_POLL} (microseconds a wakeup syscall
+     * polls the device) and {@code SO_BUSY_POLL_BUDGET} (packets per poll), and, if asked, {@code SO_PREFER_BUSY_POLL}
+     * (the application's polling, not softirqs, drives the queue's NAPI). Preferred busy polling suits only an
+     * application that makes a receive syscall whenever it waits: the kernel then leaves received frames to those
+     * syscalls, so one that polls the RX ring without syscalls (in copy mode the fill ring never asks for a wakeup)
+     * sees them late or not at all; measured on veth, the XTS link declared its peer dead within seconds. Each option
+     * is tried on its own: a kernel or device may refuse one (an old kernel EINVAL or ENOPROTOOPT, SO_BUSY_POLL above
+     * net.core.busy_read without CAP_NET_ADMIN EPERM); what was refused is said in the answer, never thrown, because
+     * the socket works without them.
      *
      * @param micros busy-poll time per syscall, 1..10000 microseconds.
      * @param budget packets per busy poll, 1..65535.
-     * @return one line per option: "SO_PREFER_BUSY_POLL=1 ok", "SO_BUSY_POLL=20 refused: EPERM (...)".
+     * @param prefer also set SO_PREFER_BUSY_POLL.
+     * @return the options and what the kernel said: "SO_BUSY_POLL=20 ok, SO_BUSY_POLL_BUDGET=64 refused: EPERM (...)".
      */
-    public String preferBusyPoll(final int micros, final int budget)
+    public String busyPoll(final int micros, final int budget, final boolean prefer)
     {
         if (micros < 1 || micros > 10_000)
         {
@@ -333,7 +337,7 @@ public final class XskSocket implements AutoCloseable
         {
             throw new IllegalArgumentException("busy-poll budget must be 1..65535, got " + budget);
         }
-        return setIntOption("SO_PREFER_BUSY_POLL", libc_h.SO_PREFER_BUSY_POLL, 1) + ", " +
+        return (prefer ? setIntOption("SO_PREFER_BUSY_POLL", libc_h.SO_PREFER_BUSY_POLL, 1) + ", " : "") +
             setIntOption("SO_BUSY_POLL", libc_h.SO_BUSY_POLL, micros) + ", " +
             setIntOption("SO_BUSY_POLL_BUDGET", libc_h.SO_BUSY_POLL_BUDGET, budget);
     }

@@ -98,8 +98,8 @@ public final class ProxyCommand implements Callable<Integer>
 
     @Option(names = "--latency",
         description = {"Latency mode: agent threads spin (--idle yield unless --idle busy is given), " +
-            "the link acknowledges in the duty cycle that accepted a frame, the AF_XDP socket asks for preferred " +
-            "busy polling (SO_PREFER_BUSY_POLL, SO_BUSY_POLL, SO_BUSY_POLL_BUDGET; refusals are reported and the " +
+            "the link acknowledges in the duty cycle that accepted a frame, the AF_XDP socket asks for " +
+            "busy polling (SO_BUSY_POLL, SO_BUSY_POLL_BUDGET; refusals are reported and the " +
             "proxy carries on), and every TCP socket gets TCP_NODELAY. Costs a core per agent thread even when " +
             "idle. Default off."})
     boolean latency;
@@ -211,7 +211,7 @@ public final class ProxyCommand implements Callable<Integer>
         if (latency)
         {
             // Reported, not fatal: the link works without them (an old kernel, or a limit without CAP_NET_ADMIN).
-            event("busy-poll " + endpoint.socket().preferBusyPoll(LATENCY_BUSY_POLL_US, LATENCY_BUSY_POLL_BUDGET));
+            event("busy-poll " + endpoint.socket().busyPoll(LATENCY_BUSY_POLL_US, LATENCY_BUSY_POLL_BUDGET, false));
         }
         final Thread[] started = new Thread[runners.length];
         for (int i = 0; i < runners.length; i++)

@@ -191,7 +191,7 @@ public final class XtsStack implements AutoCloseable
         {
             link.acknowledgeAtOnce(true);
             busyPollReport = null != endpoint ?
-                endpoint.socket().preferBusyPoll(LATENCY_BUSY_POLL_US, LATENCY_BUSY_POLL_BUDGET) : null;
+                endpoint.socket().busyPoll(LATENCY_BUSY_POLL_US, LATENCY_BUSY_POLL_BUDGET, false) : null;
         }
         else
         {
@@ -421,7 +421,8 @@ public final class XtsStack implements AutoCloseable
          * instead of backing off (unless {@link #idleStrategy} names another), a thread waiting in a socket call
          * polls for as long as it waits instead of parking (its spin no longer adapts; a virtual thread still parks),
          * the link acknowledges in the duty cycle that accepted a frame ({@link XtsLink#acknowledgeAtOnce}), and the
-         * AF_XDP socket asks for preferred busy polling (SO_PREFER_BUSY_POLL, SO_BUSY_POLL, SO_BUSY_POLL_BUDGET;
+         * AF_XDP socket asks for busy polling (SO_BUSY_POLL, SO_BUSY_POLL_BUDGET; not SO_PREFER_BUSY_POLL, which
+         * leaves frames to receive syscalls this stack does not make: docs/ARCHITECTURE.md;
          * what the kernel refused is in {@link XtsStack#busyPollReport()}, the stack works without them). The
          * price is CPU: a core per spinning thread even when idle (docs/PERFORMANCE.md, "Latency"). Default off.
          *
@@ -614,7 +615,7 @@ public final class XtsStack implements AutoCloseable
     }
 
     /**
-     * @return what the kernel answered to each busy-poll option of latency mode ("SO_PREFER_BUSY_POLL=1 ok, ..."),
+     * @return what the kernel answered to each busy-poll option of latency mode ("SO_BUSY_POLL=20 ok, ..."),
      *         or null when the stack is not in latency mode or has no AF_XDP socket.
      */
     public String busyPollReport()

@@ -49,7 +49,7 @@ public final class StackOptions
 
     @Option(names = "--latency",
         description = {"latency mode: waiting threads and the poller spin instead of parking, the link acknowledges " +
-            "at once, the AF_XDP socket asks for preferred busy polling; costs a core per spinning thread, even idle " +
+            "at once, the AF_XDP socket asks for busy polling; costs a core per spinning thread, even idle " +
             "(default off: frugal)"})
     boolean latency;
 
