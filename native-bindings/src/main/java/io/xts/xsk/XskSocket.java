@@ -312,6 +312,48 @@ public final class XskSocket implements AutoCloseable
     }
 
     /**
+     * Ask the kernel to busy-poll this socket's device queue: {@code SO_BUSY_POLL} (microseconds a wakeup syscall
+     * polls the device) and {@code SO_BUSY_POLL_BUDGET} (packets per poll), and, if asked, {@code SO_PREFER_BUSY_POLL}
+     * (the application's polling, not softirqs, drives the queue's NAPI). Preferred busy polling suits only an
+     * application that makes a receive syscall whenever it waits: the kernel then leaves received frames to those
+     * syscalls, so one that polls the RX ring without syscalls (in copy mode the fill ring never asks for a wakeup)
+     * sees them late or not at all; measured on veth, the XTS link declared its peer dead within seconds. Each option
+     * is tried on its own: a kernel or device may refuse one (an old kernel EINVAL or ENOPROTOOPT, SO_BUSY_POLL above
+     * net.core.busy_read without CAP_NET_ADMIN EPERM); what was refused is said in the answer, never thrown, because
+     * the socket works without them.
+     *
+     * @param micros busy-poll time per syscall, 1..10000 microseconds.
+     * @param budget packets per busy poll, 1..65535.
+     * @param prefer also set SO_PREFER_BUSY_POLL.
+     * @return the options and what the kernel said: "SO_BUSY_POLL=20 ok, SO_BUSY_POLL_BUDGET=64 refused: EPERM (...)".
+     */
+    public String busyPoll(final int micros, final int budget, final boolean prefer)
+    {
+        if (micros < 1 || micros > 10_000)
+        {
+            throw new IllegalArgumentException("busy-poll time must be 1..10000 us, got " + micros);
+        }
+        if (budget < 1 || budget > 0xFFFF)
+        {
+            throw new IllegalArgumentException("busy-poll budget must be 1..65535, got " + budget);
+        }
+        return (prefer ? setIntOption("SO_PREFER_BUSY_POLL", libc_h.SO_PREFER_BUSY_POLL, 1) + ", " : "") +
+            setIntOption("SO_BUSY_POLL", libc_h.SO_BUSY_POLL, micros) + ", " +
+            setIntOption("SO_BUSY_POLL_BUDGET", libc_h.SO_BUSY_POLL_BUDGET, budget);
+    }
+
+    private String setIntOption(final String name, final int option, final int value)
+    {
+        try (Arena a = Arena.ofConfined())
+        {
+            final MemorySegment v = a.allocateFrom(ValueLayout.JAVA_INT, value);
+            final int rc = libc_h.setsockopt(errnoState, fd, libc_h.SOL_SOCKET, option, v, Integer.BYTES);
+            return name + "=" + value + (0 == rc ? " ok" :
+                " refused: " + XskException.describe(libc_h.errno(errnoState)));
+        }
+    }
+
+    /**
      * Point a program's XSKMAP slot for this socket's queue at this socket, so frames start to arrive. Register only
      * after the fill ring is stocked: a frame that arrives before that is dropped by the kernel.
      *

@@ -40,6 +40,7 @@ import static io.xts.protocol.SocketMessages.EINVAL;
 import static io.xts.protocol.SocketMessages.EMFILE;
 import static io.xts.protocol.SocketMessages.ENOBUFS;
 import static io.xts.protocol.SocketMessages.EPROTO;
+import static io.xts.protocol.SocketMessages.FLAG_TCP_NODELAY;
 import static io.xts.protocol.SocketMessages.LISTEN_LOCAL_OFFSET;
 import static io.xts.protocol.SocketMessages.OPTION_SO_RCVBUF;
 import static io.xts.protocol.SocketMessages.OPTION_SO_REUSEADDR;
@@ -104,6 +105,8 @@ public final class LinkSession implements LinkListener
 
     final ProxyConfig config;
     final ProxyCounters counters;
+    /** Socket flags every TCP socket of this session gets whatever the app asked (latency mode: TCP_NODELAY). */
+    private int forcedFlags;
     final Selector selector;
     private final ProxyEvents events;
     private final Consumer<SelectionKey> onReady = this::onReady;
@@ -720,9 +723,9 @@ public final class LinkSession implements LinkListener
         final TcpConnection c;
         try
         {
-            c = TcpConnection.connect(this, id, remote, connect.flags(), clampInt(connect.receiveBuffer()),
-                clampInt(connect.sendBuffer()), (int)connect.receiveWindow(), sendWindow,
-                nowNs + timeoutMs * 1_000_000L);
+            c = TcpConnection.connect(this, id, remote, connect.flags() | forcedFlags,
+                clampInt(connect.receiveBuffer()), clampInt(connect.sendBuffer()), (int)connect.receiveWindow(),
+                sendWindow, nowNs + timeoutMs * 1_000_000L);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -1020,6 +1023,19 @@ public final class LinkSession implements LinkListener
     }
 
     /**
+     * Latency mode: every TCP socket this session opens or accepts gets TCP_NODELAY, whether the app asked for it or
+     * not, so a small reply never waits in the kernel for an acknowledgement (Nagle). The app may still turn it off
+     * later with SET_OPTION. The JDK's channels offer no SO_BUSY_POLL, so the TCP side busy-polls only as far as the
+     * agent's busy idle strategy polls the selector.
+     *
+     * @param on true for latency mode.
+     */
+    void latency(final boolean on)
+    {
+        forcedFlags = on ? FLAG_TCP_NODELAY : 0;
+    }
+
+    /**
      * A listener accepted a connection into the ACCEPTED message claimed at {@code body}: apply the limits, adopt it
      * and write the message, or refuse it with an RST.
      *
@@ -1039,7 +1055,8 @@ public final class LinkSession implements LinkListener
         final TcpConnection c;
         try
         {
-            c = TcpConnection.accepted(this, newId, accepted, flags, receiveWindow, config.limits().sendWindow());
+            c = TcpConnection.accepted(this, newId, accepted, flags | forcedFlags, receiveWindow,
+                config.limits().sendWindow());
         }
         catch (final IOException | RuntimeException ex)
         {

@@ -12,6 +12,7 @@ import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.agrona.concurrent.YieldingIdleStrategy;
 import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
@@ -94,11 +95,25 @@ public final class ProxyCommand implements Callable<Integer>
             "ring-buffer hand-off). Default ${DEFAULT-VALUE}; see Threads below.")
     int threads;
 
-    @Option(names = "--idle", defaultValue = "backoff", paramLabel = "busy|backoff|sleep",
+    @Option(names = "--idle", paramLabel = "busy|yield|backoff|sleep",
         description = {"What each agent thread does when there is no work: busy (spin, lowest latency, one core at " +
-            "100%%), backoff (spin, yield, then park up to 1 ms), sleep (sleep 1 ms; least CPU, most latency). " +
-            "Default ${DEFAULT-VALUE}."})
+            "100%%), yield (spin with a sched_yield per idle cycle: a core at 100%%, but any other thread on that " +
+            "core runs at once; for a core shared with the TCP peers), backoff (spin, yield, then park up to 1 ms), " +
+            "sleep (sleep 1 ms; least CPU, most latency). Default backoff; yield with --latency."})
     String idle;
+
+    @Option(names = "--latency",
+        description = {"Latency mode: agent threads spin (--idle yield unless --idle busy is given), " +
+            "the link acknowledges in the duty cycle that accepted a frame, the AF_XDP socket asks for " +
+            "busy polling (SO_BUSY_POLL, SO_BUSY_POLL_BUDGET; refusals are reported and the " +
+            "proxy carries on), and every TCP socket gets TCP_NODELAY. Costs a core per agent thread even when " +
+            "idle. Default off."})
+    boolean latency;
+
+    /** Latency mode: microseconds a wakeup syscall on the AF_XDP socket busy-polls the device. */
+    private static final int LATENCY_BUSY_POLL_US = 20;
+    /** Latency mode: packets one busy poll handles at most. */
+    private static final int LATENCY_BUSY_POLL_BUDGET = 64;
 
     @Option(names = "--attach", defaultValue = "native", paramLabel = "native|skb",
         description = "How the XDP steering program is attached: native (driver mode) or skb (generic mode, any " +
@@ -122,7 +137,14 @@ public final class ProxyCommand implements Callable<Integer>
         {
             throw new IllegalArgumentException("--threads must be 1 or 2, got " + threads);
         }
-        final IdleStrategy idleStrategy = idleStrategy(idle);
+        if (latency && null != idle && !"busy".equals(idle) && !"yield".equals(idle))
+        {
+            throw new IllegalArgumentException("--latency spins: it goes with --idle busy or yield, not " + idle);
+        }
+        // Latency mode yields by default: in a spin that gives way, a TCP peer or kernel thread on the same core
+        // runs at once instead of after the spinner's time slice (measured: docs/PERFORMANCE.md, "Latency").
+        final String idleName = null != idle ? idle : latency ? "yield" : "backoff";
+        final IdleStrategy idleStrategy = idleStrategy(idleName);
         final AttachMode mode = AttachMode.parse(attach);
         final ProxyConfig config = null == configFile ? ProxyConfig.defaults() : ProxyConfig.load(configFile);
         final CountersFile countersFile = openCounters();
@@ -153,6 +175,8 @@ public final class ProxyCommand implements Callable<Integer>
         {
             final ProxyAgent agent = new ProxyAgent(endpoint.transport(), endpoint.linkConfig().withKey(linkKey),
                 config, proxyCounters, linkCounters, ProxyCommand::event, new SystemNanoClock());
+            agent.link().acknowledgeAtOnce(latency);
+            agent.session().latency(latency);
             runners = new AgentRunner[] {new AgentRunner(idleStrategy, errors, null, agent)};
         }
         else
@@ -164,8 +188,10 @@ public final class ProxyCommand implements Callable<Integer>
                 new SystemNanoClock());
             final LinkAgent link = new LinkAgent(endpoint.transport(), endpoint.linkConfig().withKey(linkKey), rings,
                 proxyCounters, linkCounters, ProxyCommand::event, new SystemNanoClock());
+            link.link().acknowledgeAtOnce(latency);
+            tcp.session().latency(latency);
             runners = new AgentRunner[] {new AgentRunner(idleStrategy, errors, null, tcp),
-                new AgentRunner(idleStrategy(idle), errors, null, link)};
+                new AgentRunner(idleStrategy(idleName), errors, null, link)};
         }
         // SIGTERM (or Ctrl-C): stop the agents (their onClose say goodbye on the link and close every socket), then
         // release AF_XDP and the counters. halt(0) because a JVM stopped by a signal otherwise exits 143, and the
@@ -189,13 +215,20 @@ public final class ProxyCommand implements Callable<Integer>
             System.out.flush();
             Runtime.getRuntime().halt(exitStatus);
         }, "xts-proxy-stop"));
+        if (latency)
+        {
+            // Reported, not fatal: the link works without them (an old kernel, or a limit without CAP_NET_ADMIN).
+            event("busy-poll " + endpoint.socket().busyPoll(LATENCY_BUSY_POLL_US, LATENCY_BUSY_POLL_BUDGET, false));
+        }
         final Thread[] started = new Thread[runners.length];
         for (int i = 0; i < runners.length; i++)
         {
             started[i] = AgentRunner.startOnThread(runners[i]);
         }
-        event(String.format(Locale.ROOT, "ready iface=%s queue=%d pid=%d attach=%s idle=%s threads=%d counters=%s",
-            iface, queue, ProcessHandle.current().pid(), mode.name().toLowerCase(Locale.ROOT), idle, threads,
+        event(String.format(Locale.ROOT,
+            "ready iface=%s queue=%d pid=%d attach=%s idle=%s threads=%d latency=%s counters=%s",
+            iface, queue, ProcessHandle.current().pid(), mode.name().toLowerCase(Locale.ROOT), idleName, threads,
+            latency,
             null == countersFile ? "none" : countersFile.path()));
         // The interface can vanish under a running proxy (its namespace or the veth deleted): nothing can reach it
         // any more, so stop as on SIGTERM, with a failure status, instead of running on unreachable.
@@ -256,9 +289,11 @@ public final class ProxyCommand implements Callable<Integer>
         return switch (name)
         {
             case "busy" -> new BusySpinIdleStrategy();
+            case "yield" -> new YieldingIdleStrategy();
             case "backoff" -> new BackoffIdleStrategy();
             case "sleep" -> new SleepingMillisIdleStrategy(1);
-            default -> throw new IllegalArgumentException("--idle must be busy, backoff or sleep, got '" + name + "'");
+            default -> throw new IllegalArgumentException(
+                "--idle must be busy, yield, backoff or sleep, got '" + name + "'");
         };
     }
 

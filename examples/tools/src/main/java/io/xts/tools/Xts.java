@@ -8,6 +8,7 @@ import io.xts.examples.nvme.NvmeReadWrite;
 import io.xts.proxy.ProxyCommand;
 import io.xts.tools.bench.BenchChart;
 import io.xts.tools.bench.NvmeBenchReport;
+import io.xts.tools.bench.RttClient;
 import io.xts.tools.bench.StreamClient;
 import io.xts.tools.link.LinkStream;
 import io.xts.tools.nvme.NvmeBench;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Command;
 @Command(name = "xts", mixinStandardHelpOptions = true, version = "XTS-J 0.1.0",
     description = "XTS-J: TCP and NVMe/TCP offload through AF_XDP, in Java.",
     subcommands = {XskBench.class, LinkStream.class, Stat.class, Nc.class, EchoServer.class, HttpServer.class,
-        HttpGet.class, StreamClient.class, CommandLine.HelpCommand.class,
+        HttpGet.class, StreamClient.class, RttClient.class, CommandLine.HelpCommand.class,
         ProxyCommand.class, NvmeTarget.class,
         NvmeBench.class, NvmeBenchReport.class, NvmeReadWrite.class,
         BenchChart.class})

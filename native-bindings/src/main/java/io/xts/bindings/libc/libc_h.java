@@ -41,6 +41,18 @@ public final class libc_h
     /** eventfd flag: closed on exec. */
     public static final int EFD_CLOEXEC = 0x80000;
 
+    /** setsockopt level of socket-wide options (linux/socket.h). */
+    public static final int SOL_SOCKET = 1;
+
+    /** SOL_SOCKET: microseconds to busy-poll the device queue on a blocking receive or poll (linux/socket.h). */
+    public static final int SO_BUSY_POLL = 46;
+
+    /** SOL_SOCKET: prefer busy polling over softirq processing while the application polls (linux/socket.h). */
+    public static final int SO_PREFER_BUSY_POLL = 69;
+
+    /** SOL_SOCKET: packets one busy poll handles at most (linux/socket.h). */
+    public static final int SO_BUSY_POLL_BUDGET = 70;
+
     /** send/recv flag: non-blocking. */
     public static final int MSG_DONTWAIT = 0x40;
 
@@ -473,6 +485,42 @@ public final class libc_h
         catch (final Throwable ex)
         {
             throw new AssertionError("downcall getsockopt failed", ex);
+        }
+    }
+
+    private static final class setsockopt
+    {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
+        static final MethodHandle HANDLE = NativeLibrary.downcall(SYMBOL_LOOKUP, "setsockopt", DESC, Linker.Option.captureCallState("errno"));
+    }
+
+    /**
+     * @return the C signature of {@code setsockopt}.
+     */
+    public static FunctionDescriptor setsockopt$descriptor()
+    {
+        return setsockopt.DESC;
+    }
+
+    /**
+     * int setsockopt(int sockfd, int level, int optname, const void *optval, socklen_t optlen).
+     * @param errnoState call state that receives errno, from {@code libc_h.allocateErrnoState}.
+     * @param sockfd C argument {@code sockfd}.
+     * @param level C argument {@code level}.
+     * @param optname C argument {@code optname}.
+     * @param optval C argument {@code optval}.
+     * @param optlen C argument {@code optlen}.
+     * @return what the C function returns.
+     */
+    public static int setsockopt(final MemorySegment errnoState, final int sockfd, final int level, final int optname, final MemorySegment optval, final int optlen)
+    {
+        try
+        {
+            return (int)setsockopt.HANDLE.invokeExact(errnoState, sockfd, level, optname, optval, optlen);
+        }
+        catch (final Throwable ex)
+        {
+            throw new AssertionError("downcall setsockopt failed", ex);
         }
     }
 

@@ -24,6 +24,7 @@ import org.agrona.collections.LongArrayQueue;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
@@ -120,6 +121,10 @@ public final class XtsStack implements AutoCloseable
     private static final int MAX_QUEUED_CONTROL = 1 << 16;
     /** Counters a private counters manager has room for (link and socket counters need about 50). */
     private static final int PRIVATE_COUNTERS = 128;
+    /** Latency mode: microseconds a wakeup syscall on the AF_XDP socket busy-polls the device (SO_BUSY_POLL). */
+    private static final int LATENCY_BUSY_POLL_US = 20;
+    /** Latency mode: packets one busy poll handles at most (SO_BUSY_POLL_BUDGET; the kernel's default is 8). */
+    private static final int LATENCY_BUSY_POLL_BUDGET = 64;
     /** Attempts the poller makes to take the lock ahead of queued threads before it queues (see Poller). */
     private static final int POLLER_BARGE_SPINS = 10_000;
 
@@ -148,6 +153,10 @@ public final class XtsStack implements AutoCloseable
     final int receiveWindow;
     /** How long a waiting thread spins (polling) before it parks; 0: parks at once. */
     private final long idleSpinNs;
+    /** Latency mode ({@link Builder#latency}): waiting threads poll without parking and without giving up. */
+    private final boolean latency;
+    /** What the kernel said to the busy-poll socket options in latency mode, or null. */
+    private final String busyPollReport;
     /** How well spinning has paid lately; guarded by the lock. See {@link #SPIN_FAIL_PENALTY}. */
     private int spinScore = SPIN_SCORE_MAX;
     private int spinProbe;
@@ -187,16 +196,28 @@ public final class XtsStack implements AutoCloseable
         this.ownPoller = builder.ownPoller;
         this.receiveWindow = builder.receiveWindow;
         this.idleSpinNs = builder.idleSpinNs;
+        this.latency = builder.latency;
         linkCounters = new LinkCounters(countersManager, name);
         counters = new SocketCounters(countersManager, name);
         link = new XtsLink(transport, linkConfig, new Dispatcher(), linkCounters, System.nanoTime());
         rxWait = null != endpoint ? new RxWait(endpoint.socket()) : null;
         linkMemory = link.memory();
+        if (latency)
+        {
+            link.acknowledgeAtOnce(true);
+            busyPollReport = null != endpoint ?
+                endpoint.socket().busyPoll(LATENCY_BUSY_POLL_US, LATENCY_BUSY_POLL_BUDGET, false) : null;
+        }
+        else
+        {
+            busyPollReport = null;
+        }
         linkView = linkMemory.byteSize() <= Integer.MAX_VALUE ? linkMemory.asByteBuffer() : null;
         if (ownPoller)
         {
             // Unless told otherwise, the poller sleeps until frames arrive when the link is quiet.
             final IdleStrategy idle = null != builder.idleStrategy ? builder.idleStrategy :
+                builder.latency ? new BusySpinIdleStrategy() :
                 null != rxWait ? new LinkIdleStrategy(this) : new BackoffIdleStrategy();
             runner = new AgentRunner(idle, this::onPollerError, null, new Poller());
             pollerThread = AgentRunner.startOnThread(runner, r ->
@@ -297,6 +318,7 @@ public final class XtsStack implements AutoCloseable
         private boolean ownPoller = true;
         private int receiveWindow = 256 * 1024;
         private long idleSpinNs = DEFAULT_IDLE_SPIN_NS;
+        private boolean latency;
         private Duration linkTimeout = Duration.ofSeconds(5);
         private FrameTransport transport;
         private LinkConfig linkConfig;
@@ -426,6 +448,25 @@ public final class XtsStack implements AutoCloseable
                 throw new IllegalArgumentException("idle spin must be 0..10 ms, got " + spin);
             }
             this.idleSpinNs = spin.toNanos();
+            return this;
+        }
+
+        /**
+         * Latency mode, for request/response traffic that must not wait: the poller thread (if any) busy-spins
+         * instead of backing off (unless {@link #idleStrategy} names another), a thread waiting in a socket call
+         * polls for as long as it waits instead of parking (its spin no longer adapts; a virtual thread still parks),
+         * the link acknowledges in the duty cycle that accepted a frame ({@link XtsLink#acknowledgeAtOnce}), and the
+         * AF_XDP socket asks for busy polling (SO_BUSY_POLL, SO_BUSY_POLL_BUDGET; not SO_PREFER_BUSY_POLL, which
+         * leaves frames to receive syscalls this stack does not make: docs/ARCHITECTURE.md;
+         * what the kernel refused is in {@link XtsStack#busyPollReport()}, the stack works without them). The
+         * price is CPU: a core per spinning thread even when idle (docs/PERFORMANCE.md, "Latency"). Default off.
+         *
+         * @param latency true for latency mode.
+         * @return this.
+         */
+        public Builder latency(final boolean latency)
+        {
+            this.latency = latency;
             return this;
         }
 
@@ -606,6 +647,23 @@ public final class XtsStack implements AutoCloseable
     public int receiveWindow()
     {
         return receiveWindow;
+    }
+
+    /**
+     * @return whether this stack runs in latency mode ({@link Builder#latency}).
+     */
+    public boolean latency()
+    {
+        return latency;
+    }
+
+    /**
+     * @return what the kernel answered to each busy-poll option of latency mode ("SO_BUSY_POLL=20 ok, ..."),
+     *         or null when the stack is not in latency mode or has no AF_XDP socket.
+     */
+    public String busyPollReport()
+    {
+        return busyPollReport;
     }
 
     /**
@@ -942,7 +1000,7 @@ public final class XtsStack implements AutoCloseable
         {
             if (null != spinOn && spinNow())
             {
-                final boolean signalled = spinForSignal(spinOn, Math.min(wait, idleSpinNs));
+                final boolean signalled = spinForSignal(spinOn, spinLimit(wait));
                 spinDone(signalled);
                 if (signalled)
                 {
@@ -979,7 +1037,7 @@ public final class XtsStack implements AutoCloseable
         // Nobody else drives the link: do it here, spinning for a while, and let other threads in between cycles.
         if (spinNow())
         {
-            final long spinUntil = now + Math.min(wait, idleSpinNs);
+            final long spinUntil = now + spinLimit(wait);
             boolean worked = false;
             while (!worked && spinUntil - now > 0)
             {
@@ -1108,8 +1166,20 @@ public final class XtsStack implements AutoCloseable
     {
         // A virtual thread never spins: it would hold its carrier, and thousands of them waiting at once (a connect
         // storm) would starve the threads that drive the link.
-        return idleSpinNs > 0 && !Thread.currentThread().isVirtual() &&
-            (spinScore > 0 || 0 == ++spinProbe % SPIN_PROBE_EVERY);
+        if (Thread.currentThread().isVirtual())
+        {
+            return false;
+        }
+        return latency || idleSpinNs > 0 && (spinScore > 0 || 0 == ++spinProbe % SPIN_PROBE_EVERY);
+    }
+
+    /**
+     * @param wait how long this wait may last.
+     * @return how long to spin: the idle spin, or in latency mode the whole wait.
+     */
+    private long spinLimit(final long wait)
+    {
+        return latency ? wait : Math.min(wait, idleSpinNs);
     }
 
     /**

@@ -19,6 +19,13 @@ public final class LinkCounters implements AutoCloseable
 {
     /** Counter type id of link counters (all XTS type ids live in one place as they grow). */
     public static final int TYPE_ID = 1001;
+    /**
+     * Counter type id of the link's smoothed round-trip time, a gauge in nanoseconds rather than a count, so that a
+     * reader ({@code xts stat}) can tell it apart and show it as a latency.
+     */
+    public static final int SMOOTHED_RTT_TYPE_ID = 1002;
+    /** Last word of the smoothed round-trip time's label ("link xa-1 q0 smoothed-rtt-ns"). */
+    public static final String SMOOTHED_RTT_LABEL = "smoothed-rtt-ns";
 
     final AtomicCounter framesSent;
     final AtomicCounter framesReceived;
@@ -46,6 +53,8 @@ public final class LinkCounters implements AutoCloseable
     final AtomicCounter authFailures;
     final AtomicCounter unknownMessages;
     final AtomicCounter undeliverable;
+    /** The RFC 6298 smoothed round-trip time of DATA frames to their acknowledgement, ns; 0 before a sample. */
+    final AtomicCounter smoothedRttNs;
     private final AtomicCounter[] malformed;
 
     /**
@@ -80,6 +89,7 @@ public final class LinkCounters implements AutoCloseable
         authFailures = counters.newCounter("link " + name + " auth-failures", TYPE_ID);
         unknownMessages = counters.newCounter("link " + name + " unknown-messages", TYPE_ID);
         undeliverable = counters.newCounter("link " + name + " messages-undeliverable", TYPE_ID);
+        smoothedRttNs = counters.newCounter("link " + name + " " + SMOOTHED_RTT_LABEL, SMOOTHED_RTT_TYPE_ID);
         final MalformedReason[] reasons = MalformedReason.values();
         malformed = new AtomicCounter[reasons.length];
         for (final MalformedReason reason : reasons)
@@ -220,6 +230,12 @@ public final class LinkCounters implements AutoCloseable
         return linkDowns.get();
     }
 
+    /** @return the link's smoothed round-trip time as last published, ns; 0 before the first sample. */
+    public long smoothedRttNs()
+    {
+        return smoothedRttNs.get();
+    }
+
     /** @return heartbeats sent. */
     public long heartbeatsSent()
     {
@@ -232,7 +248,8 @@ public final class LinkCounters implements AutoCloseable
         for (final AtomicCounter c : new AtomicCounter[] {framesSent, framesReceived, bytesSent, bytesReceived,
             messagesSent, messagesReceived, creditStalls, txFrameStalls, windowStalls, windowReductions, retransmits,
             retransmitTimeouts, gapNaks, duplicates, outOfOrder, heartbeatsSent, deadPeers, epochChanges, linkUps,
-            linkDowns, handshakeRefusals, foreignFrames, xdpForeignDrops, authFailures, unknownMessages, undeliverable})
+            linkDowns, handshakeRefusals, foreignFrames, xdpForeignDrops, authFailures, unknownMessages, undeliverable,
+            smoothedRttNs})
         {
             c.close();
         }

@@ -67,7 +67,7 @@ public final class XtsLink implements AutoCloseable
     private static final int TX_BACKLOG_LIMIT = 256;
     /** Acknowledge at least every this many accepted frames... */
     private static final int ACK_EVERY = 32;
-    /** ...or this long after the first unacknowledged one. */
+    /** ...or this long after the first unacknowledged one (the default; see {@link #acknowledgeAtOnce}). */
     private static final long ACK_DELAY_NS = 20_000;
     private static final long QUEUED_RECHECK_NS = 100_000;
     private static final int RECEIVE_ROUNDS = 8;
@@ -151,6 +151,8 @@ public final class XtsLink implements AutoCloseable
     private boolean ackDue;
     private int acceptedSinceAck;
     private long firstUnackedAtNs;
+    /** How long an acknowledgement may wait for more frames or a reply to ride on: ACK_DELAY_NS, or 0. */
+    private long ackDelayNs = ACK_DELAY_NS;
     private int gapNakFor = -1;
     private long gapNakNs;
     private final long[] heldFrame;
@@ -921,7 +923,7 @@ public final class XtsLink implements AutoCloseable
             }
             work += pump();
             if ((!deferAcks && (acceptedSinceAck >= ACK_EVERY || creditUpdateDue())) ||
-                (ackDue && now - firstUnackedAtNs >= ACK_DELAY_NS))
+                (ackDue && now - firstUnackedAtNs >= ackDelayNs))
             {
                 sendControl(KIND_ACK, 0);
                 work++;
@@ -1429,6 +1431,7 @@ public final class XtsLink implements AutoCloseable
             rttVarianceNs += (Math.abs(smoothedRttNs - sampleNs) - rttVarianceNs) / 4;
             smoothedRttNs += (sampleNs - smoothedRttNs) / 8;
         }
+        counters.smoothedRttNs.setRelease(smoothedRttNs);
     }
 
     private long baseRetransmitTimeout()
@@ -1437,6 +1440,27 @@ public final class XtsLink implements AutoCloseable
         final long estimate =
             0 == smoothedRttNs ? 10 * config.retransmitTimeoutNs() : smoothedRttNs + 4 * rttVarianceNs;
         return Math.min(Math.max(config.retransmitTimeoutNs(), estimate), config.deadTimeoutNs() / 4);
+    }
+
+    /**
+     * Latency mode: acknowledge (and so return credit) in the duty cycle that accepted a frame, after that cycle's own
+     * sends, instead of waiting up to {@code ACK_DELAY_NS} for more frames to share one acknowledgement. A reply the
+     * cycle sends still carries the acknowledgement; only when there is none does a bare ACK go out, one more frame
+     * per exchange in each direction. The default (false) coalesces: fewer frames and kicks, so less CPU.
+     *
+     * @param atOnce true for no coalescing delay.
+     */
+    public void acknowledgeAtOnce(final boolean atOnce)
+    {
+        ackDelayNs = atOnce ? 0 : ACK_DELAY_NS;
+    }
+
+    /**
+     * @return whether acknowledgements go out in the cycle that accepted the frame ({@link #acknowledgeAtOnce}).
+     */
+    public boolean acknowledgesAtOnce()
+    {
+        return 0 == ackDelayNs;
     }
 
     /**
@@ -1658,6 +1682,7 @@ public final class XtsLink implements AutoCloseable
         gapNakFor = -1;
         lastGapServed = -1;
         smoothedRttNs = 0;
+        counters.smoothedRttNs.setRelease(0);
         rttVarianceNs = 0;
         retransmitTimeoutNs = baseRetransmitTimeout();
         maxFrame = transport.maxFrameLength();

@@ -428,6 +428,50 @@ class XtsLinkTest
     }
 
     @Test
+    void shouldPublishTheSmoothedRoundTripTimeInTheCounters()
+    {
+        up();
+        assertEquals(0, a.counters().smoothedRttNs(), "no sample before any DATA frame was acknowledged");
+        stream(1_000, 100_000);
+        assertInOrder(1_000);
+        assertTrue(a.smoothedRttNs() > 0, "a sampled its round trips");
+        assertEquals(a.smoothedRttNs(), a.counters().smoothedRttNs(), "the counter holds the estimate");
+    }
+
+    @Test
+    void shouldAcknowledgeInTheSameCycleInLatencyModeAndCoalesceByDefault()
+    {
+        up();
+        final XtsFrameFlyweight f = new XtsFrameFlyweight();
+        final int[] acks = {0};
+        tb.tap((mem, frame, len) ->
+        {
+            f.wrap(mem, frame, len);
+            if (XtsFrameDescriptor.KIND_ACK == f.kind())
+            {
+                acks[0]++;
+            }
+            return InProcessTransport.Tap.PASS;
+        });
+        body.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 0L);
+        assertTrue(a.offer(XtsFrameDescriptor.TYPE_STREAM_DATA, 7, body, 0, 64));
+        a.doWork(now);
+        b.doWork(now);
+        assertEquals(1, rb.values.size(), "delivered");
+        assertEquals(0, acks[0], "by default one small frame's acknowledgement waits for company");
+        assertFalse(b.acknowledgesAtOnce());
+
+        b.acknowledgeAtOnce(true);
+        assertTrue(b.acknowledgesAtOnce());
+        body.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 1L);
+        assertTrue(a.offer(XtsFrameDescriptor.TYPE_STREAM_DATA, 7, body, 0, 64));
+        a.doWork(now);
+        b.doWork(now);
+        assertEquals(2, rb.values.size(), "delivered");
+        assertEquals(1, acks[0], "in latency mode the acknowledgement leaves in the cycle that accepted the frame");
+    }
+
+    @Test
     void shouldRetransmitAfterInjectedLoss()
     {
         up();

@@ -3,6 +3,8 @@ package io.xts.examples.net;
 import io.xts.link.LinkKey;
 import io.xts.sockets.XtsStack;
 import io.xts.xsk.AttachMode;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -52,6 +54,18 @@ public final class StackOptions
             "HELLO and RESET are authenticated with it (default: $XTS_LINK_KEY_FILE, or none)"})
     Path linkKeyFile;
 
+    @Option(names = "--latency",
+        description = {"latency mode: waiting threads and the poller spin instead of parking, the link acknowledges " +
+            "at once, the AF_XDP socket asks for busy polling; costs a core per spinning thread, even idle " +
+            "(default off: frugal)"})
+    boolean latency;
+
+    @Option(names = "--idle", paramLabel = "busy|backoff|sleep",
+        description = {"what the poller thread does when idle: busy (spin), backoff (spin, yield, park up to " +
+            "1 ms) or sleep (spin briefly, then sleep until frames arrive on the AF_XDP socket); default busy with " +
+            "--latency, else sleep"})
+    String idle;
+
     /**
      * @return a stack on the chosen interface, with its link up.
      * @throws IOException when the link does not come up in time.
@@ -59,12 +73,20 @@ public final class StackOptions
     public XtsStack open() throws IOException
     {
         validate();
-        final XtsStack.Builder builder = XtsStack.builder();
+        final XtsStack.Builder builder = XtsStack.builder().latency(latency);
         if (null != linkKeyFile)
         {
             builder.linkKey(LinkKey.fromFile(linkKeyFile));
         }
-        return builder
+        if ("busy".equals(idle))
+        {
+            builder.idleStrategy(new BusySpinIdleStrategy());
+        }
+        else if ("backoff".equals(idle))
+        {
+            builder.idleStrategy(new BackoffIdleStrategy());
+        }
+        final XtsStack stack = builder
             .ownPoller("thread".equals(poll))
             .iface(iface)
             .queue(queue)
@@ -73,6 +95,19 @@ public final class StackOptions
             .idleSpin(Duration.ofNanos(idleSpinMicros * 1000))
             .linkTimeout(Duration.ofMillis((long)(linkTimeout * 1000)))
             .build();
+        if (null != stack.busyPollReport())
+        {
+            System.err.println("xts: latency mode, AF_XDP busy polling: " + stack.busyPollReport());
+        }
+        return stack;
+    }
+
+    /**
+     * @return whether latency mode was asked for.
+     */
+    public boolean latency()
+    {
+        return latency;
     }
 
     /**
@@ -129,6 +164,10 @@ public final class StackOptions
         if (idleSpinMicros < 0 || idleSpinMicros > 10_000)
         {
             throw new IllegalArgumentException("--idle-spin-us must be 0..10000, got " + idleSpinMicros);
+        }
+        if (null != idle && !"busy".equals(idle) && !"backoff".equals(idle) && !"sleep".equals(idle))
+        {
+            throw new IllegalArgumentException("--idle must be busy, backoff or sleep, got '" + idle + "'");
         }
         AttachMode.parse(attach);
     }

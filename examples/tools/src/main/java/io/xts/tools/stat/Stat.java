@@ -2,7 +2,9 @@ package io.xts.tools.stat;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.xts.link.LinkCounters;
 import io.xts.status.CountersFile;
+import org.agrona.concurrent.status.CountersReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -22,7 +24,9 @@ import java.util.regex.Pattern;
 
 /**
  * {@code xts stat}: shows the counters of running XTS processes, read live from their memory-mapped counters files
- * (as AeronStat reads the CnC file): refreshing in place by default, or once, as text or JSON for scripts.
+ * (as AeronStat reads the CnC file): refreshing in place by default, or once, as text or JSON for scripts. Besides
+ * the raw counters it shows each link's smoothed round-trip time (the link's RFC 6298 estimate, a gauge of type
+ * {@link LinkCounters#SMOOTHED_RTT_TYPE_ID}) in microseconds, the latency figure of a running link.
  */
 @Command(name = "stat", mixinStandardHelpOptions = true,
     description = {"Show the counters of XTS processes from their counters files, live or once.",
@@ -134,6 +138,9 @@ public final class Stat implements Callable<Integer>
                         sb.append(String.format(Locale.ROOT, "%5d %20d  %s%n", id, value, label));
                     }
                 });
+                forEachLinkRtt(file.reader(), (link, rttNs) -> sb.append(String.format(Locale.ROOT,
+                    "      link %s smoothed RTT %s%n", link, 0 == rttNs ? "- (no sample yet)" :
+                    String.format(Locale.ROOT, "%.1f us", rttNs / 1000.0))));
             }
             catch (final IllegalArgumentException ex)
             {
@@ -180,6 +187,22 @@ public final class Stat implements Callable<Integer>
                         }
                     });
                     g.writeEndArray();
+                    g.writeArrayFieldStart("links");
+                    forEachLinkRtt(file.reader(), (link, rttNs) ->
+                    {
+                        try
+                        {
+                            g.writeStartObject();
+                            g.writeStringField("link", link);
+                            g.writeNumberField("smoothedRttUs", rttNs / 1000.0);
+                            g.writeEndObject();
+                        }
+                        catch (final IOException ex)
+                        {
+                            throw new UncheckedIOException(ex);
+                        }
+                    });
+                    g.writeEndArray();
                 }
                 catch (final IllegalArgumentException ex)
                 {
@@ -191,5 +214,29 @@ public final class Stat implements Callable<Integer>
             g.writeEndObject();
         }
         return writer.toString();
+    }
+
+    /** Receives one link's smoothed round-trip time. */
+    @FunctionalInterface
+    interface LinkRttConsumer
+    {
+        void accept(String link, long rttNs);
+    }
+
+    /**
+     * Each link's smoothed round-trip time in a counters file, whatever --filter says: the link's name is its
+     * counter's label between "link " and the last word.
+     */
+    static void forEachLinkRtt(final CountersReader reader, final LinkRttConsumer consumer)
+    {
+        final String suffix = " " + LinkCounters.SMOOTHED_RTT_LABEL;
+        reader.forEach((value, id, label) ->
+        {
+            if (LinkCounters.SMOOTHED_RTT_TYPE_ID == reader.getCounterTypeId(id) && label.startsWith("link ") &&
+                label.endsWith(suffix))
+            {
+                consumer.accept(label.substring("link ".length(), label.length() - suffix.length()), value);
+            }
+        });
     }
 }

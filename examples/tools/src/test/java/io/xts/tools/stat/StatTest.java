@@ -2,6 +2,7 @@ package io.xts.tools.stat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.xts.link.LinkCounters;
 import io.xts.status.CountersFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,6 +63,44 @@ class StatTest
             assertTrue(!text.contains("duplicates"), text);
             assertTrue(text.contains("(running)"), text);
         }
+    }
+
+    @Test
+    void shouldShowEachLinksSmoothedRoundTripTime() throws Exception
+    {
+        try (CountersFile file = CountersFile.create(dir.resolve("r.counters"), 128);
+            LinkCounters quiet = new LinkCounters(file.manager(), "xp-1 q0");
+            LinkCounters busy = new LinkCounters(file.manager(), "xp-2 q1"))
+        {
+            // What the link publishes after its estimator's samples: the real counters of two links.
+            file.manager().setCounterValue(counterId(file, "link xp-2 q1 smoothed-rtt-ns"), 23_440);
+            final String text = run("--once", "--filter", "nothing-matches", file.path().toString());
+            assertTrue(text.contains("link xp-1 q0 smoothed RTT - (no sample yet)"), text);
+            assertTrue(text.contains("link xp-2 q1 smoothed RTT 23.4 us"), text);
+            final JsonNode links = new ObjectMapper().readTree(run("--json", file.path().toString()))
+                .get("files").get(0).get("links");
+            assertEquals(2, links.size());
+            assertEquals("xp-1 q0", links.get(0).get("link").asText());
+            assertEquals(0.0, links.get(0).get("smoothedRttUs").asDouble());
+            assertEquals("xp-2 q1", links.get(1).get("link").asText());
+            assertEquals(23.44, links.get(1).get("smoothedRttUs").asDouble());
+            assertEquals(23_440, busy.smoothedRttNs());
+            assertEquals(0, quiet.smoothedRttNs());
+        }
+    }
+
+    private static int counterId(final CountersFile file, final String label)
+    {
+        final int[] found = {-1};
+        file.manager().forEach((value, id, l) ->
+        {
+            if (l.equals(label))
+            {
+                found[0] = id;
+            }
+        });
+        assertTrue(found[0] >= 0, label);
+        return found[0];
     }
 
     @Test
