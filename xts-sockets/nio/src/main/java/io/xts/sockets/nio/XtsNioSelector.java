@@ -49,6 +49,8 @@ final class XtsNioSelector extends AbstractSelector
     private final ReentrantLock idleLock = new ReentrantLock();
     private final Condition idle = idleLock.newCondition();
     private boolean idleSignalled;
+    /** Keys whose ready set changed in the current round of a select (the select thread's). */
+    private int updated;
     private volatile XtsSelector xts;
     private volatile Selector jdk;
 
@@ -268,8 +270,12 @@ final class XtsNioSelector extends AbstractSelector
                     {
                         idleWait(remaining);
                     }
-                    final int n = transferXts(x) + transferJdk(j) + transferSynthetic();
-                    if (n > 0 || now || !isOpen() || Thread.currentThread().isInterrupted())
+                    updated = 0;
+                    final int found = transferXts(x) + transferJdk(j) + transferSynthetic();
+                    final int n = updated;
+                    // As the JDK's selectors: readiness ends the select even when every ready key was already in
+                    // the selected set with those operations (then 0 keys were updated).
+                    if (found > 0 || now || !isOpen() || Thread.currentThread().isInterrupted())
                     {
                         if (now)
                         {
@@ -347,6 +353,12 @@ final class XtsNioSelector extends AbstractSelector
         return false;
     }
 
+    /**
+     * Add what a key was found ready for, as the JDK does: a key entering the selected set gets the ready set, a key
+     * already in it gains the new operations; {@link #updated} counts the keys that changed.
+     *
+     * @return 1 when anything was ready, else 0.
+     */
     private int addReady(final XtsNioSelectionKey key, final int ready)
     {
         if (0 == ready)
@@ -358,12 +370,13 @@ final class XtsNioSelector extends AbstractSelector
             if (0 != (ready & ~key.readyUnchecked()))
             {
                 key.ready(key.readyUnchecked() | ready);
-                return 1;
+                updated++;
             }
-            return 0;
+            return 1;
         }
         key.ready(ready);
         selected.add(key);
+        updated++;
         return 1;
     }
 
