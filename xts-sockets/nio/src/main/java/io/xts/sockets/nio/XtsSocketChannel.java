@@ -263,21 +263,25 @@ public final class XtsSocketChannel extends SocketChannel implements RoutedChann
                 return false;
             }
         }
-        boolean completed = false;
+        IOException failure = null;
         try
         {
             begin();
             socket.connect(address, null);
-            completed = true;
         }
         catch (final IOException ex)
         {
-            close();
-            throw ex;
+            failure = ex;
         }
         finally
         {
-            end(completed);
+            // A connect that failed by itself is reported as it failed, not as an asynchronous close.
+            end(true);
+        }
+        if (null != failure)
+        {
+            close();
+            throw failure;
         }
         synchronized (stateLock)
         {
