@@ -57,9 +57,20 @@ xts_run() {
   for dir in "${XTS_RUN_MODULE_DIRS[@]}"; do
     mp="$mp${mp:+:}$XTS_ROOT/$dir/target/classes"
   done
+  local agrona=
   for jar in "$XTS_ROOT"/examples/tools/target/lib/agrona-[0-9]*.jar; do
-    [ -e "$jar" ] && mp="$mp:$jar"
+    [ -e "$jar" ] && agrona=$jar
   done
+  if [ -z "$agrona" ]; then
+    # Not packaged yet (a build that stopped at test): the local repository's copy of the version the build uses.
+    local version
+    version=$(sed -n 's:.*<agrona.version>\(.*\)</agrona.version>.*:\1:p' "$XTS_ROOT/pom.xml" | head -1)
+    agrona="$HOME/.m2/repository/org/agrona/agrona/$version/agrona-$version.jar"
+  fi
+  if [ ! -e "$agrona" ]; then
+    echo "xts run: Agrona not found (build first: mvn -B -DskipTests package)" >&2; exit 64
+  fi
+  mp="$mp:$agrona"
   local opts=(--module-path "$mp" --add-modules io.xts.sockets.nio
     --enable-native-access=io.xts.bindings --add-exports java.base/jdk.internal.misc=org.agrona
     --add-exports java.base/sun.nio.ch=io.xts.sockets.nio
