@@ -66,6 +66,11 @@ final class XtsNioSelectionKey extends AbstractSelectionKey
         {
             throw new IllegalArgumentException("Invalid interest ops: " + ops);
         }
+        if (ops == interest)
+        {
+            // Unchanged: an XTS key would take the stack lock to signal its selector for nothing.
+            return this;
+        }
         interest = ops;
         final XtsSelectionKey x = xtsKey;
         final SelectionKey j = jdkKey;
@@ -130,8 +135,10 @@ final class XtsNioSelectionKey extends AbstractSelectionKey
     /**
      * Make or refresh the inner registration for the channel's carrier (at registration, and when an undecided
      * channel chooses).
+     *
+     * @param wake whether to wake a select in progress (when the channel chose its carrier while registered).
      */
-    void attachCarrier()
+    void attachCarrier(final boolean wake)
     {
         if (!isValid())
         {
@@ -168,7 +175,10 @@ final class XtsNioSelectionKey extends AbstractSelectionKey
         {
             attachJdk(channel);
         }
-        selector.internalWakeup();
+        if (wake)
+        {
+            selector.internalWakeup();
+        }
     }
 
     private void attachJdk(final SelectableChannel jdkChannel)

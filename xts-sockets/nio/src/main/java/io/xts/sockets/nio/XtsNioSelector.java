@@ -46,6 +46,10 @@ final class XtsNioSelector extends AbstractSelector
     private final Set<SelectionKey> publicSelected = new UngrowableSet(selected);
     private final Set<XtsNioSelectionKey> syntheticKeys = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
+    /** A channel changed what only a new round can see (carrier chosen, connect ended). */
+    private final AtomicBoolean internalPending = new AtomicBoolean();
+    /** Set by the selecting thread while it waits (or is about to) in an inner selector or the idle condition. */
+    private volatile boolean blockingIn;
     private final ReentrantLock idleLock = new ReentrantLock();
     private final Condition idle = idleLock.newCondition();
     private boolean idleSignalled;
@@ -133,7 +137,8 @@ final class XtsNioSelector extends AbstractSelector
                 syntheticKeys.add(key);
             }
         }
-        key.attachCarrier();
+        // As the JDK's: a registration is seen by the next select; a channel that chooses its carrier later wakes it.
+        key.attachCarrier(false);
         return key;
     }
 
@@ -190,6 +195,28 @@ final class XtsNioSelector extends AbstractSelector
      */
     void internalWakeup()
     {
+        internalPending.set(true);
+        wakeInner();
+    }
+
+    @Override
+    public Selector wakeup()
+    {
+        wakeupPending.set(true);
+        wakeInner();
+        return this;
+    }
+
+    /**
+     * Wake the inner selectors only while a select waits in them: otherwise the flags the select checks before it
+     * waits are enough, and a busy event loop's wakeups cost no stack lock.
+     */
+    private void wakeInner()
+    {
+        if (!blockingIn)
+        {
+            return;
+        }
         final XtsSelector x = xts;
         if (null != x)
         {
@@ -212,14 +239,6 @@ final class XtsNioSelector extends AbstractSelector
         }
     }
 
-    @Override
-    public Selector wakeup()
-    {
-        wakeupPending.set(true);
-        internalWakeup();
-        return this;
-    }
-
     private int select(final long timeoutMillis, final boolean now) throws IOException
     {
         synchronized (this)
@@ -240,6 +259,7 @@ final class XtsNioSelector extends AbstractSelector
                 while (true)
                 {
                     processCancelled();
+                    internalPending.set(false);
                     final XtsSelector x = xts;
                     final Selector j = jdk;
                     long remaining = 0;
@@ -249,7 +269,9 @@ final class XtsNioSelector extends AbstractSelector
                     }
                     final boolean block = !now && !wakeupPending.get() && !hasSynthetic() &&
                         (0 == timeoutMillis || remaining > 0) && !Thread.currentThread().isInterrupted();
-                    if (!block)
+                    // Announce the wait, then look at the flags once more: a wakeup either sees blockingIn or is seen.
+                    blockingIn = block;
+                    if (!block || wakeupPending.get() || internalPending.get())
                     {
                         selectNowInner(x, j);
                     }
@@ -270,6 +292,7 @@ final class XtsNioSelector extends AbstractSelector
                     {
                         idleWait(remaining);
                     }
+                    blockingIn = false;
                     updated = 0;
                     final int found = transferXts(x) + transferJdk(j) + transferSynthetic();
                     final int n = updated;
@@ -295,6 +318,7 @@ final class XtsNioSelector extends AbstractSelector
             }
             finally
             {
+                blockingIn = false;
                 end();
             }
         }
@@ -317,7 +341,7 @@ final class XtsNioSelector extends AbstractSelector
         idleLock.lock();
         try
         {
-            if (!idleSignalled && !wakeupPending.get() && null == xts && null == jdk)
+            if (!idleSignalled && !wakeupPending.get() && !internalPending.get() && null == xts && null == jdk)
             {
                 if (0 == remainingMillis)
                 {

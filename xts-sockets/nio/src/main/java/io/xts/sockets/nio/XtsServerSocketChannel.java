@@ -116,7 +116,7 @@ public final class XtsServerSocketChannel extends ServerSocketChannel implements
             }
             for (final XtsNioSelectionKey key : keys)
             {
-                key.attachCarrier();
+                key.attachCarrier(true);
             }
             return this;
         }

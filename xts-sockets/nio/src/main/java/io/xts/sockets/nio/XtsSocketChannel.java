@@ -148,7 +148,7 @@ public final class XtsSocketChannel extends SocketChannel implements RoutedChann
     {
         for (final XtsNioSelectionKey key : keys)
         {
-            key.attachCarrier();
+            key.attachCarrier(true);
         }
     }
 
