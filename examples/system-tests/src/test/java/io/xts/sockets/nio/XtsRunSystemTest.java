@@ -73,8 +73,8 @@ class XtsRunSystemTest
         writeRandom(files.resolve("100m"), 100 << 20);
         // The programs' own class path: their classes and Netty, nothing of XTS-J.
         programClassPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-            .filter(entry -> entry.contains("examples" + File.separator + "unmodified") || entry.contains("io" +
-                File.separator + "netty"))
+            .filter(entry -> entry.contains("examples" + File.separator + "unmodified") ||
+                entry.contains("xts-unmodified-examples") || entry.contains("io" + File.separator + "netty"))
             .collect(Collectors.joining(File.pathSeparator));
         assertFalse(programClassPath.contains("xts-sockets") || programClassPath.contains("agrona"),
             programClassPath);
