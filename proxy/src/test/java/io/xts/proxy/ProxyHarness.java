@@ -225,6 +225,12 @@ final class ProxyHarness implements AutoCloseable
         return s;
     }
 
+    /** @return the proxy's session of the link (the one agent's, or the TCP agent's). */
+    LinkSession session()
+    {
+        return Mode.ONE_THREAD == mode ? agent.session() : tcpAgent.session();
+    }
+
     /** @return the proxy's connections on the link (its gauge). */
     long connections()
     {
