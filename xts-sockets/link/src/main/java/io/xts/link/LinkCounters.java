@@ -44,6 +44,9 @@ public final class LinkCounters implements AutoCloseable
     final AtomicCounter unknownMessages;
     final AtomicCounter undeliverable;
     private final AtomicCounter[] malformed;
+    /** Messages whose listener threw: dropped (their frame is recycled and its credit returned), the error rethrown
+     * at the end of the duty cycle. */
+    final AtomicCounter listenerErrors;
 
     /**
      * @param counters where to allocate.
@@ -84,6 +87,7 @@ public final class LinkCounters implements AutoCloseable
                     "link " + name + " malformed " + reason.name().toLowerCase(Locale.ROOT), TYPE_ID);
             }
         }
+        listenerErrors = counters.newCounter("link " + name + " listener-errors", TYPE_ID);
     }
 
     void malformed(final MalformedReason reason)
@@ -172,6 +176,12 @@ public final class LinkCounters implements AutoCloseable
         return unknownMessages.get();
     }
 
+    /** @return messages whose listener threw (dropped, their frame recycled). */
+    public long listenerErrors()
+    {
+        return listenerErrors.get();
+    }
+
     /** @return peers declared dead. */
     public long deadPeers()
     {
@@ -202,7 +212,7 @@ public final class LinkCounters implements AutoCloseable
         for (final AtomicCounter c : new AtomicCounter[] {framesSent, framesReceived, bytesSent, bytesReceived,
             messagesSent, messagesReceived, creditStalls, txFrameStalls, windowStalls, windowReductions, retransmits,
             retransmitTimeouts, gapNaks, duplicates, outOfOrder, heartbeatsSent, deadPeers, epochChanges, linkUps,
-            linkDowns, handshakeRefusals, unknownMessages, undeliverable})
+            linkDowns, handshakeRefusals, unknownMessages, undeliverable, listenerErrors})
         {
             c.close();
         }

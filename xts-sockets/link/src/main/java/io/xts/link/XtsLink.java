@@ -147,6 +147,8 @@ public final class XtsLink implements AutoCloseable
     private long deliveringFrame = -1;
     /** Received frames the listener kept ({@link #retainDelivering()}): references, with {@link #PARKED}. */
     private final Long2LongHashMap retainedRefs;
+    /** The first exception a listener threw in this duty cycle, rethrown at its end. */
+    private RuntimeException listenerFailure;
     /** Kept frames whose delivery is over: off the receive pool, not counted in held or delivered. */
     private int parkedFrames;
     private final int retainLimit;
@@ -849,6 +851,12 @@ public final class XtsLink implements AutoCloseable
             work += deliverHeld();
         }
         finishDeliveries();
+        if (null != listenerFailure)
+        {
+            final RuntimeException ex = listenerFailure;
+            listenerFailure = null;
+            throw ex;
+        }
         if (LinkState.CONNECTING == state)
         {
             if (now - lastHelloNs >= config.heartbeatIntervalNs())
@@ -1297,10 +1305,22 @@ public final class XtsLink implements AutoCloseable
                     continue;
                 }
                 deliveringFrame = frame;
-                final boolean consumed;
+                boolean consumed;
                 try
                 {
                     consumed = listener.onMessage(type, streamId, memory, reader.bodyOffset(), reader.length());
+                }
+                catch (final RuntimeException ex)
+                {
+                    // A listener bug: the message is dropped, never delivered again (it would throw again and hold
+                    // its frame, and every frame behind it, for good); the frame goes back with the batch, and the
+                    // error is rethrown at the end of the duty cycle, when nothing is half done.
+                    counters.listenerErrors.incrementRelease();
+                    if (null == listenerFailure)
+                    {
+                        listenerFailure = ex;
+                    }
+                    consumed = true;
                 }
                 finally
                 {

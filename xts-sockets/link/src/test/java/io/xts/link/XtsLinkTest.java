@@ -70,6 +70,8 @@ class XtsLinkTest
         final List<Long> keptOffsets = new ArrayList<>();
         final List<Long> keptValues = new ArrayList<>();
         int retainRefused;
+        /** A STREAM_DATA message with this value makes the listener throw, every time it is delivered (a bug). */
+        long throwOn = -1;
 
         @Override
         public boolean onMessage(
@@ -82,6 +84,10 @@ class XtsLinkTest
             types.add(type);
             if (XtsFrameDescriptor.TYPE_STREAM_DATA == type)
             {
+                if (throwOn == memory.get(ValueLayout.JAVA_LONG_UNALIGNED, offset))
+                {
+                    throw new IllegalStateException("listener bug on message " + throwOn);
+                }
                 values.add(memory.get(ValueLayout.JAVA_LONG_UNALIGNED, offset));
                 pendingOffsets.add(offset);
                 pendingMemory = memory;
@@ -262,6 +268,50 @@ class XtsLinkTest
         run(10, 100_000);
         assertEquals(RX_FRAMES - reserve, a.peerLimit() - a.nextSeq(), "the whole pool granted again");
         assertEquals(0, ta.framesDropped());
+    }
+
+    @Test
+    void aListenerThatThrowsLosesOnlyThatMessageAndItsFrameComesBack()
+    {
+        up();
+        rb.throwOn = 5;
+        final List<String> thrown = new ArrayList<>();
+        long next = 0;
+        for (int cycle = 0; cycle < 10_000 && rb.values.size() < 99; cycle++)
+        {
+            while (next < 100)
+            {
+                body.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, next);
+                if (!a.offer(XtsFrameDescriptor.TYPE_STREAM_DATA, 7, body, 0, 200))
+                {
+                    break;
+                }
+                next++;
+            }
+            now += 10_000;
+            a.doWork(now);
+            try
+            {
+                b.doWork(now);
+            }
+            catch (final IllegalStateException ex)
+            {
+                thrown.add(ex.getMessage());
+            }
+        }
+        // Before the fix the message was delivered again every cycle, throwing each time, and nothing behind it
+        // ever arrived.
+        assertEquals(1, thrown.size(), "the error reaches the caller once, not at every cycle");
+        assertEquals("listener bug on message 5", thrown.get(0));
+        assertEquals(1, b.counters().listenerErrors());
+        assertEquals(99, rb.values.size(), "every other message delivered");
+        for (int i = 0; i < 99; i++)
+        {
+            assertEquals(i < 5 ? i : i + 1, rb.values.get(i), "message order");
+        }
+        run(10, 100_000);
+        assertEquals(RX_FRAMES - LinkConfig.defaults().creditReserve(), a.peerLimit() - a.nextSeq(),
+            "every receive frame, the one of the failed message too, is back and granted again");
     }
 
     @Test
