@@ -24,7 +24,9 @@ import static io.xts.protocol.XtsFrameDescriptor.KIND_DATA;
 import static io.xts.protocol.XtsFrameDescriptor.KIND_HELLO;
 import static io.xts.protocol.XtsFrameDescriptor.KIND_RESET;
 import static io.xts.protocol.XtsFrameDescriptor.LINK_ERROR_UNKNOWN_TYPE;
+import static io.xts.protocol.XtsFrameDescriptor.MAX_CONTROL_MESSAGE_LENGTH;
 import static io.xts.protocol.XtsFrameDescriptor.MESSAGE_HEADER_LENGTH;
+import static io.xts.protocol.XtsFrameDescriptor.MIN_LINK_FRAME_SIZE;
 import static io.xts.protocol.XtsFrameDescriptor.RESET_SHUTDOWN;
 import static io.xts.protocol.XtsFrameDescriptor.RESET_VERSION_MISMATCH;
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_LINK_ERROR;
@@ -192,6 +194,12 @@ public final class XtsLink implements AutoCloseable
         this.counters = counters;
         this.memory = transport.memory();
         this.epoch = epoch;
+        if (transport.maxFrameLength() < MIN_LINK_FRAME_SIZE)
+        {
+            throw new IllegalArgumentException("frames of at most " + transport.maxFrameLength() + " bytes leave no " +
+                "room for a control message of " + MAX_CONTROL_MESSAGE_LENGTH + " bytes: at least " +
+                MIN_LINK_FRAME_SIZE + " needed");
+        }
         this.receiveCapacity = transport.receiveCapacity();
         if (receiveCapacity <= config.creditReserve())
         {
@@ -1092,6 +1100,17 @@ public final class XtsLink implements AutoCloseable
             counters.handshakeRefusals.incrementRelease();
             final String text = "handshake refused: peer speaks versions " + peerMin + ".." + peerMax +
                 ", we speak " + config.minVersion() + ".." + config.maxVersion();
+            sendReset(RESET_VERSION_MISMATCH, text);
+            fail(text);
+            return;
+        }
+        final int agreedFrame = Math.min(peerMaxFrame, transport.maxFrameLength());
+        if (agreedFrame < MIN_LINK_FRAME_SIZE)
+        {
+            counters.handshakeRefusals.incrementRelease();
+            final String text = "handshake refused: the peer's frames of at most " + peerMaxFrame + " bytes leave no " +
+                "room for a control message of " + MAX_CONTROL_MESSAGE_LENGTH + " bytes (frames of at least " +
+                MIN_LINK_FRAME_SIZE + " bytes needed)";
             sendReset(RESET_VERSION_MISMATCH, text);
             fail(text);
             return;

@@ -1,5 +1,6 @@
 package io.xts.link;
 
+import io.xts.protocol.HelloFlyweight;
 import io.xts.protocol.MalformedReason;
 import io.xts.protocol.XtsFrameDescriptor;
 import io.xts.protocol.XtsFrameFlyweight;
@@ -620,6 +621,42 @@ class XtsLinkTest
         stream(10_000, 100_000);
         assertEquals(10_000, rb.values.size());
         assertEquals(LinkState.UP, a.state());
+    }
+
+    @Test
+    void aPeerWhoseFramesCannotHoldAControlMessageIsRefusedAtTheHandshake()
+    {
+        final XtsFrameFlyweight f = new XtsFrameFlyweight();
+        final MemorySegment m = tb.memory();
+        final LinkConfig config = LinkConfig.defaults();
+        final int small = XtsFrameDescriptor.MIN_LINK_FRAME_SIZE - 1;
+        // A valid HELLO (its frame size is above the 46 bytes of one empty message) announcing frames too small for
+        // an ERROR with its text: before the fix the link came up, and every claim of such a message threw later.
+        inject(FRAME_OVERHEAD + XtsFrameDescriptor.HELLO_LENGTH, frame ->
+        {
+            f.wrap(m, frame, FRAME_OVERHEAD + XtsFrameDescriptor.HELLO_LENGTH).writeHeader(1, 2,
+                XtsFrameDescriptor.KIND_HELLO, 0, XtsFrameDescriptor.HELLO_LENGTH, 0x0B, 0, 0, 100);
+            new HelloFlyweight().wrap(m, frame + FRAME_OVERHEAD, XtsFrameDescriptor.HELLO_LENGTH)
+                .write(config.minVersion(), config.maxVersion(), 0, small, 100, 100_000, 1_000_000);
+        });
+        assertEquals(LinkState.FAILED, a.state());
+        assertTrue(a.failure().contains("leave no room for a control message of " +
+            XtsFrameDescriptor.MAX_CONTROL_MESSAGE_LENGTH + " bytes"), a.failure());
+        assertTrue(a.failure().contains("frames of at most " + small + " bytes"), a.failure());
+        assertEquals(1, a.counters().handshakeRefusals());
+        // And a transport whose own frames are that small is refused where it enters.
+        final InProcessTransport[] tiny = InProcessTransport.pair(small, 16, 16, 16);
+        try
+        {
+            final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () ->
+                new XtsLink(tiny[0], config, ra, new LinkCounters(countersManager, "tiny"), now, 0x0C));
+            assertTrue(ex.getMessage().contains("room for a control message"), ex.getMessage());
+        }
+        finally
+        {
+            tiny[0].close();
+            tiny[1].close();
+        }
     }
 
     private void inject(final int length, final LongConsumer writer)
