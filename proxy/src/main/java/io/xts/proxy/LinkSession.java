@@ -145,6 +145,11 @@ public final class LinkSession implements LinkListener
     private final int[] tombstoneRing = new int[TOMBSTONES];
     private int tombstoneNext;
     private final IntArrayList goodbyes = new IntArrayList();
+    /** Ids the app closed lately (the oldest forgotten first): a CREDIT for one of them is harmless, so it is
+     * dropped and counted ({@code late-credits}) rather than answered with EBADF. */
+    private final IntHashSet appClosed = new IntHashSet(TOMBSTONES * 2);
+    private final int[] appClosedRing = new int[TOMBSTONES];
+    private int appClosedNext;
     /** Sockets an internal error ended whose ERROR and RESET ECONNABORTED the app is still owed (oldest first): the
      * ids, the offending message types (0: none, a readiness callback failed) and the ERROR texts naming the cause. */
     private final IntArrayList failedIds = new IntArrayList();
@@ -495,6 +500,7 @@ public final class LinkSession implements LinkListener
         owing.clear();
         timed.clear();
         tombstones.clear();
+        appClosed.clear();
         failedIds.clear();
         failedTypes.clear();
         failedTexts.clear();
@@ -668,6 +674,12 @@ public final class LinkSession implements LinkListener
     private boolean onCredit(final int id, final long offset, final int length)
     {
         final ProxySocket s = visible(id);
+        if (null == s && appClosed.contains(id))
+        {
+            // The app's CREDIT behind its own CLOSE: nothing to act on and nothing lost (a credit carries no data).
+            ProxyCounters.increment(counters.lateCredits);
+            return true;
+        }
         if (!(s instanceof TcpConnection c))
         {
             return null == s ? unknownId(id, TYPE_SOCKET_CREDIT) :
@@ -899,6 +911,7 @@ public final class LinkSession implements LinkListener
         {
             return unknownId(id, TYPE_SOCKET_CLOSE);
         }
+        rememberAppClosed(id);
         if (s instanceof TcpConnection c)
         {
             c.onAppClose();
@@ -1194,6 +1207,22 @@ public final class LinkSession implements LinkListener
         {
             table.remove(s.id);
         }
+    }
+
+    private void rememberAppClosed(final int id)
+    {
+        if (appClosed.contains(id))
+        {
+            return;
+        }
+        final int old = appClosedRing[appClosedNext];
+        if (0 != old)
+        {
+            appClosed.remove(old);
+        }
+        appClosedRing[appClosedNext] = id;
+        appClosedNext = (appClosedNext + 1) % TOMBSTONES;
+        appClosed.add(id);
     }
 
     private void tombstone(final int id)

@@ -756,4 +756,28 @@ class LinkSessionTest
             assertEquals(0, h.counters.get("errors-ebadf"));
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(ProxyHarness.Mode.class)
+    void aCreditBehindTheAppsCloseIsDroppedAndCountedNotAnError(final ProxyHarness.Mode mode) throws Exception
+    {
+        try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
+            ProxyHarness h = new ProxyHarness(mode, ProxyHarness.loopback(null)))
+        {
+            h.up();
+            h.connected(1, address(server), WINDOW);
+            // What connectsAndCarriesMegabytesBothWaysByteExact's app did now and then: the CREDIT still due from
+            // the last DATA left after its CLOSE. Before the fix it drew ERROR EBADF "no socket 1 on this link".
+            h.offer("CLOSE then CREDIT", () -> h.host.empty(TYPE_SOCKET_CLOSE, 1));
+            h.offer("CREDIT after CLOSE", () -> h.host.credit(1, 100_000, WINDOW));
+            h.await("the late CREDIT counted", () -> 1 == h.counters.get("late-credits"));
+            h.await("socket freed", () -> 0 == h.connections());
+            // Anything else after CLOSE is still an error: it could be data the app thinks was sent.
+            h.offer("DATA after CLOSE", () -> h.host.raw(TYPE_SOCKET_DATA, 1, new byte[10]));
+            h.await("EBADF for DATA after CLOSE at the app", () -> !h.host.errors.isEmpty());
+            assertEquals(1, h.counters.get("errors-ebadf"));
+            assertEquals(1, h.host.errors.size(), "only the DATA drew an error: " + h.host.errors);
+            assertEquals(TYPE_SOCKET_DATA, h.host.errors.get(0).type());
+        }
+    }
 }
