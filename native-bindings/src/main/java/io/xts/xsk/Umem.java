@@ -8,6 +8,7 @@ import io.xts.bindings.libxdp.xsk_umem_config;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The UMEM: page-aligned memory divided into equal frames that the kernel receives into and sends from, registered
@@ -39,6 +40,9 @@ public final class Umem implements AutoCloseable
     private int freeCount;
     private int socketsBound;
     private boolean closed;
+    /** libxdp refused to delete this UMEM once: its memory is kept, counted in {@link #REFUSED_BYTES}. */
+    private boolean refused;
+    private static final AtomicLong REFUSED_BYTES = new AtomicLong();
 
     /**
      * Configuration of a UMEM.
@@ -261,6 +265,13 @@ public final class Umem implements AutoCloseable
 
     /**
      * Unregister and free the UMEM. Close every socket on it first; then this releases everything exactly once.
+     * <p>
+     * If libxdp refuses to delete it (a socket still holds it, EBUSY), the memory is <em>not</em> freed: the kernel
+     * may still write received frames into it, and memory returned to the allocator must never be written behind its
+     * owner's back. It stays allocated (counted in {@link #refusedBytes()}, logged) and a later {@code close()}
+     * tries again.
+     *
+     * @throws XskException when libxdp refuses; nothing is released then.
      */
     @Override
     public void close()
@@ -273,18 +284,33 @@ public final class Umem implements AutoCloseable
         {
             throw new IllegalStateException("UMEM still has " + socketsBound + " socket(s) bound: close them first");
         }
-        closed = true;
-        try
+        final long bytes = area.byteSize();
+        final int rc = xsk_h.xsk_umem__delete(umemHandle);
+        if (0 != rc)
         {
-            final int rc = xsk_h.xsk_umem__delete(umemHandle);
-            if (0 != rc)
+            if (!refused)
             {
-                throw new XskException("xsk_umem__delete", "UMEM", rc);
+                refused = true;
+                REFUSED_BYTES.addAndGet(bytes);
+                System.getLogger(Umem.class.getName()).log(System.Logger.Level.WARNING, "xsk_umem__delete refused (" +
+                    rc + "): keeping the " + bytes + " byte UMEM allocated, the kernel may still use it");
             }
+            throw new XskException("xsk_umem__delete", "UMEM", rc);
         }
-        finally
+        closed = true;
+        if (refused)
         {
-            arena.close();
+            REFUSED_BYTES.addAndGet(-bytes);
         }
+        arena.close();
+    }
+
+    /**
+     * @return bytes of UMEMs in this process whose deletion libxdp refused and that are therefore still allocated (0
+     *         when every UMEM closed was freed).
+     */
+    public static long refusedBytes()
+    {
+        return REFUSED_BYTES.get();
     }
 }

@@ -35,6 +35,7 @@ import static io.xts.protocol.SocketMessages.CONNECT_REMOTE_OFFSET;
 import static io.xts.protocol.SocketMessages.EACCES;
 import static io.xts.protocol.SocketMessages.EBADF;
 import static io.xts.protocol.SocketMessages.EBADMSG;
+import static io.xts.protocol.SocketMessages.ECONNABORTED;
 import static io.xts.protocol.SocketMessages.EEXIST;
 import static io.xts.protocol.SocketMessages.EINVAL;
 import static io.xts.protocol.SocketMessages.EMFILE;
@@ -147,6 +148,22 @@ public final class LinkSession implements LinkListener
     private final int[] tombstoneRing = new int[TOMBSTONES];
     private int tombstoneNext;
     private final IntArrayList goodbyes = new IntArrayList();
+    /** Ids the app closed lately (the oldest forgotten first): a CREDIT for one of them is harmless, so it is
+     * dropped and counted ({@code late-credits}) rather than answered with EBADF. */
+    private final IntHashSet appClosed = new IntHashSet(TOMBSTONES * 2);
+    private final int[] appClosedRing = new int[TOMBSTONES];
+    private int appClosedNext;
+    /** Sockets an internal error ended whose ERROR and RESET ECONNABORTED the app is still owed (oldest first): the
+     * ids, the offending message types (0: none, a readiness callback failed) and the ERROR texts naming the cause. */
+    private final IntArrayList failedIds = new IntArrayList();
+    private final IntArrayList failedTypes = new IntArrayList();
+    private final ArrayList<String> failedTexts = new ArrayList<>();
+    /** Whether the ERROR of the oldest failed socket left already (its RESET is next). */
+    private boolean failedErrorSent;
+    /** Tests only: thrown by the next dispatch of a message of {@link #faultType}, to exercise the internal-error
+     * path that no correct input reaches. */
+    private volatile RuntimeException fault;
+    private volatile int faultType;
     private int goodbyeErrno;
     private int connections;
     private int listeners;
@@ -316,9 +333,9 @@ public final class LinkSession implements LinkListener
         }
         catch (final RuntimeException ex)
         {
-            // One socket's failure must not stop the others: drop it, say so.
+            // One socket's failure must not stop the others: end it with an error on both sides, say so.
             events.event("internal-error id=" + Integer.toUnsignedString(socket.id) + " error=" + ex);
-            free(socket, true);
+            failInternal(socket, 0, ex);
         }
     }
 
@@ -331,7 +348,7 @@ public final class LinkSession implements LinkListener
     public int doSocketWork(final long now)
     {
         nowNs = now;
-        int work = 0;
+        int work = failedIds.isEmpty() ? 0 : sendInternalFailures();
         for (int i = 0; i < owing.size(); )
         {
             final TcpConnection c = owing.get(i);
@@ -486,6 +503,11 @@ public final class LinkSession implements LinkListener
         owing.clear();
         timed.clear();
         tombstones.clear();
+        appClosed.clear();
+        failedIds.clear();
+        failedTypes.clear();
+        failedTexts.clear();
+        failedErrorSent = false;
         connections = 0;
         listeners = 0;
         bytesInFlight = 0;
@@ -497,8 +519,10 @@ public final class LinkSession implements LinkListener
     }
 
     /**
-     * The proxy is stopping (SIGTERM): close every TCP connection with FIN (shutdownOutput, then close) and every
-     * listener, and queue a RESET with {@code errno} for each socket the app knows, sent by {@link #flushGoodbyes()}.
+     * The proxy is stopping (SIGTERM): close every TCP connection with FIN (shutdownOutput, then close) when every
+     * byte the app sent that reached the proxy is in the kernel, else with an RST (never a FIN after a truncated
+     * stream), close every listener, and queue a RESET with {@code errno} for each socket the app knows, sent by
+     * {@link #flushGoodbyes()}.
      *
      * @param errno the errno the app hosts are told (ECONNABORTED).
      * @return the sockets closed.
@@ -515,9 +539,11 @@ public final class LinkSession implements LinkListener
             }
             if (s instanceof TcpConnection c)
             {
-                c.gracefulClose();
-                c.releasePending();
-                c.freed = true;
+                if (!c.closeAtStop())
+                {
+                    events.event("stop-reset id=" + Integer.toUnsignedString(s.id) +
+                        " reason=bytes from the app the kernel did not take: RST, not a FIN after a cut stream");
+                }
             }
             else
             {
@@ -569,7 +595,7 @@ public final class LinkSession implements LinkListener
             final ProxySocket s = table.get(id);
             if (null != s)
             {
-                free(s, true);
+                failInternal(s, type, ex);
             }
             return true;
         }
@@ -577,6 +603,12 @@ public final class LinkSession implements LinkListener
 
     private boolean dispatch(final int type, final int id, final long offset, final int length)
     {
+        if (null != fault && type == faultType)
+        {
+            final RuntimeException ex = fault;
+            fault = null;
+            throw ex;
+        }
         return switch (type)
         {
             case TYPE_SOCKET_DATA -> onData(id, offset, length);
@@ -645,6 +677,12 @@ public final class LinkSession implements LinkListener
     private boolean onCredit(final int id, final long offset, final int length)
     {
         final ProxySocket s = visible(id);
+        if (null == s && appClosed.contains(id))
+        {
+            // The app's CREDIT behind its own CLOSE: nothing to act on and nothing lost (a credit carries no data).
+            ProxyCounters.increment(counters.lateCredits);
+            return true;
+        }
         if (!(s instanceof TcpConnection c))
         {
             return null == s ? unknownId(id, TYPE_SOCKET_CREDIT) :
@@ -876,6 +914,7 @@ public final class LinkSession implements LinkListener
         {
             return unknownId(id, TYPE_SOCKET_CLOSE);
         }
+        rememberAppClosed(id);
         if (s instanceof TcpConnection c)
         {
             c.onAppClose();
@@ -1093,6 +1132,64 @@ public final class LinkSession implements LinkListener
     }
 
     /**
+     * Tests only: make the next dispatch of a message of this type throw, as a bug in its handler would.
+     *
+     * @param type the message type.
+     * @param ex   what to throw.
+     */
+    void injectFault(final int type, final RuntimeException ex)
+    {
+        faultType = type;
+        fault = ex;
+    }
+
+    /**
+     * A failure inside the proxy (a bug) while handling one socket: RST to its TCP peer, and, when the app knows the
+     * id, an ERROR ECONNABORTED naming the cause then a RESET ECONNABORTED, so a blocked reader wakes with an
+     * exception that says why and later messages for the id are dropped quietly (it is a tombstone), not EBADF.
+     */
+    private void failInternal(final ProxySocket s, final int type, final RuntimeException ex)
+    {
+        ProxyCounters.increment(counters.internalErrors);
+        final boolean known = s.visibleToApp();
+        free(s, true);
+        if (known)
+        {
+            tombstone(s.id);
+            failedIds.addInt(s.id);
+            failedTypes.addInt(type);
+            failedTexts.add("internal error in the proxy: " + ex);
+        }
+    }
+
+    private int sendInternalFailures()
+    {
+        int work = 0;
+        while (!failedIds.isEmpty())
+        {
+            final int id = failedIds.getInt(0);
+            if (!failedErrorSent)
+            {
+                if (!sendErrorText(id, ECONNABORTED, failedTypes.getInt(0), failedTexts.get(0)))
+                {
+                    break;
+                }
+                failedErrorSent = true;
+            }
+            if (!sendReset(id, ECONNABORTED))
+            {
+                break;
+            }
+            failedErrorSent = false;
+            failedIds.removeAt(0);
+            failedTypes.removeAt(0);
+            failedTexts.remove(0);
+            work++;
+        }
+        return work;
+    }
+
+    /**
      * Forget a socket: release its kernel socket (with an RST when {@code reset}) and memory, and its id.
      */
     void free(final ProxySocket s, final boolean reset)
@@ -1129,8 +1226,28 @@ public final class LinkSession implements LinkListener
         }
     }
 
+    private void rememberAppClosed(final int id)
+    {
+        if (appClosed.contains(id))
+        {
+            return;
+        }
+        final int old = appClosedRing[appClosedNext];
+        if (0 != old)
+        {
+            appClosed.remove(old);
+        }
+        appClosedRing[appClosedNext] = id;
+        appClosedNext = (appClosedNext + 1) % TOMBSTONES;
+        appClosed.add(id);
+    }
+
     private void tombstone(final int id)
     {
+        if (tombstones.contains(id))
+        {
+            return;
+        }
         final int old = tombstoneRing[tombstoneNext];
         if (0 != old)
         {
@@ -1210,13 +1327,18 @@ public final class LinkSession implements LinkListener
      */
     boolean sendNvmeError(final int id, final String text)
     {
+        return sendErrorText(id, EBADMSG, TYPE_NVME_PDU_HEADER, text);
+    }
+
+    private boolean sendErrorText(final int id, final int errno, final int type, final String text)
+    {
         final int length = SocketErrorFlyweight.lengthFor(text);
         final long body = port.claim(TYPE_SOCKET_ERROR, id, length);
         if (body < 0)
         {
             return false;
         }
-        error.wrap(memory, body, length).write(EBADMSG, TYPE_NVME_PDU_HEADER, text);
+        error.wrap(memory, body, length).write(errno, type, text);
         return true;
     }
 

@@ -144,7 +144,7 @@ public final class ProxyCommand implements Callable<Integer>
         // Latency mode yields by default: in a spin that gives way, a TCP peer or kernel thread on the same core
         // runs at once instead of after the spinner's time slice (measured: docs/PERFORMANCE.md, "Latency").
         final String idleName = null != idle ? idle : latency ? "yield" : "backoff";
-        final IdleStrategy idleStrategy = idleStrategy(idleName);
+        idleStrategy(idleName); // a bad --idle is refused before anything is attached
         final AttachMode mode = AttachMode.parse(attach);
         final ProxyConfig config = null == configFile ? ProxyConfig.defaults() : ProxyConfig.load(configFile);
         final CountersFile countersFile = openCounters();
@@ -165,33 +165,26 @@ public final class ProxyCommand implements Callable<Integer>
             closeQuietly(countersFile);
             throw ex;
         }
-        final ProxyCounters proxyCounters = new ProxyCounters(countersManager, name);
-        final LinkCounters linkCounters = new LinkCounters(countersManager, name);
-        final ErrorHandler errors = new RepeatLimitedErrors();
-        // The runners in stop order: the TCP agent first (FIN to every peer, RESETs for the app into the ring),
-        // then the link agent (sends them, waits for the acknowledgements, closes the link).
         final AgentRunner[] runners;
-        if (1 == threads)
+        try
         {
-            final ProxyAgent agent = new ProxyAgent(endpoint.transport(), endpoint.linkConfig().withKey(linkKey),
-                config, proxyCounters, linkCounters, ProxyCommand::event, new SystemNanoClock());
-            agent.link().acknowledgeAtOnce(latency);
-            agent.session().latency(latency);
-            runners = new AgentRunner[] {new AgentRunner(idleStrategy, errors, null, agent)};
+            runners = runners(endpoint, config, countersManager, name, idleName, linkKey);
         }
-        else
+        catch (final RuntimeException ex)
         {
-            // Not freed at exit: the process ends right after, and a runner that timed out closing could still
-            // touch the rings.
-            final ProxyRings rings = new ProxyRings(ProxyRings.DEFAULT_CAPACITY);
-            final TcpAgent tcp = new TcpAgent(rings, config, proxyCounters, ProxyCommand::event,
-                new SystemNanoClock());
-            final LinkAgent link = new LinkAgent(endpoint.transport(), endpoint.linkConfig().withKey(linkKey), rings,
-                proxyCounters, linkCounters, ProxyCommand::event, new SystemNanoClock());
-            link.link().acknowledgeAtOnce(latency);
-            tcp.session().latency(latency);
-            runners = new AgentRunner[] {new AgentRunner(idleStrategy, errors, null, tcp),
-                new AgentRunner(idleStrategy(idleName), errors, null, link)};
+            // Nothing runs yet and no stop hook is registered: release what was taken (the XDP program stays
+            // attached to the interface otherwise, and the counters file in the directory 'xts stat' reads).
+            event("start-failed error=" + ex);
+            try
+            {
+                endpoint.close();
+            }
+            catch (final RuntimeException closeFailure)
+            {
+                ex.addSuppressed(closeFailure);
+            }
+            closeQuietly(countersFile);
+            throw ex;
         }
         // SIGTERM (or Ctrl-C): stop the agents (their onClose say goodbye on the link and close every socket), then
         // release AF_XDP and the counters. halt(0) because a JVM stopped by a signal otherwise exits 143, and the
@@ -251,6 +244,39 @@ public final class ProxyCommand implements Callable<Integer>
                 System.exit(1);
             }
         }
+    }
+
+    /**
+     * Make the agents and their runners, nothing started. The runners in stop order: the TCP agent first (FIN to
+     * every peer, RESETs for the app into the ring), then the link agent (sends them, waits for the
+     * acknowledgements, closes the link).
+     */
+    private AgentRunner[] runners(
+        final XskLinkEndpoint endpoint, final ProxyConfig config, final CountersManager countersManager,
+        final String name, final String idleName, final LinkKey linkKey)
+    {
+        final IdleStrategy idleStrategy = idleStrategy(idleName);
+        final ProxyCounters proxyCounters = new ProxyCounters(countersManager, name);
+        final LinkCounters linkCounters = new LinkCounters(countersManager, name);
+        final ErrorHandler errors = new RepeatLimitedErrors();
+        if (1 == threads)
+        {
+            final ProxyAgent agent = new ProxyAgent(endpoint.transport(), endpoint.linkConfig().withKey(linkKey),
+                config, proxyCounters, linkCounters, ProxyCommand::event, new SystemNanoClock());
+            agent.link().acknowledgeAtOnce(latency);
+            agent.session().latency(latency);
+            return new AgentRunner[] {new AgentRunner(idleStrategy, errors, null, agent)};
+        }
+        // Not freed at exit: the process ends right after, and a runner that timed out closing could still
+        // touch the rings.
+        final ProxyRings rings = new ProxyRings(ProxyRings.DEFAULT_CAPACITY);
+        final TcpAgent tcp = new TcpAgent(rings, config, proxyCounters, ProxyCommand::event, new SystemNanoClock());
+        final LinkAgent link = new LinkAgent(endpoint.transport(), endpoint.linkConfig().withKey(linkKey), rings,
+            proxyCounters, linkCounters, ProxyCommand::event, new SystemNanoClock());
+        link.link().acknowledgeAtOnce(latency);
+        tcp.session().latency(latency);
+        return new AgentRunner[] {new AgentRunner(idleStrategy, errors, null, tcp),
+            new AgentRunner(idleStrategy(idleName), errors, null, link)};
     }
 
     /**

@@ -41,6 +41,12 @@ public final class ProxyCounters implements AutoCloseable
     final AtomicCounter resetsSent;
     final AtomicCounter resetsReceived;
     final AtomicCounter tcpAborts;
+    /** Connections the SIGTERM stop ended with an RST because the kernel would not take their last bytes. */
+    final AtomicCounter stopResets;
+    /** Sockets ended by a failure inside the proxy (a bug): ERROR and RESET ECONNABORTED to the app, RST to peer. */
+    final AtomicCounter internalErrors;
+    /** CREDITs for an id the app had just closed: dropped, not answered with EBADF. */
+    final AtomicCounter lateCredits;
     final AtomicCounter linkDownAborts;
     /** Two-thread mode: a message from the app found the toTcp ring full (the link held its frame). */
     final AtomicCounter ringFullToTcp;
@@ -124,13 +130,17 @@ public final class ProxyCounters implements AutoCloseable
         nvmeOffloadBytes = counters.newCounter(p + "nvme-offload-bytes", TYPE_ID);
         nvmeUnregisteredBytes = counters.newCounter(p + "nvme-unregistered-bytes", TYPE_ID);
         nvmeTxDigests = counters.newCounter(p + "nvme-tx-digests", TYPE_ID);
+        stopResets = counters.newCounter(p + "stop-resets", TYPE_ID);
+        internalErrors = counters.newCounter(p + "internal-errors", TYPE_ID);
+        lateCredits = counters.newCounter(p + "late-credits", TYPE_ID);
         all = new AtomicCounter[] {linksUp, socketsOpen, listenersOpen, bytesInFlight, pendingBuffers, connectsOk,
             connectsFailed, connectTimeouts, accepted, bytesAppToTcp, bytesTcpToApp, dataAppToTcp, dataTcpToApp,
             errorsEbadf, errorsEinval, errorsEproto, refusedAllowList, refusedSocketLimit, refusedListenerLimit,
             refusedBytesInFlight, resetsSent, resetsReceived, tcpAborts, linkDownAborts, ringFullToTcp, ringFullToLink,
             nvmeQueueInit, nvmeQueueTeardown, nvmeUlpRefused, nvmeDdpSetup, nvmeDdpSetupFail, nvmeDdpTeardown, nvmeDrop,
             nvmeMalformed, nvmeHdgstErrors, nvmeDdgstErrors, nvmeResyncRequests, nvmeResyncConfirmed, nvmeResyncIgnored,
-            nvmeOffloadPdus, nvmeOffloadBytes, nvmeUnregisteredBytes, nvmeTxDigests};
+            nvmeOffloadPdus, nvmeOffloadBytes, nvmeUnregisteredBytes, nvmeTxDigests,
+            stopResets, internalErrors, lateCredits};
     }
 
     /**

@@ -915,6 +915,57 @@ final class TcpConnection extends ProxySocket implements OffloadSocket
         closeChannel(false);
     }
 
+    /**
+     * The proxy is stopping (SIGTERM): a FIN only for a stream whose every byte that reached the proxy reached the
+     * kernel too. Whatever is still gathered or pending gets one last non-blocking write; if the kernel does not take
+     * all of it, the peer gets an RST (the stream was cut, and a FIN would tell it the stream was complete). The app
+     * is told ECONNABORTED either way, by the caller.
+     *
+     * @return true when the connection ended with a FIN (or was not connected), false when with an RST.
+     */
+    boolean closeAtStop()
+    {
+        boolean complete = true;
+        if (channel.isOpen() && channel.isConnected() && (State.ESTABLISHED == state || State.CLOSING == state))
+        {
+            try
+            {
+                if (gatheredCount > 0)
+                {
+                    reachedKernel((int)channel.write(gathered, 0, gatheredCount));
+                    for (int i = 0; i < gatheredCount; i++)
+                    {
+                        complete &= !gathered[i].hasRemaining();
+                    }
+                }
+                if (complete && null != pending && pending.position() > 0)
+                {
+                    pending.flip();
+                    reachedKernel(channel.write(pending));
+                    complete = !pending.hasRemaining();
+                    pending.compact();
+                }
+            }
+            catch (final IOException ex)
+            {
+                complete = false;
+            }
+        }
+        gatheredCount = 0;
+        if (complete)
+        {
+            gracefulClose();
+        }
+        else
+        {
+            ProxyCounters.increment(session.counters.stopResets);
+            closeChannel(true);
+        }
+        releasePending();
+        freed = true;
+        return complete;
+    }
+
     /** SET_OPTION: apply, then report the value the kernel has (Linux doubles SO_RCVBUF). */
     int setOption(final int option, final long value, final long[] result)
     {

@@ -48,6 +48,7 @@ import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_ERROR;
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_LISTEN;
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_LISTEN_RESULT;
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_OPTION_RESULT;
+import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_CLOSE;
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_RESET;
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_SET_OPTION;
 import static io.xts.protocol.XtsFrameDescriptor.TYPE_SOCKET_SHUTDOWN;
@@ -84,6 +85,8 @@ final class AppHost implements LinkListener
         long consumed;
         long advertised;
         boolean autoCredit = true;
+        /** The app sent CLOSE or RESET: it sends nothing more for the id. */
+        boolean closedByApp;
         final ByteArrayOutputStream received = new ByteArrayOutputStream();
         boolean peerShutdown;
         boolean dataAfterShutdown;
@@ -214,7 +217,14 @@ final class AppHost implements LinkListener
 
     boolean empty(final int type, final int id)
     {
-        return link.offer(type, id, scratch, 0, 0);
+        final boolean sent = link.offer(type, id, scratch, 0, 0);
+        if (sent && (TYPE_SOCKET_CLOSE == type || TYPE_SOCKET_RESET == type))
+        {
+            // As the real client: nothing more is sent for an id after its CLOSE or RESET (a credit still due from
+            // the last DATA used to follow the CLOSE here, and drew an EBADF).
+            socket(id).closedByApp = true;
+        }
+        return sent;
     }
 
     boolean setOption(final int id, final int option, final long value)
@@ -283,6 +293,10 @@ final class AppHost implements LinkListener
     {
         for (final Socket s : sockets.values())
         {
+            if (s.closedByApp)
+            {
+                continue;
+            }
             while (null != s.toSend && s.toSendOffset < s.toSend.length && s.sent < s.sendLimit)
             {
                 final int n = (int)Math.min(Math.min(link.maxMessageLength(), s.toSend.length - s.toSendOffset),

@@ -669,4 +669,115 @@ class LinkSessionTest
             assertEquals(0, h.counters.get("pending-buffers"), "pending buffer freed");
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(ProxyHarness.Mode.class)
+    void stopWithBytesTheKernelDoesNotTakeResetsThePeerInsteadOfFin(final ProxyHarness.Mode mode) throws Exception
+    {
+        final byte[] data = pattern(2 << 20, 9);
+        final int smallBuffer = 4096;
+        try (ServerSocket server = new ServerSocket();
+            ProxyHarness h = new ProxyHarness(mode, ProxyHarness.loopback(null)))
+        {
+            server.setReceiveBufferSize(smallBuffer);
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            final CompletableFuture<Socket> accepted = CompletableFuture.supplyAsync(() ->
+            {
+                try
+                {
+                    return server.accept();
+                }
+                catch (final IOException ex)
+                {
+                    throw new RuntimeException(ex);
+                }
+            });
+            h.up();
+            h.offer("CONNECT", () -> h.host.connect(1, address(server), WINDOW, 0, smallBuffer));
+            final AppHost.Socket s = h.host.socket(1);
+            h.await("CONNECT_RESULT", () -> 0 == s.connectErrno);
+            h.host.send(1, data, false);
+            // The peer does not read: the kernel fills and the proxy holds the rest; then the proxy is stopped.
+            h.await("a pending buffer", () -> h.counters.get("pending-buffers") == 1);
+            h.await("credit exhausted", () -> s.sent == s.sendLimit && s.sent < data.length);
+            h.stopProxy();
+            try (Socket peer = accepted.get(PEER_WAIT_S, TimeUnit.SECONDS))
+            {
+                // Before the fix the peer read a FIN after fewer bytes than were sent: a clean end of a cut stream.
+                final SocketException cut = assertThrows(SocketException.class,
+                    () -> peer.getInputStream().readAllBytes(), "the peer learns the stream was cut (RST), no FIN");
+                assertTrue(cut.getMessage().contains("reset"), cut.getMessage());
+            }
+            assertEquals(1, h.counters.get("stop-resets"));
+            assertEquals(0, h.counters.get("pending-buffers"), "pending buffer freed");
+            h.await("the app heard", () -> s.resetErrno >= 0);
+            assertEquals(ECONNABORTED, s.resetErrno);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ProxyHarness.Mode.class)
+    void internalErrorTellsTheAppWhyAndResetsThePeer(final ProxyHarness.Mode mode) throws Exception
+    {
+        try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
+            ProxyHarness h = new ProxyHarness(mode, ProxyHarness.loopback(null)))
+        {
+            final CompletableFuture<Socket> accepted = CompletableFuture.supplyAsync(() ->
+            {
+                try
+                {
+                    return server.accept();
+                }
+                catch (final IOException ex)
+                {
+                    throw new RuntimeException(ex);
+                }
+            });
+            h.up();
+            final AppHost.Socket s = h.connected(1, address(server), WINDOW);
+            h.session().injectFault(TYPE_SOCKET_DATA, new IllegalStateException("a bug in the DATA handler"));
+            h.host.send(1, pattern(1000, 10), false);
+            // Before the fix the app heard nothing: a reader without a timeout would wait forever.
+            h.await("RESET at the app", () -> s.resetErrno >= 0);
+            assertEquals(ECONNABORTED, s.resetErrno);
+            final AppHost.Error why = h.host.errors.stream().filter(e -> 1 == e.id()).findFirst().orElseThrow();
+            assertEquals(ECONNABORTED, why.errno());
+            assertEquals(TYPE_SOCKET_DATA, why.type());
+            assertTrue(why.text().contains("a bug in the DATA handler"), why.text());
+            assertEquals(1, h.counters.get("internal-errors"));
+            assertEquals(0, h.connections());
+            try (Socket peer = accepted.get(PEER_WAIT_S, TimeUnit.SECONDS))
+            {
+                assertThrows(SocketException.class, () -> peer.getInputStream().readAllBytes(), "RST to the peer");
+            }
+            // The app's messages for the id still in flight are dropped quietly (a tombstone), not EBADF.
+            h.offer("CLOSE", () -> h.host.empty(TYPE_SOCKET_CLOSE, 1));
+            h.run(50);
+            assertEquals(0, h.counters.get("errors-ebadf"));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ProxyHarness.Mode.class)
+    void aCreditBehindTheAppsCloseIsDroppedAndCountedNotAnError(final ProxyHarness.Mode mode) throws Exception
+    {
+        try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
+            ProxyHarness h = new ProxyHarness(mode, ProxyHarness.loopback(null)))
+        {
+            h.up();
+            h.connected(1, address(server), WINDOW);
+            // What connectsAndCarriesMegabytesBothWaysByteExact's app did now and then: the CREDIT still due from
+            // the last DATA left after its CLOSE. Before the fix it drew ERROR EBADF "no socket 1 on this link".
+            h.offer("CLOSE then CREDIT", () -> h.host.empty(TYPE_SOCKET_CLOSE, 1));
+            h.offer("CREDIT after CLOSE", () -> h.host.credit(1, 100_000, WINDOW));
+            h.await("the late CREDIT counted", () -> 1 == h.counters.get("late-credits"));
+            h.await("socket freed", () -> 0 == h.connections());
+            // Anything else after CLOSE is still an error: it could be data the app thinks was sent.
+            h.offer("DATA after CLOSE", () -> h.host.raw(TYPE_SOCKET_DATA, 1, new byte[10]));
+            h.await("EBADF for DATA after CLOSE at the app", () -> !h.host.errors.isEmpty());
+            assertEquals(1, h.counters.get("errors-ebadf"));
+            assertEquals(1, h.host.errors.size(), "only the DATA drew an error: " + h.host.errors);
+            assertEquals(TYPE_SOCKET_DATA, h.host.errors.get(0).type());
+        }
+    }
 }

@@ -68,6 +68,8 @@ final class ProxyHarness implements AutoCloseable
     final List<String> events = Collections.synchronizedList(new ArrayList<>());
     /** Two-thread mode: while set, the TCP agent's thread does no work (to fill the toTcp ring on purpose). */
     volatile boolean tcpPaused;
+    /** Two-thread mode: duty cycles the TCP agent's thread has finished (one writer), for tests that wait on them. */
+    volatile long tcpCycles;
     private boolean stopped;
 
     ProxyHarness(final ProxyConfig config)
@@ -117,7 +119,14 @@ final class ProxyHarness implements AutoCloseable
                 @Override
                 public int doWork() throws Exception
                 {
-                    return tcpPaused ? 0 : tcpAgent.doWork();
+                    try
+                    {
+                        return tcpPaused ? 0 : tcpAgent.doWork();
+                    }
+                    finally
+                    {
+                        tcpCycles = tcpCycles + 1;
+                    }
                 }
 
                 @Override
@@ -223,6 +232,12 @@ final class ProxyHarness implements AutoCloseable
         await("CONNECT_RESULT " + id, () -> s.connectErrno >= 0);
         assertEquals(0, s.connectErrno, "connect " + id + " errno");
         return s;
+    }
+
+    /** @return the proxy's session of the link (the one agent's, or the TCP agent's). */
+    LinkSession session()
+    {
+        return Mode.ONE_THREAD == mode ? agent.session() : tcpAgent.session();
     }
 
     /** @return the proxy's connections on the link (its gauge). */

@@ -57,7 +57,7 @@ class TwoThreadHandoffTest
                     h.counters.get("bytes-tcp-to-app") + " data " + h.counters.get("data-msgs-tcp-to-app") +
                     " full " + h.counters.get("ring-full-to-link") + " size " + h.rings.toLink.size());
             }
-            Thread.sleep(1);
+            Thread.onSpinWait();
         }
     }
 
@@ -106,10 +106,13 @@ class TwoThreadHandoffTest
             // the app's credit (4 rings' worth): the ring fills and the TCP agent must stop reading.
             awaitUnstepped("toLink full", h, () -> h.counters.get("ring-full-to-link") > 0);
             // The TCP agent may still be finishing the duty cycle in which it found the ring full (its counters are
-            // updated after its claims): let that cycle end, then no further read may happen.
-            Thread.sleep(20);
+            // updated after its claims): let that cycle end, then no further read may happen in the next 100 duty
+            // cycles (counted, not timed).
+            final long fullAt = h.tcpCycles;
+            awaitUnstepped("the TCP agent's cycle that found the ring full ended", h, () -> h.tcpCycles >= fullAt + 2);
             final long readWhileFull = h.counters.get("bytes-tcp-to-app");
-            Thread.sleep(50);
+            final long readAt = h.tcpCycles;
+            awaitUnstepped("100 more TCP duty cycles", h, () -> h.tcpCycles >= readAt + 100);
             assertEquals(readWhileFull, h.counters.get("bytes-tcp-to-app"), "no read while the ring is full");
             // What was read from TCP and has not reached the app (the link agent delivered some while the test set
             // up the connection) is what the ring holds: it fits in the ring.

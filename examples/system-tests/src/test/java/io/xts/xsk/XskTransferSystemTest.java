@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.lang.foreign.ValueLayout;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +23,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -134,6 +136,38 @@ class XskTransferSystemTest
         assertTrue(t.tx().allocatedBytes() >= 0 && t.rx().allocatedBytes() >= 0, "allocation counter works");
         assertTrue(t.tx().allocatedBytes() < measured / 4, "TX loop allocates per frame: " + t.tx().line());
         assertTrue(t.rx().allocatedBytes() < measured / 4, "RX loop allocates per frame: " + t.rx().line());
+    }
+
+    @Test
+    void aUmemLibxdpRefusesToDeleteKeepsItsMemoryUntilItCanBeDeleted() throws Exception
+    {
+        NetworkNamespace.run(net.get("NS_PRX"), "umem-refused", () ->
+        {
+            try (XdpProgram program = XdpProgram.steering(net.get("IF_PRX"), AttachMode.SKB, false))
+            {
+                final Umem umem = new Umem(Umem.Config.of(1024));
+                final long refusedBefore = Umem.refusedBytes();
+                final XskSocket socket = XskSocket.open(
+                    XskSocket.Config.of(net.get("IF_PRX"), 0).rings(1024, 0), umem, program);
+                // Our count says no socket is bound while libxdp (and the kernel) still hold the UMEM: the case a
+                // bookkeeping bug or a half-failed set-up would leave.
+                umem.unbindSocket();
+                final XskException refused = assertThrows(XskException.class, umem::close);
+                assertTrue(refused.getMessage().contains("xsk_umem__delete"), refused.getMessage());
+                // Before the fix the memory was freed anyway: this read threw IllegalStateException (already closed).
+                umem.area().set(ValueLayout.JAVA_BYTE, 0, (byte)7);
+                assertEquals(7, umem.area().get(ValueLayout.JAVA_BYTE, 0), "the memory is still allocated");
+                assertEquals(refusedBefore + umem.area().byteSize(), Umem.refusedBytes(), "counted");
+                umem.bindSocket();
+                socket.close();
+                final long size = umem.area().byteSize();
+                umem.close();
+                assertEquals(refusedBefore, Umem.refusedBytes(), "freed once libxdp let go: no longer counted");
+                assertThrows(IllegalStateException.class, () -> umem.area().get(ValueLayout.JAVA_BYTE, 0),
+                    "freed now (" + size + " bytes)");
+            }
+            return null;
+        }).get(60, TimeUnit.SECONDS);
     }
 
     @Test

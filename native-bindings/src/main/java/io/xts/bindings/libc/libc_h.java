@@ -503,6 +503,14 @@ public final class libc_h
     }
 
     /**
+     * @return the downcall handle of {@code setsockopt}.
+     */
+    public static MethodHandle setsockopt$handle()
+    {
+        return setsockopt.HANDLE;
+    }
+
+    /**
      * int setsockopt(int sockfd, int level, int optname, const void *optval, socklen_t optlen).
      * @param errnoState call state that receives errno, from {@code libc_h.allocateErrnoState}.
      * @param sockfd C argument {@code sockfd}.

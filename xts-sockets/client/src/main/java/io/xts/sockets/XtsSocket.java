@@ -347,11 +347,23 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
                     postedDst = dst;
                     postedBytes = 0;
                 }
-                final int ready;
+                // -2: the wait ended by an exception after bytes were placed in dst (only those are returned).
+                int ready;
                 final int direct;
                 try
                 {
                     ready = awaitReadable(false);
+                }
+                catch (final IOException ex)
+                {
+                    if (0 == postedBytes)
+                    {
+                        throw ex;
+                    }
+                    // The wait ended by an interrupt, a close, a timeout or a failure after DATA was placed in dst:
+                    // those bytes are the caller's now, so this read returns them (and credits them, or the window
+                    // would shrink for good); the interrupt status, the close or the failure is the next call's.
+                    ready = -2;
                 }
                 finally
                 {
@@ -363,7 +375,7 @@ public final class XtsSocket implements ByteChannel, ScatteringByteChannel, Gath
                 {
                     return ready;
                 }
-                final int n = direct + readInto(dst);
+                final int n = direct + (-2 == ready ? 0 : readInto(dst));
                 consumed(n);
                 return n;
             }

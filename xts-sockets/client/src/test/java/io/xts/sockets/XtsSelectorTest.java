@@ -112,8 +112,16 @@ class XtsSelectorTest extends StackFixture
         try (XtsSelector selector = stack.openSelector())
         {
             final XtsSelectionKey key = selector.register(socket, OP_READ, null);
-            final CompletableFuture<Integer> select = CompletableFuture.supplyAsync(() -> select(selector));
-            Thread.sleep(50);
+            final CompletableFuture<Integer> select = new CompletableFuture<>();
+            final Thread selecting = Thread.ofPlatform().name("selecting").start(() ->
+                select.complete(select(selector)));
+            // The select is really blocked once its thread waits in the selector's condition (a timed wait).
+            final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT);
+            while (Thread.State.TIMED_WAITING != selecting.getState())
+            {
+                assertTrue(selecting.isAlive() && System.nanoTime() - deadline < 0, "the select blocks");
+                Thread.onSpinWait();
+            }
             selector.wakeup();
             assertEquals(0, select.get(WAIT, TimeUnit.MILLISECONDS));
             key.cancel();

@@ -56,6 +56,9 @@ public final class LinkCounters implements AutoCloseable
     /** The RFC 6298 smoothed round-trip time of DATA frames to their acknowledgement, ns; 0 before a sample. */
     final AtomicCounter smoothedRttNs;
     private final AtomicCounter[] malformed;
+    /** Messages whose listener threw: dropped (their frame is recycled and its credit returned), the error rethrown
+     * at the end of the duty cycle. */
+    final AtomicCounter listenerErrors;
 
     /**
      * @param counters where to allocate.
@@ -100,6 +103,7 @@ public final class LinkCounters implements AutoCloseable
                     "link " + name + " malformed " + reason.name().toLowerCase(Locale.ROOT), TYPE_ID);
             }
         }
+        listenerErrors = counters.newCounter("link " + name + " listener-errors", TYPE_ID);
     }
 
     void malformed(final MalformedReason reason)
@@ -188,6 +192,12 @@ public final class LinkCounters implements AutoCloseable
         return unknownMessages.get();
     }
 
+    /** @return messages whose listener threw (dropped, their frame recycled). */
+    public long listenerErrors()
+    {
+        return listenerErrors.get();
+    }
+
     /** @return peers declared dead. */
     public long deadPeers()
     {
@@ -249,7 +259,7 @@ public final class LinkCounters implements AutoCloseable
             messagesSent, messagesReceived, creditStalls, txFrameStalls, windowStalls, windowReductions, retransmits,
             retransmitTimeouts, gapNaks, duplicates, outOfOrder, heartbeatsSent, deadPeers, epochChanges, linkUps,
             linkDowns, handshakeRefusals, foreignFrames, xdpForeignDrops, authFailures, unknownMessages, undeliverable,
-            smoothedRttNs})
+            smoothedRttNs, listenerErrors})
         {
             c.close();
         }

@@ -28,7 +28,9 @@ import static io.xts.protocol.XtsFrameDescriptor.KIND_DATA;
 import static io.xts.protocol.XtsFrameDescriptor.KIND_HELLO;
 import static io.xts.protocol.XtsFrameDescriptor.KIND_RESET;
 import static io.xts.protocol.XtsFrameDescriptor.LINK_ERROR_UNKNOWN_TYPE;
+import static io.xts.protocol.XtsFrameDescriptor.MAX_CONTROL_MESSAGE_LENGTH;
 import static io.xts.protocol.XtsFrameDescriptor.MESSAGE_HEADER_LENGTH;
+import static io.xts.protocol.XtsFrameDescriptor.MIN_LINK_FRAME_SIZE;
 import static io.xts.protocol.XtsFrameDescriptor.RESET_AUTH_LENGTH;
 import static io.xts.protocol.XtsFrameDescriptor.RESET_AUTH_REQUIRED;
 import static io.xts.protocol.XtsFrameDescriptor.RESET_SHUTDOWN;
@@ -168,6 +170,8 @@ public final class XtsLink implements AutoCloseable
     private long deliveringFrame = -1;
     /** Received frames the listener kept ({@link #retainDelivering()}): references, with {@link #PARKED}. */
     private final Long2LongHashMap retainedRefs;
+    /** The first exception a listener threw in this duty cycle, rethrown at its end. */
+    private RuntimeException listenerFailure;
     /** Kept frames whose delivery is over: off the receive pool, not counted in held or delivered. */
     private int parkedFrames;
     private final int retainLimit;
@@ -213,6 +217,12 @@ public final class XtsLink implements AutoCloseable
         this.epoch = epoch;
         this.dstMac = config.dstMac();
         this.ourNonce = newNonce();
+        if (transport.maxFrameLength() < MIN_LINK_FRAME_SIZE)
+        {
+            throw new IllegalArgumentException("frames of at most " + transport.maxFrameLength() + " bytes leave no " +
+                "room for a control message of " + MAX_CONTROL_MESSAGE_LENGTH + " bytes: at least " +
+                MIN_LINK_FRAME_SIZE + " needed");
+        }
         this.receiveCapacity = transport.receiveCapacity();
         if (receiveCapacity <= config.creditReserve())
         {
@@ -899,6 +909,12 @@ public final class XtsLink implements AutoCloseable
             work += deliverHeld();
         }
         finishDeliveries();
+        if (null != listenerFailure)
+        {
+            final RuntimeException ex = listenerFailure;
+            listenerFailure = null;
+            throw ex;
+        }
         if (LinkState.CONNECTING == state)
         {
             if (now - lastHelloNs >= config.heartbeatIntervalNs())
@@ -1289,6 +1305,24 @@ public final class XtsLink implements AutoCloseable
             sendHello();
             return;
         }
+        final int agreedFrame = Math.min(peerMaxFrame, transport.maxFrameLength());
+        if (agreedFrame < MIN_LINK_FRAME_SIZE)
+        {
+            counters.handshakeRefusals.incrementRelease();
+            final String text = "handshake refused: the peer's frames of at most " + peerMaxFrame + " bytes leave no " +
+                "room for a control message of " + MAX_CONTROL_MESSAGE_LENGTH + " bytes (frames of at least " +
+                MIN_LINK_FRAME_SIZE + " bytes needed)";
+            if (LinkState.UP != state)
+            {
+                failure = text;
+            }
+            if (nowNs - lastRefusalNs >= config.heartbeatIntervalNs() || 0 == lastRefusalNs)
+            {
+                lastRefusalNs = nowNs;
+                sendReset(RESET_VERSION_MISMATCH, text, rx.srcMac());
+            }
+            return;
+        }
         if (LinkState.UP == state)
         {
             if (frameEpoch != peerEpoch)
@@ -1539,10 +1573,22 @@ public final class XtsLink implements AutoCloseable
                     continue;
                 }
                 deliveringFrame = frame;
-                final boolean consumed;
+                boolean consumed;
                 try
                 {
                     consumed = listener.onMessage(type, streamId, memory, reader.bodyOffset(), reader.length());
+                }
+                catch (final RuntimeException ex)
+                {
+                    // A listener bug: the message is dropped, never delivered again (it would throw again and hold
+                    // its frame, and every frame behind it, for good); the frame goes back with the batch, and the
+                    // error is rethrown at the end of the duty cycle, when nothing is half done.
+                    counters.listenerErrors.incrementRelease();
+                    if (null == listenerFailure)
+                    {
+                        listenerFailure = ex;
+                    }
+                    consumed = true;
                 }
                 finally
                 {

@@ -169,6 +169,17 @@ public final class XtsFrameDescriptor
     /** Smallest {@code maxFrameSize} a valid HELLO announces: room for the headers and one empty message (46). */
     public static final int HELLO_MIN_FRAME_SIZE = FRAME_OVERHEAD + XtsFrameDescriptor.MESSAGE_HEADER_LENGTH;
 
+    /** Largest control message body the protocol defines: an ERROR with the longest text (8 + 200 bytes). */
+    public static final int MAX_CONTROL_MESSAGE_LENGTH =
+        SocketMessages.ERROR_MIN_LENGTH + SocketMessages.ERROR_MAX_TEXT;
+
+    /**
+     * Smallest frame two ends may agree on (254): the headers and the largest control message. A link whose agreed
+     * frame is smaller is refused at the handshake, since some message it must be able to send would never fit.
+     */
+    public static final int MIN_LINK_FRAME_SIZE =
+        FRAME_OVERHEAD + XtsFrameDescriptor.MESSAGE_HEADER_LENGTH + MAX_CONTROL_MESSAGE_LENGTH;
+
     // ---------------------------------------------------------------------------------------------------------------
     // RESET payload (offsets from the start of the payload)
     // ---------------------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 package io.xts.link;
 
+import io.xts.protocol.HelloFlyweight;
 import io.xts.protocol.MalformedReason;
 import io.xts.protocol.XtsFrameDescriptor;
 import io.xts.protocol.XtsFrameFlyweight;
@@ -72,6 +73,8 @@ class XtsLinkTest
         final List<Long> keptOffsets = new ArrayList<>();
         final List<Long> keptValues = new ArrayList<>();
         int retainRefused;
+        /** A STREAM_DATA message with this value makes the listener throw, every time it is delivered (a bug). */
+        long throwOn = -1;
 
         @Override
         public boolean onMessage(
@@ -84,6 +87,10 @@ class XtsLinkTest
             types.add(type);
             if (XtsFrameDescriptor.TYPE_STREAM_DATA == type)
             {
+                if (throwOn == memory.get(ValueLayout.JAVA_LONG_UNALIGNED, offset))
+                {
+                    throw new IllegalStateException("listener bug on message " + throwOn);
+                }
                 values.add(memory.get(ValueLayout.JAVA_LONG_UNALIGNED, offset));
                 pendingOffsets.add(offset);
                 pendingMemory = memory;
@@ -270,6 +277,50 @@ class XtsLinkTest
         run(10, 100_000);
         assertEquals(RX_FRAMES - reserve, a.peerLimit() - a.nextSeq(), "the whole pool granted again");
         assertEquals(0, ta.framesDropped());
+    }
+
+    @Test
+    void aListenerThatThrowsLosesOnlyThatMessageAndItsFrameComesBack()
+    {
+        up();
+        rb.throwOn = 5;
+        final List<String> thrown = new ArrayList<>();
+        long next = 0;
+        for (int cycle = 0; cycle < 10_000 && rb.values.size() < 99; cycle++)
+        {
+            while (next < 100)
+            {
+                body.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, next);
+                if (!a.offer(XtsFrameDescriptor.TYPE_STREAM_DATA, 7, body, 0, 200))
+                {
+                    break;
+                }
+                next++;
+            }
+            now += 10_000;
+            a.doWork(now);
+            try
+            {
+                b.doWork(now);
+            }
+            catch (final IllegalStateException ex)
+            {
+                thrown.add(ex.getMessage());
+            }
+        }
+        // Before the fix the message was delivered again every cycle, throwing each time, and nothing behind it
+        // ever arrived.
+        assertEquals(1, thrown.size(), "the error reaches the caller once, not at every cycle");
+        assertEquals("listener bug on message 5", thrown.get(0));
+        assertEquals(1, b.counters().listenerErrors());
+        assertEquals(99, rb.values.size(), "every other message delivered");
+        for (int i = 0; i < 99; i++)
+        {
+            assertEquals(i < 5 ? i : i + 1, rb.values.get(i), "message order");
+        }
+        run(10, 100_000);
+        assertEquals(RX_FRAMES - LinkConfig.defaults().creditReserve(), a.peerLimit() - a.nextSeq(),
+            "every receive frame, the one of the failed message too, is back and granted again");
     }
 
     @Test
@@ -762,6 +813,42 @@ class XtsLinkTest
         stream(10_000, 100_000);
         assertEquals(10_000, rb.values.size());
         assertEquals(LinkState.UP, a.state());
+    }
+
+    @Test
+    void aPeerWhoseFramesCannotHoldAControlMessageIsRefusedAtTheHandshake()
+    {
+        final XtsFrameFlyweight f = new XtsFrameFlyweight();
+        final MemorySegment m = tb.memory();
+        final LinkConfig config = LinkConfig.defaults();
+        final int small = XtsFrameDescriptor.MIN_LINK_FRAME_SIZE - 1;
+        // A valid HELLO (its frame size is above the 46 bytes of one empty message) announcing frames too small for
+        // an ERROR with its text: before the fix the link came up, and every claim of such a message threw later.
+        inject(FRAME_OVERHEAD + XtsFrameDescriptor.HELLO_LENGTH, frame ->
+        {
+            f.wrap(m, frame, FRAME_OVERHEAD + XtsFrameDescriptor.HELLO_LENGTH).writeHeader(1, 2,
+                XtsFrameDescriptor.KIND_HELLO, 0, XtsFrameDescriptor.HELLO_LENGTH, 0x0B, 0, 0, 100);
+            new HelloFlyweight().wrap(m, frame + FRAME_OVERHEAD, XtsFrameDescriptor.HELLO_LENGTH)
+                .write(config.minVersion(), config.maxVersion(), 0, small, 100, 100_000, 1_000_000);
+        });
+        assertEquals(LinkState.CONNECTING, a.state(), "refused: not up, and still ready for a good peer");
+        assertTrue(a.failure().contains("leave no room for a control message of " +
+            XtsFrameDescriptor.MAX_CONTROL_MESSAGE_LENGTH + " bytes"), a.failure());
+        assertTrue(a.failure().contains("frames of at most " + small + " bytes"), a.failure());
+        assertEquals(1, a.counters().handshakeRefusals());
+        // And a transport whose own frames are that small is refused where it enters.
+        final InProcessTransport[] tiny = InProcessTransport.pair(small, 16, 16, 16);
+        try
+        {
+            final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () ->
+                new XtsLink(tiny[0], config, ra, new LinkCounters(countersManager, "tiny"), now, 0x0C));
+            assertTrue(ex.getMessage().contains("room for a control message"), ex.getMessage());
+        }
+        finally
+        {
+            tiny[0].close();
+            tiny[1].close();
+        }
     }
 
     private void inject(final int length, final LongConsumer writer)

@@ -472,7 +472,14 @@ class SocketsSystemTest
                     System.out.println("blocked read failed: " + ex);
                 }
             });
-            Thread.sleep(300);
+            // The reader is really blocked once it waits in the socket's condition (a timed wait; waiting for the
+            // stack lock would be WAITING).
+            final long blockedBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (Thread.State.TIMED_WAITING != reader.getState())
+            {
+                assertTrue(reader.isAlive() && System.nanoTime() - blockedBy < 0, "the reader blocks in read");
+                Thread.onSpinWait();
+            }
             final long killedAt = System.nanoTime();
             proxy.kill();
             reader.join(DEAD_TIMEOUT_MS + SLACK_MS + 5_000);

@@ -384,9 +384,45 @@ class NvmeOffloadSystemTest
     {
         assertEquals(0, proxy.terminate(Duration.ofSeconds(10)), proxy.describe("proxy exit after SIGTERM"));
         proxy.close();
-        // A quick rebind of the AF_XDP socket on the same queue can fail with EBUSY while the kernel releases it.
-        Thread.sleep(1000);
-        proxy = startProxy(config);
+        proxy = startProxyRetryingBusy(config);
+    }
+
+    /**
+     * Start the proxy again on the queue the last one used: a quick rebind can be refused with EBUSY while the kernel
+     * still releases the old socket (asynchronously), so a start that ends with EBUSY is retried with back-off.
+     */
+    private static ChildProcess startProxyRetryingBusy(final String config) throws Exception
+    {
+        long backoffMs = 50;
+        for (int attempt = 1; ; attempt++)
+        {
+            final Path file = LOGS.resolve("proxy-" + (children + 1) + ".json");
+            Files.writeString(file, config);
+            proxyCounters = LOGS.resolve("proxy-" + System.nanoTime() + ".counters");
+            final ChildProcess p = xts("proxy", "NS_PRX", "proxy", "--iface", net.get("IF_PRX"), "--config",
+                file.toString(), "--counters", proxyCounters.toString());
+            final long deadline = System.nanoTime() + STARTUP.toNanos();
+            while (!p.anyLine(line -> line.contains("proxy-event ready")) && p.process().isAlive() &&
+                System.nanoTime() - deadline < 0)
+            {
+                p.process().waitFor(50, TimeUnit.MILLISECONDS);
+            }
+            if (p.anyLine(line -> line.contains("proxy-event ready")))
+            {
+                return p;
+            }
+            final boolean busy = !p.process().isAlive() && (p.stderr().contains("EBUSY") ||
+                p.anyLine(line -> line.contains("EBUSY")));
+            if (!busy || attempt == 6)
+            {
+                final String why = p.describe("proxy restart, attempt " + attempt);
+                p.close();
+                throw new AssertionError(why);
+            }
+            p.close();
+            Thread.sleep(backoffMs);
+            backoffMs *= 2;
+        }
     }
 
     private static void awaitCapturing(final Process capture, final Path pcap) throws Exception

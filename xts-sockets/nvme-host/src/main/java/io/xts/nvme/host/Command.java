@@ -20,6 +20,9 @@ final class Command
     static final int COMPLETING = 2;
     /** A completed scatter read whose list the application holds: the slot is free once it releases the list. */
     static final int HELD = 3;
+    /** Active, and the ULP listener is placing bytes into its buffer or list right now: completing it waits until
+     * the piece is in ({@link #pin()}), so no byte is written into a buffer already handed back to the application. */
+    static final int PLACING = 4;
 
     final AtomicInteger state = new AtomicInteger(FREE);
     final int slot;
@@ -66,6 +69,59 @@ final class Command
      */
     boolean isActive(final int cid)
     {
-        return ACTIVE == state.get() && this.cid == cid;
+        final int s = state.get();
+        return (ACTIVE == s || PLACING == s) && this.cid == cid;
+    }
+
+    /**
+     * Pin the command for one piece placed by the ULP listener: while pinned nobody completes it, so its buffer (or
+     * list) stays the queue's until {@link #unpin()}.
+     *
+     * @param cid the CID the piece names.
+     * @return false when the slot does not hold that CID's active command (nothing pinned).
+     */
+    boolean pin(final int cid)
+    {
+        if (!state.compareAndSet(ACTIVE, PLACING))
+        {
+            return false;
+        }
+        if (this.cid != cid)
+        {
+            state.set(ACTIVE);
+            return false;
+        }
+        return true;
+    }
+
+    /** The piece is in: the command may complete again. */
+    void unpin()
+    {
+        state.set(ACTIVE);
+    }
+
+    /**
+     * Move an active command to COMPLETING, waiting out a piece being placed (a copy of at most one frame).
+     *
+     * @return true when this caller moved it and so completes it; false when it was not active.
+     */
+    boolean startCompleting()
+    {
+        while (true)
+        {
+            final int s = state.get();
+            if (PLACING == s)
+            {
+                Thread.onSpinWait();
+            }
+            else if (ACTIVE != s)
+            {
+                return false;
+            }
+            else if (state.compareAndSet(ACTIVE, COMPLETING))
+            {
+                return true;
+            }
+        }
     }
 }

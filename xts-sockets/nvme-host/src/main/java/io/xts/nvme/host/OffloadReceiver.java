@@ -193,31 +193,25 @@ final class OffloadReceiver implements UlpListener
         }
         final int slot = cid & 0xFFF;
         final Command c = slot < commands.length ? commands[slot] : null;
-        if (null == c || !c.isActive(cid) || c.toController || (null == c.buffer && !c.scatterRead))
+        // Pinned, the command cannot be completed (by close() or fail() on another thread) while its piece goes in:
+        // its buffer is read once and is still the queue's, never the application's again, when the bytes land.
+        if (null == c || !c.pin(cid))
         {
             listenerError(String.format("DDP_PLACE for CID %04Xh, which is not an outstanding read", cid));
             return;
         }
-        if (dataOffset < curDatao || dataOffset + length > curDatao + curDatal || dataOffset + length > c.length)
+        final boolean placed;
+        try
         {
-            listenerError(String.format("DDP_PLACE of %d bytes at %d for CID %04Xh outside its PDU (DATAO %d " +
-                "DATAL %d) or its %d-byte buffer", length, dataOffset, cid, curDatao, curDatal, c.length));
+            placed = placePinned(c, cid, dataOffset, memory, offset, length);
+        }
+        finally
+        {
+            c.unpin();
+        }
+        if (!placed)
+        {
             return;
-        }
-        if (c.scatterRead)
-        {
-            if (!placeScatter(c, memory, offset, length, dataOffset))
-            {
-                return;
-            }
-        }
-        else
-        {
-            // The one copy of a buffer read: from the frame into the command's buffer.
-            MemorySegment.copy(memory, offset, c.buffer, c.bufferOffset + dataOffset, length);
-            queue.countCopied(length);
-            // In their final place: credit them now, with this duty cycle's frames (no hop to the receive loop).
-            xts.ulpConsumedInCycle(length);
         }
         curPlaced += length;
         if (0 != (flags & UlpMessages.PLACE_UNREGISTERED))
@@ -239,6 +233,39 @@ final class OffloadReceiver implements UlpListener
             curCid = -1;
             publish(EV_C2H_END, 48);
         }
+    }
+
+    /**
+     * Check a piece against its pinned command and put it in place: copied into the buffer, or kept for the scatter
+     * list.
+     *
+     * @return false after reporting an error.
+     */
+    private boolean placePinned(final Command c, final int cid, final long dataOffset, final MemorySegment memory,
+        final long offset, final int length)
+    {
+        final MemorySegment buffer = c.buffer;
+        if (c.toController || (null == buffer && !c.scatterRead))
+        {
+            listenerError(String.format("DDP_PLACE for CID %04Xh, which is not an outstanding read", cid));
+            return false;
+        }
+        if (dataOffset < curDatao || dataOffset + length > curDatao + curDatal || dataOffset + length > c.length)
+        {
+            listenerError(String.format("DDP_PLACE of %d bytes at %d for CID %04Xh outside its PDU (DATAO %d " +
+                "DATAL %d) or its %d-byte buffer", length, dataOffset, cid, curDatao, curDatal, c.length));
+            return false;
+        }
+        if (c.scatterRead)
+        {
+            return placeScatter(c, memory, offset, length, dataOffset);
+        }
+        // The one copy of a buffer read: from the frame into the command's buffer.
+        MemorySegment.copy(memory, offset, buffer, c.bufferOffset + dataOffset, length);
+        queue.countCopied(length);
+        // In their final place: credit them now, with this duty cycle's frames (no hop to the receive loop).
+        xts.ulpConsumedInCycle(length);
+        return true;
     }
 
     /**

@@ -362,7 +362,7 @@ final class TcpQueue implements NvmeQueue, PduHandler
             xts.ulpListener(offload);
             if (!polled)
             {
-                reader = Thread.ofPlatform().daemon().name(name + " reader").start(this::offloadLoop);
+                reader = Thread.ofPlatform().daemon().name(name + " reader").start(() -> runReader(this::offloadLoop));
             }
             if (0 == offload.pushAfter && qid > 0)
             {
@@ -377,7 +377,7 @@ final class TcpQueue implements NvmeQueue, PduHandler
         else
         {
             // Blocking channel: the reader thread blocks in read; writers block until the kernel took the bytes.
-            reader = Thread.ofPlatform().daemon().name(name + " reader").start(this::readLoop);
+            reader = Thread.ofPlatform().daemon().name(name + " reader").start(() -> runReader(this::readLoop));
         }
     }
 
@@ -936,6 +936,23 @@ final class TcpQueue implements NvmeQueue, PduHandler
         finally
         {
             receiveLock.unlock();
+        }
+    }
+
+    /**
+     * The reader thread's body: whatever ends it unexpectedly (a bug, an Error from a completion handler) fails the
+     * queue with that cause, so every outstanding command and every later one completes with it instead of waiting
+     * for a receive loop that is gone.
+     */
+    private void runReader(final Runnable loop)
+    {
+        try
+        {
+            loop.run();
+        }
+        catch (final RuntimeException | Error e)
+        {
+            fail(name + ": the receive thread died: " + e, e);
         }
     }
 
@@ -1620,7 +1637,7 @@ final class TcpQueue implements NvmeQueue, PduHandler
      */
     void finish(final Command cmd, final int status, final long result)
     {
-        if (!cmd.state.compareAndSet(ACTIVE, COMPLETING))
+        if (!cmd.startCompleting())
         {
             return;
         }
@@ -1830,7 +1847,7 @@ final class TcpQueue implements NvmeQueue, PduHandler
         final int status = closed ? NvmeStatus.QUEUE_CLOSED : NvmeStatus.QUEUE_FAILED;
         for (final Command cmd : commands)
         {
-            if (ACTIVE == cmd.state.get())
+            if (cmd.isActive(cmd.cid))
             {
                 finish(cmd, status, 0);
             }

@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -462,6 +463,32 @@ class NvmeHostTest
             }
             assertEquals(List.of(NvmeTcp.FES_INVALID_HEADER_FIELD), target.termReqs);
             assertNull(c.adminFailure(), "the admin queue is unaffected");
+        }
+    }
+
+    @Test
+    void shouldFailEveryCommandWithTheCauseWhenTheReceiveThreadDies() throws Exception
+    {
+        try (NvmeController c = builder().connect())
+        {
+            final NvmeQueue q = c.ioQueue(0);
+            final MemorySegment a = arena.allocate(4096);
+            final CompletableFuture<Void> handlerRan = new CompletableFuture<>();
+            // An Error from a completion handler is not caught by the completion itself: it ends the reader thread.
+            assertTrue(q.read(1, 0, 1, a, 0, (status, result, attachment) ->
+            {
+                handlerRan.complete(null);
+                throw new AssertionError("a completion handler that throws an Error");
+            }, null));
+            handlerRan.get(5, TimeUnit.SECONDS);
+            // Before the fix this read waited forever: nobody was left to read its completion.
+            final CompletableFuture<Void> next = q.read(1, 1, 1, a, 512);
+            final ExecutionException e = assertThrows(ExecutionException.class, () -> next.get(5, TimeUnit.SECONDS));
+            final NvmeException ne = (NvmeException)e.getCause();
+            assertEquals(NvmeStatus.QUEUE_FAILED, ne.status());
+            assertTrue(ne.getMessage().contains("the receive thread died"), ne.getMessage());
+            assertTrue(ne.getMessage().contains("a completion handler that throws an Error"), ne.getMessage());
+            assertNotNull(q.failure());
         }
     }
 
