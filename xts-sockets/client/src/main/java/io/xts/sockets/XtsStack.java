@@ -104,7 +104,7 @@ public final class XtsStack implements AutoCloseable
      */
     private static final long RX_SLEEP_MAX_NS = TimeUnit.MILLISECONDS.toNanos(10);
     /** Default of {@link Builder#idleSpin}. */
-    private static final long DEFAULT_IDLE_SPIN_NS = TimeUnit.MICROSECONDS.toNanos(20);
+    private static final long DEFAULT_IDLE_SPIN_NS = 0;
     /**
      * Spinning pays only when what a thread waits for usually comes within the spin (a failed spin costs the whole
      * spin in CPU, a successful one saves a park and wakeup of a few microseconds): {@link #spinScore} rises by one
@@ -437,7 +437,9 @@ public final class XtsStack implements AutoCloseable
          *             before it parks: with a poller thread it watches for the poller's signal, without one it runs
          *             duty cycles itself. Data that arrives meanwhile costs no wakeup (no context switch). Spinning
          *             adapts: it stops while most spins time out (each costs its whole length in CPU) and is tried
-         *             again now and then. Zero parks at once. Default 20 µs.
+         *             again now and then. Zero parks (or sleeps until frames arrive) at once. Default 0: since a
+         *             thread sleeps on the AF_XDP socket's readiness, a spin rarely saves more than it costs
+         *             (measured: it doubled the in-place sender's CPU per GB; docs/PERFORMANCE.md).
          * @return this.
          */
         public Builder idleSpin(final Duration spin)

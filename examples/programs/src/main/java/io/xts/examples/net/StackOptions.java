@@ -44,7 +44,7 @@ public final class StackOptions
         description = "bytes each socket buffers on this host, the proxy's credit (default ${DEFAULT-VALUE})")
     int receiveWindow;
 
-    @Option(names = "--idle-spin-us", defaultValue = "20",
+    @Option(names = "--idle-spin-us", defaultValue = "0",
         description = {"microseconds a thread waiting in a socket call polls before it parks, while that pays " +
             "(0: parks at once; default ${DEFAULT-VALUE})"})
     long idleSpinMicros;
