@@ -13,7 +13,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -58,11 +57,8 @@ class ProxyStartFailureSystemTest
     {
         final Path counters = dir.resolve("proxy.counters");
         final int status;
-        try (ChildProcess proxy = ChildProcess.start("proxy", LOGS, List.of("ip", "netns", "exec",
-            net.get("NS_PRX"), Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-cp",
-            System.getProperty("java.class.path"), "io.xts.tools.Xts", "proxy", "--iface", net.get("IF_PRX"),
-            "--attach", "skb", "--counters", counters.toString())))
+        try (ChildProcess proxy = ChildProcess.start("proxy", LOGS, net.xtsCommand("NS_PRX", "proxy", "--iface",
+            net.get("IF_PRX"), "--attach", "skb", "--counters", counters.toString())))
         {
             status = proxy.awaitExit(Duration.ofSeconds(60));
             assertTrue(proxy.anyLine(l -> l.contains("start-failed") && l.contains("room for a control message")),

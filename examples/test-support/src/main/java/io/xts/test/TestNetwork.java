@@ -99,6 +99,38 @@ public final class TestNetwork implements AutoCloseable
     }
 
     /**
+     * The command line that runs an {@code xts} tool (the launcher {@code io.xts.tools.Xts}) inside one of this
+     * network's namespaces, with this JVM's JDK and class path and the flags the bindings need.
+     *
+     * @param namespace  a namespace variable of {@code scripts/testnet env}, e.g. NS_APP.
+     * @param jvmOptions extra options for the tool's JVM (e.g. a heap size), before the class path.
+     * @param args       the tool and its arguments, e.g. {@code proxy --iface ...}.
+     * @return the command, for {@link ChildProcess#start}.
+     */
+    public List<String> xtsCommand(final String namespace, final List<String> jvmOptions, final String... args)
+    {
+        final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", get(namespace),
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
+            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.xts.tools.Xts"));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    /**
+     * As {@link #xtsCommand(String, List, String...)} with no extra JVM options.
+     *
+     * @param namespace a namespace variable of {@code scripts/testnet env}, e.g. NS_APP.
+     * @param args      the tool and its arguments.
+     * @return the command.
+     */
+    public List<String> xtsCommand(final String namespace, final String... args)
+    {
+        return xtsCommand(namespace, List.of(), args);
+    }
+
+    /**
      * Run a command inside a namespace.
      *
      * @param namespace the namespace.

@@ -1241,6 +1241,33 @@ public final class XtsLink implements AutoCloseable
         return true;
     }
 
+    /**
+     * Refuse the HELLO just received: the refusal is the failure text while the link is not up, and the sender gets
+     * a VERSION_MISMATCH RESET (rate-limited); the link itself stays as it was (ready for a peer it can talk to, or up
+     * with the one it has): a HELLO from the wire never stops it.
+     */
+    private void refuse(final String text)
+    {
+        if (LinkState.UP != state)
+        {
+            failure = text;
+        }
+        sendRefusal(RESET_VERSION_MISMATCH, text, rx.srcMac());
+    }
+
+    /**
+     * Answer a HELLO that cannot be accepted with a RESET, at most once per heartbeat interval, so that a flood of bad
+     * HELLOs costs a bounded number of frames.
+     */
+    private void sendRefusal(final int reason, final String text, final long to)
+    {
+        if (nowNs - lastRefusalNs >= config.heartbeatIntervalNs() || 0 == lastRefusalNs)
+        {
+            lastRefusalNs = nowNs;
+            sendReset(reason, text, to);
+        }
+    }
+
     private void onHello(final long frame, final int frameEpoch)
     {
         final LinkKey key = config.key();
@@ -1248,10 +1275,9 @@ public final class XtsLink implements AutoCloseable
         {
             final long from = rx.srcMac();
             transport.recycle(frame);
-            if (LinkState.UP != state && (nowNs - lastRefusalNs >= config.heartbeatIntervalNs() || 0 == lastRefusalNs))
+            if (LinkState.UP != state)
             {
-                lastRefusalNs = nowNs;
-                sendReset(RESET_AUTH_REQUIRED, "handshake refused: this link needs HELLOs authenticated by its key",
+                sendRefusal(RESET_AUTH_REQUIRED, "handshake refused: this link needs HELLOs authenticated by its key",
                     from);
             }
             return;
@@ -1282,20 +1308,10 @@ public final class XtsLink implements AutoCloseable
         final int agreed = Math.min(peerMax, config.maxVersion());
         if (agreed < Math.max(peerMin, config.minVersion()))
         {
-            // Refused, counted, and answered at most once per heartbeat interval; the link itself stays as it was
-            // (ready for a peer it can talk to, or up with the one it has): a HELLO from the wire never stops it.
             counters.handshakeRefusals.incrementRelease();
             final String text = "handshake refused: peer speaks versions " + peerMin + ".." + peerMax +
                 ", we speak " + config.minVersion() + ".." + config.maxVersion();
-            if (LinkState.UP != state)
-            {
-                failure = text;
-            }
-            if (nowNs - lastRefusalNs >= config.heartbeatIntervalNs() || 0 == lastRefusalNs)
-            {
-                lastRefusalNs = nowNs;
-                sendReset(RESET_VERSION_MISMATCH, text, rx.srcMac());
-            }
+            refuse(text);
             return;
         }
         if (LinkState.UP == state && !fresh && (frameEpoch != peerEpoch || echoed != epoch))
@@ -1312,15 +1328,7 @@ public final class XtsLink implements AutoCloseable
             final String text = "handshake refused: the peer's frames of at most " + peerMaxFrame + " bytes leave no " +
                 "room for a control message of " + MAX_CONTROL_MESSAGE_LENGTH + " bytes (frames of at least " +
                 MIN_LINK_FRAME_SIZE + " bytes needed)";
-            if (LinkState.UP != state)
-            {
-                failure = text;
-            }
-            if (nowNs - lastRefusalNs >= config.heartbeatIntervalNs() || 0 == lastRefusalNs)
-            {
-                lastRefusalNs = nowNs;
-                sendReset(RESET_VERSION_MISMATCH, text, rx.srcMac());
-            }
+            refuse(text);
             return;
         }
         if (LinkState.UP == state)

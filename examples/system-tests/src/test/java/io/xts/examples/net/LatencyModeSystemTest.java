@@ -208,11 +208,7 @@ class LatencyModeSystemTest
 
     private static ChildProcess xts(final String name, final List<String> args) throws Exception
     {
-        final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", net.get("NS_PRX"),
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
-            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-            "io.xts.tools.Xts"));
-        command.addAll(args);
-        return ChildProcess.start(++children + "-" + name, LOGS, command);
+        return ChildProcess.start(++children + "-" + name, LOGS, net.xtsCommand("NS_PRX",
+            args.toArray(String[]::new)));
     }
 }

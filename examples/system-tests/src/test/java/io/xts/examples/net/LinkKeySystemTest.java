@@ -21,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -129,11 +128,6 @@ class LinkKeySystemTest
 
     private static List<String> xtsCommand(final String namespace, final String... args)
     {
-        final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", net.get(namespace),
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
-            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-            "io.xts.tools.Xts"));
-        command.addAll(List.of(args));
-        return command;
+        return net.xtsCommand(namespace, args);
     }
 }

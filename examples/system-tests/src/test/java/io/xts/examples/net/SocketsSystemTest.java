@@ -725,29 +725,8 @@ class SocketsSystemTest
     @Order(14)
     void ncSendsAPipeThroughClaimsByteExact() throws Exception
     {
-        final Path input = LOGS.resolve("pipe.in");
-        writeRandom(input, 64L << 20);
-        final Path output = LOGS.resolve("pipe.out");
-        try (ChildProcess socat = ChildProcess.start("socat-pipe", LOGS, List.of("ip", "netns", "exec",
-            net.get("NS_PEER"), "socat", "TCP-LISTEN:9012,bind=" + net.get("IP_PEER") + ",reuseaddr", "EXEC:cat")))
-        {
-            awaitListening("NS_PEER", 9012);
-            // Standard input a pipe, so nc reads it into claimed TX frames (a file would go by transferFrom).
-            final String command = "cat '" + input + "' | " + String.join(" ", xtsCommand("NS_APP", "nc",
-                "--iface", net.get("IF_APP"), net.get("IP_PEER"), "9012").stream().map(a -> "'" + a + "'")
-                .toList()) + " > '" + output + "'";
-            try (ChildProcess nc = ChildProcess.start(++children + "-nc-pipe", LOGS, List.of("sh", "-c", command)))
-            {
-                assertEquals(0, nc.awaitExit(Duration.ofSeconds(120)), nc.describe("nc exit"));
-            }
-            assertEquals(Files.size(input), Files.size(output), "bytes echoed back");
-            assertEquals(sha256(input), sha256(output), "SHA-256 of the piped stream echoed back");
-        }
-        finally
-        {
-            Files.deleteIfExists(input);
-            Files.deleteIfExists(output);
-        }
+        // Standard input a pipe, so nc reads it into claimed TX frames (a file would go by transferFrom).
+        pipeThroughNcAndBack("pipe", 64L << 20, 9012);
     }
 
     @Test
@@ -757,23 +736,36 @@ class SocketsSystemTest
         // --poll app: no poller thread. nc's two threads (standard input to the socket, the socket to standard
         // output) drive the link themselves; while one sleeps until frames arrive on the AF_XDP socket, the other
         // takes frames that concern it and must wake it.
-        final Path input = LOGS.resolve("app-poll.in");
-        writeRandom(input, 96L << 20);
-        final Path output = LOGS.resolve("app-poll.out");
-        try (ChildProcess socat = ChildProcess.start("socat-app-poll", LOGS, List.of("ip", "netns", "exec",
-            net.get("NS_PEER"), "socat", "TCP-LISTEN:9013,bind=" + net.get("IP_PEER") + ",reuseaddr", "EXEC:cat")))
+        pipeThroughNcAndBack("app-poll", 96L << 20, 9013, "--poll", "app");
+    }
+
+    /**
+     * Pipe {@code size} random bytes into {@code xts nc} (with {@code ncOptions}) to a socat echo in the peer and
+     * check that what comes back on nc's standard output is the same, byte for byte.
+     */
+    private static void pipeThroughNcAndBack(
+        final String name, final long size, final int port, final String... ncOptions) throws Exception
+    {
+        final Path input = LOGS.resolve(name + ".in");
+        writeRandom(input, size);
+        final Path output = LOGS.resolve(name + ".out");
+        try (ChildProcess socat = ChildProcess.start("socat-" + name, LOGS, List.of("ip", "netns", "exec",
+            net.get("NS_PEER"), "socat", "TCP-LISTEN:" + port + ",bind=" + net.get("IP_PEER") + ",reuseaddr",
+            "EXEC:cat")))
         {
-            awaitListening("NS_PEER", 9013);
-            final String command = "cat '" + input + "' | " + String.join(" ", xtsCommand("NS_APP", "nc",
-                "--iface", net.get("IF_APP"), "--poll", "app", net.get("IP_PEER"), "9013").stream()
-                .map(a -> "'" + a + "'").toList()) + " > '" + output + "'";
-            try (ChildProcess nc = ChildProcess.start(++children + "-nc-app-poll", LOGS, List.of("sh", "-c",
+            awaitListening("NS_PEER", port);
+            final List<String> nc = new ArrayList<>(List.of("nc", "--iface", net.get("IF_APP")));
+            nc.addAll(List.of(ncOptions));
+            nc.addAll(List.of(net.get("IP_PEER"), Integer.toString(port)));
+            final String command = "cat '" + input + "' | " + String.join(" ", xtsCommand("NS_APP",
+                nc.toArray(String[]::new)).stream().map(a -> "'" + a + "'").toList()) + " > '" + output + "'";
+            try (ChildProcess process = ChildProcess.start(++children + "-nc-" + name, LOGS, List.of("sh", "-c",
                 command)))
             {
-                assertEquals(0, nc.awaitExit(Duration.ofSeconds(120)), nc.describe("nc exit"));
+                assertEquals(0, process.awaitExit(Duration.ofSeconds(120)), process.describe("nc exit"));
             }
             assertEquals(Files.size(input), Files.size(output), "bytes echoed back");
-            assertEquals(sha256(input), sha256(output), "SHA-256 of the stream echoed back");
+            assertEquals(sha256(input), sha256(output), "SHA-256 of the piped stream echoed back");
         }
         finally
         {
@@ -893,12 +885,7 @@ class SocketsSystemTest
 
     private static List<String> xtsCommand(final String namespace, final String... args)
     {
-        final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", net.get(namespace),
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
-            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-            "io.xts.tools.Xts"));
-        command.addAll(List.of(args));
-        return command;
+        return net.xtsCommand(namespace, args);
     }
 
     private static void awaitListening(final String namespace, final int port) throws InterruptedException

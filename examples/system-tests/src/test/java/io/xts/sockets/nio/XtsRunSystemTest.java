@@ -85,10 +85,8 @@ class XtsRunSystemTest
              "limits": {"socketsPerLink": 4096, "listenersPerLink": 16, "sendWindow": 65536,
                         "bytesInFlightPerLink": 1073741824, "connectTimeoutMs": 10000}}
             """);
-        proxy = ChildProcess.start("proxy", LOGS, List.of("ip", "netns", "exec", net.get("NS_PRX"),
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
-            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-            "io.xts.tools.Xts", "proxy", "--iface", net.get("IF_PRX"), "--config", config.toString()));
+        proxy = ChildProcess.start("proxy", LOGS, net.xtsCommand("NS_PRX", "proxy", "--iface", net.get("IF_PRX"),
+            "--config", config.toString()));
         proxy.awaitLine(line -> line.contains("proxy-event ready"), STARTUP);
     }
 

@@ -245,10 +245,7 @@ class LinkSystemTest
     private static LinkEnd startEnd(final String name, final String namespace, final String... args)
         throws IOException
     {
-        final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", net.get(namespace),
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
-            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-            "io.xts.tools.Xts", "link-stream"));
+        final List<String> command = new ArrayList<>(net.xtsCommand(namespace, "link-stream"));
         command.addAll(List.of(args));
         Files.createDirectories(LOGS);
         final int child = CHILDREN.incrementAndGet();

@@ -451,11 +451,7 @@ class NvmeOffloadSystemTest
     private static ChildProcess xts(final String name, final String namespace, final String... args)
         throws IOException
     {
-        final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", net.get(namespace),
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
-            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx2g", "-cp",
-            System.getProperty("java.class.path"), "io.xts.tools.Xts"));
-        command.addAll(List.of(args));
-        return ChildProcess.start(++children + "-" + name, LOGS, command);
+        return ChildProcess.start(++children + "-" + name, LOGS,
+            net.xtsCommand(namespace, List.of("-Xmx2g"), args));
     }
 }

@@ -9,7 +9,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -82,13 +81,7 @@ public final class RttClient implements Callable<Integer>
         {
             throw new IllegalArgumentException("--duration must be positive and --warmup not negative");
         }
-        final int colon = target.lastIndexOf(':');
-        if (colon <= 0)
-        {
-            throw new IllegalArgumentException("--target must be HOST:PORT, got '" + target + "'");
-        }
-        final InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(target.substring(0, colon)),
-            Integer.parseInt(target.substring(colon + 1)));
+        final InetSocketAddress address = HostPort.parse(target);
         if ("xts".equals(mode))
         {
             try (XtsStack xts = stack.open();

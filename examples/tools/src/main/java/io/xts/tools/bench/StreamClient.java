@@ -12,7 +12,6 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -107,13 +106,7 @@ public final class StreamClient implements Callable<Integer>
         {
             throw new IllegalArgumentException("--write-size and --duration must be positive, --warmup not negative");
         }
-        final int colon = target.lastIndexOf(':');
-        if (colon <= 0)
-        {
-            throw new IllegalArgumentException("--target must be HOST:PORT, got '" + target + "'");
-        }
-        final InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(target.substring(0, colon)),
-            Integer.parseInt(target.substring(colon + 1)));
+        final InetSocketAddress address = HostPort.parse(target);
         if ("xts".equals(mode))
         {
             try (XtsStack xts = stack.open();
